@@ -1,0 +1,1 @@
+"""The runtime every integration builds on: the hub, its bus, states, services and clock."""

@@ -1,0 +1,228 @@
+"""The Hub: one event loop owning the bus, states, services, clock, tasks and worker threads."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Awaitable, Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .bus import EventBus
+from .const import EVENT_HUB_STARTED, EVENT_HUB_STOP
+from .scheduler import Scheduler
+from .services import ServiceRegistry
+from .states import StateMachine
+
+if TYPE_CHECKING:
+    from ..config import HubConfig
+    from ..entity import EntityRegistry
+    from ..recorder import Recorder
+
+__all__ = ["CoreState", "Hub"]
+
+_LOGGER = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+STOP_TIMEOUT = 30.0
+MAX_WORKERS = max(4, min(16, (os.cpu_count() or 1) * 2))
+
+
+async def _resume(coro: Coroutine[Any, Any, _T], waiting_on: Any) -> _T:
+    """Drive a coroutine that `async_run_coroutine` started, from where it stopped.
+
+    `waiting_on` is what the coroutine yielded: the asyncio future it awaits, or None
+    for a bare `sleep(0)`. Await that, then resume the coroutine, which reads the
+    outcome (result, error, cancellation) from the future itself.
+    """
+    while True:
+        try:
+            if waiting_on is None:
+                await asyncio.sleep(0)
+            else:
+                # What a Task does with a yielded future: take over the "blocking" flag.
+                waiting_on._asyncio_future_blocking = False
+                await waiting_on
+        except asyncio.CancelledError as err:
+            # This task was cancelled. If the future still completed, the coroutine
+            # would not notice: throw the cancellation into it instead.
+            if waiting_on is None or not waiting_on.cancelled():
+                try:
+                    waiting_on = coro.throw(err)
+                except StopIteration as stop:
+                    return stop.value  # type: ignore[no-any-return]
+                continue
+        except Exception:  # noqa: S110 - the coroutine sees this error when resumed
+            pass
+        try:
+            waiting_on = coro.send(None)
+        except StopIteration as stop:
+            return stop.value  # type: ignore[no-any-return]
+
+
+class CoreState(StrEnum):
+    not_running = "NOT_RUNNING"
+    starting = "STARTING"
+    running = "RUNNING"
+    stopping = "STOPPING"
+    stopped = "STOPPED"
+
+
+class Hub:
+    """The root object every integration receives.
+
+    Work started here is tracked: `async_create_task` for short jobs the hub waits for
+    (`async_block_till_done`), `async_create_background_task` for long-lived loops that
+    stop cancels, and `async_add_executor_job` as the one door to worker threads for
+    blocking and CPU work. Core services (recorder, entity registry, web) hang off typed
+    attributes set by whoever builds them; integrations reach each other only through
+    the bus, the states and the services.
+    """
+
+    def __init__(self, config: HubConfig, *, config_dir: Path, data_dir: Path) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.config = config
+        self.config_dir = config_dir
+        self.data_dir = data_dir
+        self.state = CoreState.not_running
+        self.scheduler = Scheduler(self)
+        self.bus = EventBus(self)
+        self.states = StateMachine(self.bus, lambda: self.scheduler.timestamp())
+        self.services = ServiceRegistry(self)
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._background_tasks: set[asyncio.Task[Any]] = set()
+        self._close_jobs: list[Callable[[], Awaitable[None]]] = []
+        self._executor = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="hub-worker")
+        self._stopped = asyncio.Event()
+        # Core services, set by whoever builds them (hub/bootstrap.py in a real run).
+        self.recorder: Recorder | None = None
+        self.entity_registry: EntityRegistry | None = None
+
+    # -- work ---------------------------------------------------------------------------
+
+    def async_create_task(self, target: Coroutine[Any, Any, _T], name: str = "") -> asyncio.Task[_T]:
+        """Run a coroutine as a task the hub waits for in `async_block_till_done`."""
+        task = self.loop.create_task(target, name=name or None)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def async_run_coroutine(
+        self, coro: Coroutine[Any, Any, Any], name: str = ""
+    ) -> asyncio.Task[Any] | None:
+        """Start `coro` at once, inline; only if it has to wait does it become a tracked task.
+
+        Listeners and timers mostly finish without waiting on anything, and a task per
+        call would cost more than the work (Python 3.12's eager tasks, for 3.11). An
+        error raised before the first wait is logged here, like a failing task's.
+        """
+        try:
+            waiting_on = coro.send(None)
+        except StopIteration:
+            return None
+        except Exception:
+            _LOGGER.exception("Error in %s", name or coro)
+            return None
+        return self.async_create_task(_resume(coro, waiting_on), name)
+
+    def async_create_background_task(
+        self, target: Coroutine[Any, Any, _T], name: str
+    ) -> asyncio.Task[_T]:
+        """Run a long-lived coroutine (a reader loop, a poller) that stop cancels."""
+        task = self.loop.create_task(target, name=name)
+        self._background_tasks.add(task)
+        task.add_done_callback(self._background_done)
+        return task
+
+    def async_add_executor_job(self, func: Callable[..., _T], *args: Any) -> asyncio.Future[_T]:
+        """Run blocking or CPU-bound `func(*args)` in a worker thread; await the result."""
+        future = self.loop.run_in_executor(self._executor, func, *args)
+        self._tasks.add(future)
+        future.add_done_callback(self._tasks.discard)
+        return future
+
+    def async_on_close(self, job: Callable[[], Awaitable[None]]) -> None:
+        """Run `job` at the very end of stop, after integrations are down (last in, first out).
+
+        For the core services integrations write through (the recorder's final flush,
+        the web server), not for integrations: they listen for `hub_stop`.
+        """
+        self._close_jobs.append(job)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and (err := task.exception()) is not None:
+            _LOGGER.error("Error in task %s", task.get_name(), exc_info=err)
+
+    def _background_done(self, task: asyncio.Task[Any]) -> None:
+        self._background_tasks.discard(task)
+        if not task.cancelled() and (err := task.exception()) is not None:
+            _LOGGER.error("Background task %s failed", task.get_name(), exc_info=err)
+
+    async def async_block_till_done(self) -> None:
+        """Wait until every tracked task and worker job, and all they started, is done."""
+        while pending := [task for task in self._tasks if not task.done()]:
+            await asyncio.wait(pending)
+        # Let callbacks scheduled by the last tasks run too.
+        await asyncio.sleep(0)
+        if any(not task.done() for task in self._tasks):
+            await self.async_block_till_done()
+
+    # -- life cycle ---------------------------------------------------------------------
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in (CoreState.starting, CoreState.running)
+
+    async def async_start(self) -> None:
+        """Mark the hub running and tell everyone (`hub_started`)."""
+        self.state = CoreState.starting
+        await self.async_block_till_done()
+        self.state = CoreState.running
+        self.bus.async_fire(EVENT_HUB_STARTED)
+        _LOGGER.info("ParkHub %s started", self.config.name)
+
+    async def async_run(self) -> None:
+        """Start, then wait until something calls `async_stop`."""
+        await self.async_start()
+        await self._stopped.wait()
+
+    async def async_stop(self) -> None:
+        """Stop cleanly: integrations first, then core services, then threads.
+
+        Nothing is left running afterwards: tracked tasks are awaited (cancelled after
+        STOP_TIMEOUT), background tasks cancelled, timers dropped, worker threads joined.
+        """
+        if self.state in (CoreState.stopping, CoreState.stopped):
+            return
+        self.state = CoreState.stopping
+        self.bus.async_fire(EVENT_HUB_STOP)
+        await self._settle("hub_stop listeners")
+        for task in list(self._background_tasks):
+            task.cancel()
+        if self._background_tasks:
+            await asyncio.wait(list(self._background_tasks), timeout=STOP_TIMEOUT)
+        self.scheduler.async_cancel_all()
+        await self._settle("stopping tasks")
+        while self._close_jobs:
+            job = self._close_jobs.pop()
+            try:
+                await asyncio.wait_for(job(), STOP_TIMEOUT)
+            except Exception:
+                _LOGGER.exception("Error while closing %r", job)
+        await self._settle("closing jobs")
+        self._executor.shutdown(wait=True, cancel_futures=True)
+        self.state = CoreState.stopped
+        self._stopped.set()
+
+    async def _settle(self, stage: str) -> None:
+        try:
+            await asyncio.wait_for(self.async_block_till_done(), STOP_TIMEOUT)
+        except TimeoutError:
+            stuck = [task for task in self._tasks if not task.done()]
+            _LOGGER.warning("Timed out waiting for %s; cancelling %d tasks: %s", stage, len(stuck), stuck)
+            for task in stuck:
+                task.cancel()

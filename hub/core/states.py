@@ -1,0 +1,244 @@
+"""The state machine: the current state of every entity, and who watches which one."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from .bus import CALLBACK_TYPE, Event, EventListener, EventOrigin
+from .const import EVENT_STATE_CHANGED, MAX_STATE_LENGTH
+from .context import Context
+from .exceptions import InvalidEntityId, ServiceValidationError
+
+if TYPE_CHECKING:
+    from .bus import EventBus
+
+__all__ = ["State", "StateMachine", "split_entity_id", "valid_entity_id"]
+
+_ENTITY_ID = re.compile(r"^(?!_)[a-z0-9_]+(?<!_)\.(?!_)[a-z0-9_]+(?<!_)$")
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def valid_entity_id(entity_id: str) -> bool:
+    """True for `<domain>.<object_id>` with lower-case slugs on both sides."""
+    return _ENTITY_ID.match(entity_id) is not None
+
+
+def split_entity_id(entity_id: str) -> tuple[str, str]:
+    domain, _, object_id = entity_id.partition(".")
+    return domain, object_id
+
+
+class State:
+    """An entity's state at one moment. Immutable by convention: a change makes a new State."""
+
+    __slots__ = (
+        "_as_dict",
+        "attributes",
+        "context",
+        "entity_id",
+        "last_changed_timestamp",
+        "last_updated_timestamp",
+        "state",
+    )
+
+    def __init__(
+        self,
+        entity_id: str,
+        state: str,
+        attributes: Mapping[str, Any],
+        last_changed_timestamp: float,
+        last_updated_timestamp: float,
+        context: Context,
+    ) -> None:
+        self.entity_id = entity_id
+        self.state = state
+        self.attributes = attributes
+        self.last_changed_timestamp = last_changed_timestamp
+        self.last_updated_timestamp = last_updated_timestamp
+        self.context = context
+        self._as_dict: dict[str, Any] | None = None
+
+    @property
+    def domain(self) -> str:
+        return self.entity_id.partition(".")[0]
+
+    @property
+    def object_id(self) -> str:
+        return self.entity_id.partition(".")[2]
+
+    @property
+    def name(self) -> str:
+        """The friendly name, or the object id made readable."""
+        name = self.attributes.get("friendly_name")
+        return str(name) if name else self.object_id.replace("_", " ")
+
+    @property
+    def last_changed(self) -> datetime:
+        return datetime.fromtimestamp(self.last_changed_timestamp, UTC)
+
+    @property
+    def last_updated(self) -> datetime:
+        return datetime.fromtimestamp(self.last_updated_timestamp, UTC)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape of the REST and WebSocket APIs; built once, then shared."""
+        if self._as_dict is None:
+            self._as_dict = {
+                "entity_id": self.entity_id,
+                "state": self.state,
+                "attributes": dict(self.attributes),
+                "last_changed": self.last_changed.isoformat(),
+                "last_updated": self.last_updated.isoformat(),
+                "context": self.context.as_dict(),
+            }
+        return self._as_dict
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, State)
+            and self.entity_id == other.entity_id
+            and self.state == other.state
+            and self.attributes == other.attributes
+        )
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        attrs = f"; {dict(self.attributes)}" if self.attributes else ""
+        return f"<State {self.entity_id}={self.state}{attrs}>"
+
+
+class StateMachine:
+    """Holds the current State of every entity and announces each change.
+
+    Watching one entity is a dict lookup (`async_track`), not a filter every listener
+    runs over every change, so a thousand automations cost a thousand tiny lists.
+    """
+
+    def __init__(self, bus: EventBus, timestamp: Callable[[], float]) -> None:
+        self._bus = bus
+        self._timestamp = timestamp
+        self._states: dict[str, State] = {}
+        self._trackers: dict[str, tuple[EventListener, ...]] = {}
+
+    def get(self, entity_id: str) -> State | None:
+        return self._states.get(entity_id)
+
+    def __contains__(self, entity_id: object) -> bool:
+        return entity_id in self._states
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    def async_all(self, domains: str | Iterable[str] | None = None) -> list[State]:
+        """Every state, or those of the given domains."""
+        if domains is None:
+            return list(self._states.values())
+        wanted = {domains} if isinstance(domains, str) else set(domains)
+        return [state for state in self._states.values() if state.domain in wanted]
+
+    def async_entity_ids(self, domain: str | None = None) -> list[str]:
+        if domain is None:
+            return list(self._states)
+        prefix = f"{domain}."
+        return [entity_id for entity_id in self._states if entity_id.startswith(prefix)]
+
+    def async_set(
+        self,
+        entity_id: str,
+        new_state: str,
+        attributes: Mapping[str, Any] | None = None,
+        *,
+        force_update: bool = False,
+        context: Context | None = None,
+        origin: EventOrigin = EventOrigin.local,
+    ) -> State | None:
+        """Set a state; returns the new State, or None when nothing changed (a no-op)."""
+        old = self._states.get(entity_id)
+        if old is None and _ENTITY_ID.match(entity_id) is None:
+            raise InvalidEntityId(f"invalid entity id {entity_id!r}: expected <domain>.<object_id>")
+        if type(new_state) is not str:
+            new_state = str(new_state)
+        if len(new_state) > MAX_STATE_LENGTH:
+            raise ServiceValidationError(
+                f"state of {entity_id} is longer than {MAX_STATE_LENGTH} characters"
+            )
+        if attributes is None:
+            frozen = old.attributes if old is not None else _EMPTY
+        else:
+            frozen = MappingProxyType(dict(attributes)) if attributes else _EMPTY
+        same_state = old is not None and old.state == new_state and not force_update
+        if same_state and old is not None and old.attributes == frozen:
+            return None
+        now = self._timestamp()
+        state = State(
+            entity_id,
+            new_state,
+            frozen,
+            old.last_changed_timestamp if same_state and old is not None else now,
+            now,
+            context or Context(),
+        )
+        self._states[entity_id] = state
+        self._announce(entity_id, old, state, state.context, origin, now)
+        return state
+
+    def async_remove(self, entity_id: str, context: Context | None = None) -> bool:
+        """Forget an entity; listeners see a change with `new_state` None."""
+        old = self._states.pop(entity_id, None)
+        if old is None:
+            return False
+        self._announce(entity_id, old, None, context or Context(), EventOrigin.local, None)
+        return True
+
+    def async_restore(self, state: State) -> None:
+        """Put back a state saved before a restart, keeping its timestamps; nobody is told."""
+        if state.entity_id not in self._states:
+            self._states[state.entity_id] = state
+
+    def _announce(
+        self,
+        entity_id: str,
+        old: State | None,
+        new: State | None,
+        context: Context,
+        origin: EventOrigin,
+        now: float | None,
+    ) -> None:
+        trackers = self._trackers.get(entity_id)
+        bus = self._bus
+        if not trackers and not bus.has_listeners(EVENT_STATE_CHANGED):
+            return
+        event = Event(
+            EVENT_STATE_CHANGED,
+            {"entity_id": entity_id, "old_state": old, "new_state": new},
+            origin,
+            context,
+            now if now is not None else self._timestamp(),
+        )
+        bus.async_dispatch(event)
+        if trackers:
+            bus.async_run_listeners(trackers, event)
+
+    def async_track(self, entity_ids: str | Iterable[str], listener: EventListener) -> CALLBACK_TYPE:
+        """Call `listener(state_changed event)` when any of these entities changes.
+
+        Returns the unsubscribe callable.
+        """
+        ids = [entity_ids] if isinstance(entity_ids, str) else list(entity_ids)
+        for entity_id in ids:
+            self._trackers[entity_id] = (*self._trackers.get(entity_id, ()), listener)
+
+        def remove() -> None:
+            for entity_id in ids:
+                left = tuple(item for item in self._trackers.get(entity_id, ()) if item is not listener)
+                if left:
+                    self._trackers[entity_id] = left
+                else:
+                    self._trackers.pop(entity_id, None)
+
+        return remove
