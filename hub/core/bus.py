@@ -73,7 +73,8 @@ class EventBus:
     Listener lists are tuples replaced on change (copy on write), so firing iterates
     without copying and a listener may unsubscribe itself mid-dispatch. Synchronous
     listeners run inline; calling a coroutine listener gives a coroutine, which starts
-    at once and becomes a tracked task only if it has to wait. A failing listener is logged and never stops the others.
+    at once and becomes a tracked task only if it has to wait. A failing listener is
+    logged and never stops the others.
     """
 
     def __init__(self, hub: Hub) -> None:
@@ -92,7 +93,7 @@ class EventBus:
         return bool(self._match_all) or event_type in self._listeners
 
     def async_listen(self, event_type: str, listener: EventListener) -> CALLBACK_TYPE:
-        """Call `listener(event)` for every event of that type (`*` for all); returns unsubscribe."""
+        """Call `listener(event)` for each event of that type (`*`: all); returns unsubscribe."""
         if event_type == MATCH_ALL:
             self._match_all = (*self._match_all, listener)
         else:
@@ -122,7 +123,9 @@ class EventBus:
         if event_type == MATCH_ALL:
             self._match_all = tuple(item for item in self._match_all if item is not listener)
             return
-        remaining = tuple(item for item in self._listeners.get(event_type, ()) if item is not listener)
+        remaining = tuple(
+            item for item in self._listeners.get(event_type, ()) if item is not listener
+        )
         if remaining:
             self._listeners[event_type] = remaining
         else:
@@ -164,5 +167,5 @@ class EventBus:
             except Exception:
                 _LOGGER.exception("Error in listener %r for %s", listener, event.event_type)
                 continue
-            if result is not None:
+            if result is not None and isinstance(result, Coroutine):
                 self._hub.async_run_coroutine(result, f"listener for {event.event_type}")

@@ -55,7 +55,7 @@ async def _resume(coro: Coroutine[Any, Any, _T], waiting_on: Any) -> _T:
                 except StopIteration as stop:
                     return stop.value  # type: ignore[no-any-return]
                 continue
-        except Exception:  # noqa: S110 - the coroutine sees this error when resumed
+        except Exception:
             pass
         try:
             waiting_on = coro.send(None)
@@ -103,7 +103,9 @@ class Hub:
 
     # -- work ---------------------------------------------------------------------------
 
-    def async_create_task(self, target: Coroutine[Any, Any, _T], name: str = "") -> asyncio.Task[_T]:
+    def async_create_task(
+        self, target: Coroutine[Any, Any, _T], name: str = ""
+    ) -> asyncio.Task[_T]:
         """Run a coroutine as a task the hub waits for in `async_block_till_done`."""
         task = self.loop.create_task(target, name=name or None)
         self._tasks.add(task)
@@ -223,6 +225,8 @@ class Hub:
             await asyncio.wait_for(self.async_block_till_done(), STOP_TIMEOUT)
         except TimeoutError:
             stuck = [task for task in self._tasks if not task.done()]
-            _LOGGER.warning("Timed out waiting for %s; cancelling %d tasks: %s", stage, len(stuck), stuck)
+            _LOGGER.warning(
+                "Timed out waiting for %s; cancelling %d tasks: %s", stage, len(stuck), stuck
+            )
             for task in stuck:
                 task.cancel()

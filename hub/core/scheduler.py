@@ -102,7 +102,9 @@ class Scheduler:
         """Run `action(now)` at `when` (an aware datetime); returns a cancel callable."""
         return self._schedule(when.timestamp(), action)
 
-    def async_track_interval(self, interval: float | timedelta, action: TimerAction) -> CALLBACK_TYPE:
+    def async_track_interval(
+        self, interval: float | timedelta, action: TimerAction
+    ) -> CALLBACK_TYPE:
         """Run `action(now)` every `interval`, first after one interval; returns a cancel callable.
 
         Each run is scheduled from the previous due time, so the cadence does not drift.
@@ -199,7 +201,7 @@ class Scheduler:
         except Exception:
             _LOGGER.exception("Error in timer %r", timer.action)
             return
-        if result is not None:
+        if result is not None and isinstance(result, Coroutine):
             self._hub.async_run_coroutine(result, "timer")
 
     # -- the single loop timer (real clock only) ------------------------------------------

@@ -224,7 +224,9 @@ class StateMachine:
         if trackers:
             bus.async_run_listeners(trackers, event)
 
-    def async_track(self, entity_ids: str | Iterable[str], listener: EventListener) -> CALLBACK_TYPE:
+    def async_track(
+        self, entity_ids: str | Iterable[str], listener: EventListener
+    ) -> CALLBACK_TYPE:
         """Call `listener(state_changed event)` when any of these entities changes.
 
         Returns the unsubscribe callable.
@@ -235,7 +237,9 @@ class StateMachine:
 
         def remove() -> None:
             for entity_id in ids:
-                left = tuple(item for item in self._trackers.get(entity_id, ()) if item is not listener)
+                left = tuple(
+                    item for item in self._trackers.get(entity_id, ()) if item is not listener
+                )
                 if left:
                     self._trackers[entity_id] = left
                 else:

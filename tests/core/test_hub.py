@@ -1,0 +1,95 @@
+"""Hub life cycle: start and stop events, tracked work, worker threads, clean stop."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+
+from hub.config import HubConfig
+from hub.core.bus import Event
+from hub.core.const import EVENT_HUB_STARTED, EVENT_HUB_STOP
+from hub.core.hub import CoreState, Hub
+
+
+async def test_start_and_stop_fire_events_and_end_everything(tmp_path: Path) -> None:
+    hub = Hub(HubConfig(), config_dir=tmp_path, data_dir=tmp_path)
+    events: list[str] = []
+    hub.bus.async_listen(EVENT_HUB_STARTED, lambda event: events.append(event.event_type))
+    stopped_cleanly = asyncio.Event()
+
+    async def on_stop(event: Event) -> None:
+        await asyncio.sleep(0.01)  # an integration saying goodbye to its devices
+        events.append(event.event_type)
+        stopped_cleanly.set()
+
+    hub.bus.async_listen(EVENT_HUB_STOP, on_stop)
+    await hub.async_start()
+    assert hub.state is CoreState.running
+
+    forever = hub.async_create_background_task(asyncio.sleep(3600), "camera reader")
+    worker_thread = await hub.async_add_executor_job(threading.current_thread)
+    hub.scheduler.async_call_later(3600, lambda now: None)
+
+    await hub.async_stop()
+
+    assert events == [EVENT_HUB_STARTED, EVENT_HUB_STOP]
+    assert stopped_cleanly.is_set()
+    assert forever.cancelled()
+    assert not worker_thread.is_alive()
+    assert hub.scheduler.pending == 0
+    assert hub.state is CoreState.stopped
+
+
+async def test_close_jobs_run_last_in_reverse_order(tmp_path: Path) -> None:
+    hub = Hub(HubConfig(), config_dir=tmp_path, data_dir=tmp_path)
+    order: list[str] = []
+
+    async def close_recorder() -> None:
+        order.append("recorder")
+
+    async def close_web() -> None:
+        order.append("web")
+
+    hub.async_on_close(close_recorder)
+    hub.async_on_close(close_web)
+    hub.bus.async_listen(EVENT_HUB_STOP, lambda event: order.append("integrations"))
+    await hub.async_start()
+    await hub.async_stop()
+    assert order == ["integrations", "web", "recorder"]
+
+
+async def test_executor_runs_blocking_work_off_the_loop(hub: Hub) -> None:
+    loop_thread = threading.current_thread()
+    ran_on = await hub.async_add_executor_job(threading.current_thread)
+    assert ran_on is not loop_thread
+    assert ran_on.name.startswith("hub-worker")
+
+
+async def test_block_till_done_waits_for_tasks_started_by_tasks(hub: Hub) -> None:
+    done: list[str] = []
+
+    async def inner() -> None:
+        await asyncio.sleep(0.01)
+        done.append("inner")
+
+    async def outer() -> None:
+        await asyncio.sleep(0)
+        hub.async_create_task(inner())
+        done.append("outer")
+
+    hub.async_create_task(outer())
+    await hub.async_block_till_done()
+    assert done == ["outer", "inner"]
+
+
+async def test_failed_task_is_logged(hub: Hub, log_guard, caplog) -> None:
+    log_guard.allowed = True
+
+    async def broken() -> None:
+        raise ValueError("camera exploded")
+
+    hub.async_create_task(broken(), "broken camera")
+    await hub.async_block_till_done()
+    assert "broken camera" in caplog.text
+    assert "camera exploded" in caplog.text
