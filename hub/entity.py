@@ -27,7 +27,14 @@ from .core.states import State
 if TYPE_CHECKING:
     from .core.hub import Hub
 
-__all__ = ["Entity", "EntityRegistry", "RegistryEntry", "async_add_entities", "slugify"]
+__all__ = [
+    "Entity",
+    "EntityRegistry",
+    "RegistryEntry",
+    "async_add_entities",
+    "generate_entity_id",
+    "slugify",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -177,14 +184,8 @@ class EntityRegistry:
     def async_get(self, platform: str, unique_id: str) -> RegistryEntry | None:
         return self._entries.get((platform, unique_id))
 
-    def async_generate_entity_id(self, domain: str, name: str) -> str:
-        """A free `<domain>.<slug>`: not registered and not in the state machine."""
-        base = f"{domain}.{slugify(name)}"
-        candidate, number = base, 2
-        while candidate in self._entity_ids or candidate in self._hub.states:
-            candidate = f"{base}_{number}"
-            number += 1
-        return candidate
+    def is_taken(self, entity_id: str) -> bool:
+        return entity_id in self._entity_ids
 
     def async_get_or_create(
         self, domain: str, platform: str, unique_id: str, suggested_name: str
@@ -192,7 +193,7 @@ class EntityRegistry:
         if (entry := self._entries.get((platform, unique_id))) is not None:
             return entry
         entry = RegistryEntry(
-            entity_id=self.async_generate_entity_id(domain, suggested_name),
+            entity_id=generate_entity_id(self._hub, domain, suggested_name),
             unique_id=unique_id,
             platform=platform,
             name=suggested_name,
@@ -218,6 +219,17 @@ class EntityRegistry:
             self._cancel_save = None
         data = {"version": 1, "entities": [asdict(entry) for entry in self._entries.values()]}
         await self._hub.async_add_executor_job(_write_json, self._path, data)
+
+
+def generate_entity_id(hub: Hub, domain: str, name: str) -> str:
+    """A free `<domain>.<slug>`: neither in the state machine nor held by the registry."""
+    registry = hub.entity_registry
+    base = f"{domain}.{slugify(name)}"
+    candidate, number = base, 2
+    while candidate in hub.states or (registry is not None and registry.is_taken(candidate)):
+        candidate = f"{base}_{number}"
+        number += 1
+    return candidate
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -252,11 +264,7 @@ async def async_add_entities(hub: Hub, platform: str, entities: Iterable[Entity]
             entry = registry.async_get_or_create(entity.domain, platform, entity.unique_id, name)
             entity.entity_id = entry.entity_id
         elif not entity.entity_id:
-            entity.entity_id = (
-                registry.async_generate_entity_id(entity.domain, name)
-                if registry is not None
-                else f"{entity.domain}.{slugify(name)}"
-            )
+            entity.entity_id = generate_entity_id(hub, entity.domain, name)
         if entity.should_restore and hub.recorder is not None:
             last = hub.recorder.last_state(entity.entity_id)
             if last is not None:

@@ -211,8 +211,12 @@ async def _async_setup_one(hub: Hub, manifest: Manifest, conf: Any, attempt: int
     )
     try:
         module = await hub.async_add_executor_job(import_integration, manifest)
+        if conf is None:
+            # Pulled in as a dependency, not configured: its schema's defaults apply.
+            schema = getattr(module, "CONFIG_SCHEMA", None)
+            conf = schema({}) if schema is not None else {}
         async with asyncio.timeout(SETUP_TIMEOUT):
-            result = await module.async_setup(hub, conf if conf is not None else {})
+            result = await module.async_setup(hub, conf)
     except IntegrationNotReady as err:
         delay = RETRY_DELAYS[min(attempt, len(RETRY_DELAYS) - 1)]
         _LOGGER.warning("Integration %s not ready (%s); retrying in %.0f s", domain, err, delay)

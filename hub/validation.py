@@ -85,7 +85,9 @@ def boolean(value: Any) -> bool:
             return True
         if word in _FALSE:
             return False
-    raise vol.Invalid(f"expected a boolean (true/false, yes/no, on/off), got {describe_value(value)}")
+    raise vol.Invalid(
+        f"expected a boolean (true/false, yes/no, on/off), got {describe_value(value)}"
+    )
 
 
 def _to_int(value: Any) -> int:
@@ -127,9 +129,7 @@ def slug(value: Any) -> str:
     if not _SLUG_RE.match(text):
         hint = _slugify(text)
         suffix = f", e.g. '{hint}'" if hint else ""
-        raise vol.Invalid(
-            f"invalid slug {text!r} (use lower-case letters, digits and _{suffix})"
-        )
+        raise vol.Invalid(f"invalid slug {text!r} (use lower-case letters, digits and _{suffix})")
     return text
 
 
@@ -190,10 +190,10 @@ def _period_from_str(text: str) -> timedelta | None:
         )
         return timedelta(seconds=-seconds if match.group(1) == "-" else seconds)
     if match := _CLOCK_RE.match(text):
-        sign, hours, minutes, seconds = match.groups()
-        if int(minutes) > 59 or (seconds is not None and float(seconds) >= 60):
+        sign, hours, minutes, secs = match.groups()
+        if int(minutes) > 59 or (secs is not None and float(secs) >= 60):
             return None
-        period = timedelta(hours=int(hours), minutes=int(minutes), seconds=float(seconds or 0))
+        period = timedelta(hours=int(hours), minutes=int(minutes), seconds=float(secs or 0))
         return -period if sign == "-" else period
     return None
 

@@ -17,6 +17,7 @@ import pytest
 
 from hub.config import HubConfig
 from hub.core.hub import Hub
+from hub.entity import EntityRegistry
 
 FROZEN_AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -56,6 +57,8 @@ async def hub(tmp_path: Path, hub_config: HubConfig, log_guard: LogGuard) -> Asy
     threads_before = set(threading.enumerate())
     hub = Hub(hub_config, config_dir=tmp_path, data_dir=tmp_path / "data")
     hub.data_dir.mkdir()
+    hub.entity_registry = EntityRegistry(hub)
+    await hub.entity_registry.async_load()
     await hub.async_start()
     yield hub
     await hub.async_stop()

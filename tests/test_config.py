@@ -1,0 +1,403 @@
+"""What a lot owner sees when config.yaml (or a file it includes) is wrong: file, line, path."""
+
+from __future__ import annotations
+
+import logging
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+import voluptuous as vol
+
+from hub import validation as cv
+from hub.config import (
+    HUB_SCHEMA,
+    ConfigError,
+    ConfigIssue,
+    HubConfig,
+    NodeDict,
+    NodeList,
+    humanize_error,
+    load_config,
+    load_yaml,
+)
+
+RECORDER_SCHEMA = vol.Schema(
+    {
+        vol.Optional("keep_days", default=10): cv.positive_int,
+        vol.Optional("exclude", default={}): {vol.Optional("domains"): [cv.slug]},
+    }
+)
+MQTT_SCHEMA = vol.Schema(
+    {vol.Required("broker"): cv.url, vol.Optional("username"): str, vol.Optional("password"): str}
+)
+AUTOMATION_SCHEMA = vol.Schema(
+    vol.All(cv.ensure_list, [{vol.Required("id"): cv.slug, vol.Optional("alias"): str}])
+)
+SCHEMAS: dict[str, Any] = {
+    "hub": HUB_SCHEMA,
+    "recorder": RECORDER_SCHEMA,
+    "mqtt": MQTT_SCHEMA,
+    "automation": AUTOMATION_SCHEMA,
+}
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    return path
+
+
+def check(path: Path) -> dict[str, Any]:
+    return load_config(path, SCHEMAS.get, known=SCHEMAS)
+
+
+def issues_of(path: Path) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        check(path)
+    return [str(issue) for issue in info.value.issues]
+
+
+def test_three_mistakes_give_exactly_three_issues(tmp_path: Path) -> None:
+    write(tmp_path, "secrets.yaml", "mqtt_password: hunter2\n")
+    config = write(
+        tmp_path,
+        "config.yaml",
+        """
+        hub:
+          name: North lot
+        recordr:
+          keep_days: 3
+        mqtt:
+          broker: mqtt://broker.local
+          password: !secret mqtt_pasword
+        recorder:
+          keep_days: ten
+        """,
+    )
+    assert issues_of(config) == [
+        "config.yaml:3: recordr: unknown key 'recordr' (did you mean 'recorder'?)",
+        "config.yaml:7: mqtt.password: secret 'mqtt_pasword' not found in secrets.yaml"
+        " (did you mean 'mqtt_password'?)",
+        "config.yaml:9: recorder.keep_days: expected int, got 'ten'",
+    ]
+
+
+def test_valid_config_returns_validated_sections(tmp_path: Path) -> None:
+    write(tmp_path, "secrets.yaml", "mqtt_password: hunter2\n")
+    config = write(
+        tmp_path,
+        "config.yaml",
+        """
+        mqtt:
+          broker: mqtt://broker.local
+          password: !secret mqtt_password
+        recorder:
+        automation: []
+        """,
+    )
+    result = load_config(config, SCHEMAS.get, known=SCHEMAS)
+    # An empty section means "on, with the defaults".
+    assert result == {
+        "mqtt": {"broker": "mqtt://broker.local", "password": "hunter2"},
+        "recorder": {"keep_days": 10, "exclude": {}},
+        "automation": [],
+    }
+
+
+def test_error_inside_included_file_names_that_file(tmp_path: Path) -> None:
+    write(tmp_path, "config.yaml", "automation: !include automations.yaml\n")
+    write(
+        tmp_path,
+        "automations.yaml",
+        """
+        - id: open_for_residents
+          alias: Open the barrier
+        - id: Close Gate
+          alias: [oops]
+        """,
+    )
+    assert issues_of(tmp_path / "config.yaml") == [
+        "automations.yaml:3: automation.1.id: invalid slug 'Close Gate'"
+        " (use lower-case letters, digits and _, e.g. 'close_gate')",
+        "automations.yaml:4: automation.1.alias: expected str, got a list",
+    ]
+
+
+def test_included_file_in_subfolder_uses_its_own_folder(tmp_path: Path) -> None:
+    write(tmp_path, "secrets.yaml", "broker_url: mqtt://10.0.0.2\n")
+    write(tmp_path, "config.yaml", "mqtt: !include packages/mqtt.yaml\n")
+    write(
+        tmp_path,
+        "packages/mqtt.yaml",
+        """
+        broker: !secret broker_url
+        username: !include ../user.txt
+        colour: blue
+        """,
+    )
+    write(tmp_path, "user.txt", "lot_owner\n")
+    assert issues_of(tmp_path / "config.yaml") == [
+        "packages/mqtt.yaml:3: mqtt.colour: unknown key 'colour'"
+    ]
+
+
+def test_required_key_points_at_the_parent_and_unknown_nested_key_suggests(tmp_path: Path) -> None:
+    config = write(
+        tmp_path,
+        "config.yaml",
+        """
+        hub:
+          tme_zone: Europe/Berlin
+        mqtt:
+          username: lot
+        recorder:
+          exclude:
+            domains: [camera, Sensor]
+        """,
+    )
+    assert issues_of(config) == [
+        "config.yaml:2: hub.tme_zone: unknown key 'tme_zone' (did you mean 'time_zone'?)",
+        "config.yaml:3: mqtt.broker: required key not provided",
+        "config.yaml:7: recorder.exclude.domains.1: invalid slug 'Sensor'"
+        " (use lower-case letters, digits and _, e.g. 'sensor')",
+    ]
+
+
+def test_env_var_with_and_without_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PARKHUB_USER", "attendant")
+    monkeypatch.delenv("PARKHUB_PASSWORD", raising=False)
+    monkeypatch.delenv("PARKHUB_BROKER", raising=False)
+    config = write(
+        tmp_path,
+        "config.yaml",
+        """
+        mqtt:
+          broker: !env_var PARKHUB_BROKER mqtt://localhost:1883
+          username: !env_var PARKHUB_USER nobody
+        """,
+    )
+    assert load_yaml(config) == {
+        "mqtt": {"broker": "mqtt://localhost:1883", "username": "attendant"}
+    }
+    write(tmp_path, "config.yaml", "mqtt:\n  password: !env_var PARKHUB_PASSWORD\n")
+    with pytest.raises(ConfigError) as info:
+        load_yaml(config)
+    assert info.value.issues == [
+        ConfigIssue(
+            "config.yaml", 2, "mqtt.password", "environment variable 'PARKHUB_PASSWORD' is not set"
+        )
+    ]
+
+
+def test_duplicate_key_is_an_issue_but_merge_keys_are_not(tmp_path: Path) -> None:
+    config = write(
+        tmp_path,
+        "config.yaml",
+        """
+        base: &base {keep_days: 3, purge: true}
+        recorder:
+          <<: *base
+          keep_days: 5
+        hub:
+          name: A
+          port: 8123
+          name: B
+        """,
+    )
+    with pytest.raises(ConfigError) as info:
+        load_yaml(config)
+    assert [str(i) for i in info.value.issues] == [
+        "config.yaml:8: hub.name: duplicate key (first on line 6)"
+    ]
+
+
+def test_yaml_syntax_error_gives_its_line_and_other_files_still_report(tmp_path: Path) -> None:
+    config = write(
+        tmp_path,
+        "config.yaml",
+        """
+        automation: !include automations.yaml
+        mqtt:
+          password: !secret nope
+        """,
+    )
+    write(tmp_path, "automations.yaml", "- id: a\n  alias: x\n - id: b\n")
+    assert issues_of(config) == [
+        "automations.yaml:3: invalid YAML: expected <block end>, but found"
+        " '<block sequence start>' (while parsing a block collection on line 1)",
+        "config.yaml:2: mqtt.broker: required key not provided",
+        "config.yaml:3: mqtt.password: secret 'nope' not found: secrets.yaml does not exist",
+    ]
+
+
+def test_syntax_error_in_main_file(tmp_path: Path) -> None:
+    config = write(tmp_path, "config.yaml", "hub:\n  name: x\n\tport: 1\n")
+    assert issues_of(config) == [
+        "config.yaml:3: invalid YAML: found character '\\t' that cannot start any token"
+        " (while scanning for the next token)"
+    ]
+
+
+def test_missing_include_and_include_loop(tmp_path: Path) -> None:
+    config = write(
+        tmp_path,
+        "config.yaml",
+        """
+        automation: !include automations.yaml
+        mqtt: !include mqtt.yaml
+        """,
+    )
+    write(tmp_path, "mqtt.yaml", "broker: !include config.yaml\n")
+    with pytest.raises(ConfigError) as info:
+        load_yaml(config)
+    assert str(info.value).splitlines() == [
+        "config.yaml:1: automation: cannot include 'automations.yaml': file not found",
+        "mqtt.yaml:1: mqtt.broker: include loop: config.yaml -> mqtt.yaml -> config.yaml",
+    ]
+
+
+def test_nodes_remember_file_and_lines(tmp_path: Path) -> None:
+    config = write(
+        tmp_path,
+        "config.yaml",
+        """
+        # the demo lot
+        occupancy:
+          slots:
+            - id: a1
+            - id: a2
+        automation: !include automations.yaml
+        """,
+    )
+    write(tmp_path, "automations.yaml", "# made in the panel\n- id: x\n")
+    data = load_yaml(config)
+    assert isinstance(data, NodeDict)
+    assert (data.file, data.line, data.line_of("automation")) == ("config.yaml", 2, 6)
+    slots = data["occupancy"]["slots"]
+    assert isinstance(slots, NodeList)
+    assert slots.item_lines == [4, 5]
+    automations = data["automation"]
+    assert isinstance(automations, NodeList)
+    assert (automations.file, automations.line) == ("automations.yaml", 2)
+
+
+def test_empty_files(tmp_path: Path) -> None:
+    config = write(tmp_path, "config.yaml", "# nothing yet\n")
+    assert load_yaml(config) == {}
+    assert isinstance(load_yaml(config), NodeDict)
+    assert check(config) == {}
+    write(tmp_path, "config.yaml", "automation: !include automations.yaml\n")
+    write(tmp_path, "automations.yaml", "")
+    assert check(config) == {"automation": []}
+
+
+def test_clock_times_stay_strings(tmp_path: Path) -> None:
+    config = write(tmp_path, "config.yaml", "opens: 10:30\nfor: 1:30:00\ncount: 0x10\nratio: 1.5\n")
+    assert load_yaml(config) == {"opens": "10:30", "for": "1:30:00", "count": 16, "ratio": 1.5}
+
+
+def test_secrets_file_can_be_given(tmp_path: Path) -> None:
+    config = write(tmp_path, "config.yaml", "mqtt:\n  password: !secret pw\n")
+    secrets = write(tmp_path, "vault/prod.yaml", "pw: s3cret\n")
+    assert load_yaml(config, secrets=secrets) == {"mqtt": {"password": "s3cret"}}
+
+
+def test_secrets_file_problems_name_that_file(tmp_path: Path) -> None:
+    config = write(tmp_path, "config.yaml", "mqtt:\n  password: !secret pw\n")
+    write(tmp_path, "secrets.yaml", "pw: a\nother: !secret pw\npw: b\n")
+    with pytest.raises(ConfigError) as info:
+        load_yaml(config)
+    assert str(info.value).splitlines() == [
+        "secrets.yaml:2: other: !secret cannot be used inside secrets.yaml",
+        "secrets.yaml:3: pw: duplicate key (first on line 1)",
+    ]
+
+
+def test_missing_main_file_and_non_mapping_top_level(tmp_path: Path) -> None:
+    assert issues_of(tmp_path / "config.yaml") == ["config.yaml: cannot read: file not found"]
+    config = write(tmp_path, "config.yaml", "- hub\n- mqtt\n")
+    assert issues_of(config) == ["config.yaml:1: expected a mapping of sections, got a list"]
+
+
+def test_unknown_top_level_key_without_close_match(tmp_path: Path) -> None:
+    config = write(tmp_path, "config.yaml", "hub:\nspaceship: {}\n")
+    schemas = {**SCHEMAS, "hub": vol.Schema(vol.Any(None, HUB_SCHEMA))}
+    with pytest.raises(ConfigError) as info:
+        load_config(config, schemas.get, known=schemas)
+    assert str(info.value) == "config.yaml:2: spaceship: unknown key 'spaceship'"
+
+
+def test_a_broken_schema_is_an_issue_not_a_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def explode(value: Any) -> Any:
+        raise KeyError("slots")
+
+    config = write(tmp_path, "config.yaml", "occupancy: {}\nrecorder:\n  keep_days: 0\n")
+    schemas = {**SCHEMAS, "occupancy": vol.Schema(explode)}
+    with caplog.at_level(logging.ERROR), pytest.raises(ConfigError) as info:
+        load_config(config, schemas.get, known=schemas)
+    assert str(info.value).splitlines() == [
+        "config.yaml:1: occupancy: could not be checked (KeyError: 'slots');"
+        " please report this bug",
+        "config.yaml:3: recorder.keep_days: expected a positive int, got 0",
+    ]
+    assert "occupancy" in caplog.text
+
+
+def test_config_error_is_sorted_by_file_then_line() -> None:
+    err = ConfigError(
+        [
+            ConfigIssue("config.yaml", 9, "b", "two"),
+            ConfigIssue("automations.yaml", 4, "", "three"),
+            ConfigIssue("config.yaml", 2, "a.0", "one"),
+        ]
+    )
+    assert str(err) == "automations.yaml:4: three\nconfig.yaml:2: a.0: one\nconfig.yaml:9: b: two"
+
+
+def test_humanize_error() -> None:
+    schema = vol.Schema({vol.Required("port"): vol.Coerce(int), "x": {"y": int}})
+    with pytest.raises(vol.MultipleInvalid) as info:
+        schema({"x": "nope", "z": 1})
+    messages = sorted(humanize_error(err) for err in info.value.errors)
+    assert messages == ["expected a mapping", "required key not provided", "unknown key"]
+    assert humanize_error(vol.Invalid("expected int"), value="ten") == "expected int, got 'ten'"
+    assert humanize_error(vol.Invalid("expected int, got 'ten'"), value="ten") == (
+        "expected int, got 'ten'"
+    )
+
+
+def test_hub_schema_defaults_and_hub_config() -> None:
+    assert HubConfig.from_dict(HUB_SCHEMA({})) == HubConfig()
+    config = HubConfig.from_dict(
+        HUB_SCHEMA(
+            {
+                "name": "North lot",
+                "time_zone": "Europe/Berlin",
+                "unit_system": "imperial",
+                "currency": "GBP",
+                "data_dir": "data",
+                "port": "8080",
+            }
+        )
+    )
+    assert config == HubConfig("North lot", "Europe/Berlin", "imperial", "GBP", "data", 8080)
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        ({"time_zone": "Europe/Berlun"}, "unknown time zone 'Europe/Berlun'"),
+        ({"unit_system": "furlongs"}, "expected 'metric' or 'imperial'"),
+        ({"currency": "eur"}, "currency code like 'EUR', got 'eur'"),
+        ({"port": 70000}, "expected a port number from 1 to 65535, got 70000"),
+        ({"colour": "red"}, "extra keys not allowed"),
+    ],
+)
+def test_hub_schema_rejects(section: dict[str, Any], message: str) -> None:
+    with pytest.raises(vol.Invalid, match=message.replace("(", r"\(")):
+        HUB_SCHEMA(section)
