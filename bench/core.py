@@ -34,12 +34,13 @@ async def fire_event_callback(hub: Hub, n: int) -> float:
         nonlocal count
         count += 1
 
-    for i in range(n):
-        hub.bus.async_listen(f"bench_event_{i}", listener)
+    event_types = [f"bench_event_{i}" for i in range(n)]
+    for event_type in event_types:
+        hub.bus.async_listen(event_type, listener)
     fire = hub.bus.async_fire
     start = time.perf_counter()
-    for i in range(n):
-        fire(f"bench_event_{i}")
+    for event_type in event_types:
+        fire(event_type)
     await hub.async_block_till_done()
     elapsed = time.perf_counter() - start
     assert count == n, count
@@ -53,12 +54,13 @@ async def fire_event_coroutine(hub: Hub, n: int) -> float:
         nonlocal count
         count += 1
 
-    for i in range(n):
-        hub.bus.async_listen(f"bench_event_{i}", listener)
+    event_types = [f"bench_event_{i}" for i in range(n)]
+    for event_type in event_types:
+        hub.bus.async_listen(event_type, listener)
     fire = hub.bus.async_fire
     start = time.perf_counter()
-    for i in range(n):
-        fire(f"bench_event_{i}")
+    for event_type in event_types:
+        fire(event_type)
     await hub.async_block_till_done()
     elapsed = time.perf_counter() - start
     assert count == n, count
@@ -66,10 +68,11 @@ async def fire_event_coroutine(hub: Hub, n: int) -> float:
 
 
 async def set_new_state(hub: Hub, n: int) -> float:
+    entity_ids = [f"sensor.bench_{i}" for i in range(n)]
     set_state = hub.states.async_set
     start = time.perf_counter()
-    for i in range(n):
-        set_state(f"sensor.bench_{i}", "on", {"i": i})
+    for i, entity_id in enumerate(entity_ids):
+        set_state(entity_id, "on", {"i": i})
     await hub.async_block_till_done()
     elapsed = time.perf_counter() - start
     assert len(hub.states) == n
@@ -87,6 +90,7 @@ async def tracked_state_change(hub: Hub, n: int) -> float:
     for entity_id in entity_ids:
         hub.states.async_set(entity_id, "off")
         hub.states.async_track(entity_id, listener)
+    await hub.async_block_till_done()
     set_state = hub.states.async_set
     start = time.perf_counter()
     for entity_id in entity_ids:
