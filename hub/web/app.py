@@ -1,0 +1,151 @@
+"""The web server: one aiohttp application serving the REST and WebSocket APIs.
+
+Two middlewares guard every route. The outer one turns every error into the API's one
+shape, `{"error": "<what is wrong>"}`, with a 4xx for anything the caller got wrong; a
+500 means a bug in the hub and is logged with its traceback. The inner one checks the
+bearer token of every `/api/` route except the WebSocket handshake, which
+authenticates inside its own protocol (browsers cannot set headers on a WebSocket).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import weakref
+from collections.abc import AsyncIterator
+from typing import Final
+
+from aiohttp import WSCloseCode, web
+from aiohttp.typedefs import Handler
+
+from hub.core.exceptions import HubError, ServiceValidationError, Unauthorized
+from hub.core.hub import Hub
+
+from .auth import TokenStore
+from .helpers import AUTH_KEY, HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
+from .rest import async_register_rest
+from .ws import WS_PATH, async_register_websocket
+
+__all__ = ["HUB_KEY", "WebServerError", "async_start_web", "create_app"]
+
+_LOGGER = logging.getLogger(__name__)
+
+API_PREFIX: Final = "/api/"
+# REST bodies are small JSON documents; this is aiohttp's default, stated on purpose.
+MAX_BODY_SIZE: Final = 1024 * 1024
+# How long stop waits for in-flight requests before cutting them off.
+SHUTDOWN_TIMEOUT: Final = 10.0
+
+
+class WebServerError(HubError):
+    """The web server could not start (the port is taken, the address is wrong)."""
+
+
+def _error_message(err: web.HTTPException, request: web.Request) -> str:
+    """What aiohttp's own error means, said for an API client."""
+    if isinstance(err, web.HTTPNotFound):
+        return f"not found: {request.path}"
+    if isinstance(err, web.HTTPMethodNotAllowed):
+        allowed = ", ".join(sorted(err.allowed_methods))
+        return f"method {request.method} is not allowed on {request.path} (allowed: {allowed})"
+    text = err.text or err.reason
+    prefix = f"{err.status}: "
+    return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+@web.middleware
+async def _error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer every error as JSON; only a bug may become a 500."""
+    try:
+        return await handler(request)
+    except web.HTTPException as err:
+        if err.status < 400:
+            raise
+        headers = {"Allow": err.headers["Allow"]} if "Allow" in err.headers else None
+        return json_error(err.status, _error_message(err, request), headers)
+    except ServiceValidationError as err:  # includes InvalidEntityId and ServiceNotFound
+        return json_error(400, str(err))
+    except Unauthorized as err:
+        return json_error(403, str(err) or "not allowed")
+    except HubError as err:
+        return json_error(400, str(err) or type(err).__name__)
+    except Exception:
+        _LOGGER.exception("Error handling %s %s", request.method, request.path)
+        return json_error(500, "internal error")
+
+
+@web.middleware
+async def _auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Require a valid bearer token on the API; keep who it belongs to on the request."""
+    if not request.path.startswith(API_PREFIX) or request.path == WS_PATH:
+        return await handler(request)
+    challenge = {"WWW-Authenticate": "Bearer"}
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return json_error(401, "missing bearer token (Authorization: Bearer <token>)", challenge)
+    info = await request.app[TOKENS_KEY].async_validate(token.strip())
+    if info is None:
+        return json_error(401, "invalid access token", challenge)
+    request[AUTH_KEY] = info
+    return await handler(request)
+
+
+async def _load_tokens(app: web.Application) -> AsyncIterator[None]:
+    """Read auth.json before the first request (a cleanup_ctx: nothing to undo after)."""
+    await app[TOKENS_KEY].async_load()
+    yield
+
+
+def create_app(hub: Hub) -> web.Application:
+    """Build the application: keys, middlewares, the REST routes and the WebSocket API."""
+    app = web.Application(
+        middlewares=[_error_middleware, _auth_middleware], client_max_size=MAX_BODY_SIZE
+    )
+    app[HUB_KEY] = hub
+    app[TOKENS_KEY] = TokenStore(hub.data_dir, hub.async_add_executor_job)
+    app[WEBSOCKETS_KEY] = weakref.WeakSet()
+    app.cleanup_ctx.append(_load_tokens)
+    async_register_rest(app)
+    async_register_websocket(app)
+    return app
+
+
+async def _close_websockets(app: web.Application) -> None:
+    """Say goodbye to every open socket, so their handlers end and stop need not wait."""
+    open_sockets = app[WEBSOCKETS_KEY]
+    sockets = list(open_sockets)
+    if sockets:
+        await asyncio.gather(
+            *(ws.close(code=WSCloseCode.GOING_AWAY, message=b"hub stopping") for ws in sockets),
+            return_exceptions=True,
+        )
+
+
+async def async_start_web(hub: Hub, host: str, port: int) -> web.AppRunner:
+    """Serve the API on host:port until the hub stops.
+
+    A port that is taken raises WebServerError saying so, instead of an OSError
+    traceback. At the hub's close, open WebSockets are closed first, then the runner.
+    """
+    app = create_app(hub)
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except OSError as err:
+        await runner.cleanup()
+        if err.errno == errno.EADDRINUSE:
+            raise WebServerError(
+                f"port {port} is in use: is another hub running? (set hub: port: in config.yaml)"
+            ) from None
+        raise WebServerError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+
+    async def close() -> None:
+        await _close_websockets(app)
+        await runner.cleanup()
+
+    hub.async_on_close(close)
+    _LOGGER.info("Web server listening on %s", ", ".join(map(str, runner.addresses)))
+    return runner

@@ -1,0 +1,221 @@
+"""Long-lived bearer tokens: created by the CLI, checked by the running hub.
+
+Only a SHA-256 hash of each token is stored, in `<data_dir>/auth.json`, so a copy of the
+data folder does not hand out API access. The CLI (`parkhub token create NAME`) writes
+that file while the hub may be running; the hub re-reads it when it sees an unknown
+token and the file has changed, so a new token works without a restart, and checks it
+again every few seconds for a known one, so a removed token stops working soon.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from hub.core.context import new_id
+from hub.core.exceptions import HubError
+from hub.core.json import JSONDecodeError, json_bytes, json_loads
+
+__all__ = [
+    "AUTH_FILE",
+    "ROLES",
+    "AuthFileError",
+    "TokenInfo",
+    "TokenStore",
+    "create_token",
+    "hash_token",
+]
+
+_LOGGER = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+AUTH_FILE: Final = "auth.json"
+ROLES: Final = ("admin", "operator", "resident")
+_VERSION: Final = 1
+# How long a known token is trusted before the file is looked at again (revocation lag).
+RECHECK_INTERVAL: Final = 5.0
+
+# (inode, mtime in ns, size): os.replace gives a new inode, so a rewrite is always seen.
+_Signature = tuple[int, int, int]
+ExecutorJob = Callable[..., Awaitable[Any]]
+
+
+class AuthFileError(HubError):
+    """auth.json exists but cannot be used; refusing to overwrite it keeps its tokens."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """Who a validated token belongs to; kept on the request so roles can be enforced."""
+
+    id: str
+    name: str
+    role: str
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class _StoredToken:
+    info: TokenInfo
+    hash: str
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token: tokens are random, so a plain SHA-256 is enough."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _read_entries(path: Path) -> list[dict[str, Any]]:
+    """The token records in auth.json; [] when it does not exist yet."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    except OSError as err:
+        raise AuthFileError(f"cannot read {path}: {err.strerror}") from None
+    try:
+        data = json_loads(raw)
+    except JSONDecodeError as err:
+        raise AuthFileError(f"{path} is not valid JSON: {err}") from None
+    tokens = data.get("tokens") if isinstance(data, dict) else None
+    if not isinstance(tokens, list) or not all(isinstance(item, dict) for item in tokens):
+        raise AuthFileError(f"{path} has no list of tokens")
+    return tokens
+
+
+def _parse(entries: list[dict[str, Any]]) -> list[_StoredToken]:
+    """Stored tokens from records; a record missing a field is skipped, with a warning."""
+    parsed = []
+    for entry in entries:
+        try:
+            token_id, digest = str(entry["id"]), str(entry["hash"])
+            info = TokenInfo(token_id, str(entry["name"]), str(entry["role"]), token_id)
+        except KeyError as err:
+            _LOGGER.warning("Skipping a token in %s without %s", AUTH_FILE, err)
+            continue
+        parsed.append(_StoredToken(info, digest))
+    return parsed
+
+
+def _write_atomically(path: Path, content: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def create_token(data_dir: Path, name: str, role: str = "admin") -> str:
+    """Create a long-lived token and return it; only its hash is kept.
+
+    A plain function, because the CLI calls it while no hub (and no loop) runs.
+    """
+    if not name.strip():
+        raise HubError("a token needs a name")
+    if role not in ROLES:
+        raise HubError(f"unknown role {role!r}: expected one of {', '.join(ROLES)}")
+    path = Path(data_dir) / AUTH_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    entries = _read_entries(path)
+    token = secrets.token_urlsafe(32)
+    entries.append(
+        {
+            "id": new_id(),
+            "name": name.strip(),
+            "role": role,
+            "created": datetime.now(UTC).isoformat(),
+            "hash": hash_token(token),
+        }
+    )
+    _write_atomically(path, json_bytes({"version": _VERSION, "tokens": entries}))
+    return token
+
+
+def _signature(path: Path) -> _Signature | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+class TokenStore:
+    """The tokens of auth.json, as the running hub checks them.
+
+    File access runs through `executor` (the hub's `async_add_executor_job`), so the
+    loop never blocks on the disk.
+    """
+
+    def __init__(self, data_dir: Path, executor: ExecutorJob | None = None) -> None:
+        self._path = Path(data_dir) / AUTH_FILE
+        self._executor = executor
+        self._tokens: list[_StoredToken] = []
+        self._signature: _Signature | None = None
+        self._checked_at = 0.0
+        self._reload_lock = asyncio.Lock()
+
+    async def _run(self, func: Callable[..., _T], *args: Any) -> _T:
+        if self._executor is not None:
+            result: _T = await self._executor(func, *args)
+            return result
+        return await asyncio.get_running_loop().run_in_executor(None, func, *args)
+
+    def _load_if_changed(
+        self, known: _Signature | None
+    ) -> tuple[_Signature | None, list[_StoredToken]] | None:
+        """In a worker thread: the file's signature and tokens, or None when unchanged."""
+        signature = _signature(self._path)
+        if signature == known and known is not None:
+            return None
+        try:
+            tokens = _parse(_read_entries(self._path))
+        except AuthFileError as err:
+            _LOGGER.warning("No API tokens accepted: %s", err)
+            tokens = []
+        return signature, tokens
+
+    async def async_load(self) -> None:
+        """Read auth.json (again, if it changed since the last read)."""
+        async with self._reload_lock:
+            self._checked_at = time.monotonic()
+            loaded = await self._run(self._load_if_changed, self._signature)
+            if loaded is not None:
+                self._signature, self._tokens = loaded
+
+    def _match(self, digest: str) -> TokenInfo | None:
+        """Compare against every stored hash in constant time, with no early exit."""
+        found = None
+        for stored in self._tokens:
+            if hmac.compare_digest(stored.hash, digest):
+                found = stored.info
+        return found
+
+    async def async_validate(self, token: str) -> TokenInfo | None:
+        """The owner of `token`, or None when it is not (or no longer) valid."""
+        digest = hash_token(token)
+        info = self._match(digest)
+        # Monotonic, not the hub's clock: this is a rate limit on disk reads, not hub time.
+        if info is None or time.monotonic() - self._checked_at > RECHECK_INTERVAL:
+            await self.async_load()
+            info = self._match(digest)
+        return info
+
+    def __len__(self) -> int:
+        return len(self._tokens)

@@ -1,0 +1,111 @@
+"""What every web module shares: the typed app and request keys, and JSON in and out."""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Final
+
+import voluptuous as vol
+from aiohttp import web
+from aiohttp.typedefs import LooseHeaders
+
+from hub.core.context import Context
+from hub.core.exceptions import ServiceValidationError
+from hub.core.hub import Hub
+from hub.core.json import JSONDecodeError, json_bytes, json_loads
+from hub.core.services import describe_invalid
+
+from .auth import TokenInfo, TokenStore
+
+__all__ = [
+    "AUTH_KEY",
+    "CONTENT_TYPE_JSON",
+    "HUB_KEY",
+    "TOKENS_KEY",
+    "WEBSOCKETS_KEY",
+    "ensure_object",
+    "json_error",
+    "json_response",
+    "json_type",
+    "read_json",
+    "request_context",
+    "validate",
+]
+
+CONTENT_TYPE_JSON: Final = "application/json"
+
+HUB_KEY: Final = web.AppKey("hub", Hub)
+TOKENS_KEY: Final = web.AppKey("tokens", TokenStore)
+# Open sockets, so stop can close them; weak, so a finished handler needs no bookkeeping.
+WEBSOCKETS_KEY: Final = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
+AUTH_KEY: Final = web.RequestKey("auth", TokenInfo)
+
+_NO_BODY: Any = object()
+
+
+def json_response(
+    data: Any, status: int = 200, headers: LooseHeaders | None = None
+) -> web.Response:
+    """A JSON response through the hub's one encoder (orjson, knows State/Event/Context)."""
+    return web.Response(
+        body=json_bytes(data), status=status, headers=headers, content_type=CONTENT_TYPE_JSON
+    )
+
+
+def json_error(status: int, message: str, headers: LooseHeaders | None = None) -> web.Response:
+    """The one error shape of the API: `{"error": "<what is wrong>"}`."""
+    return json_response({"error": message}, status, headers)
+
+
+async def read_json(request: web.Request, default: Any = _NO_BODY) -> Any:
+    """The request body as JSON; `default` when it is empty (if given).
+
+    Malformed JSON raises ServiceValidationError, which the error middleware turns into
+    a 400 that says where the JSON broke.
+    """
+    raw = await request.read()
+    if not raw.strip():
+        if default is _NO_BODY:
+            raise ServiceValidationError("a JSON body is required")
+        return default
+    try:
+        return json_loads(raw)
+    except JSONDecodeError as err:
+        raise ServiceValidationError(f"malformed JSON body: {err}") from None
+
+
+def validate(schema: vol.Schema, data: Any, what: str = "body") -> Any:
+    """Run a voluptuous schema; its errors become ServiceValidationError naming the field."""
+    try:
+        return schema(data)
+    except vol.Invalid as err:
+        raise ServiceValidationError(f"invalid {what}: {describe_invalid(err)}") from None
+
+
+def request_context(request: web.Request) -> Context:
+    """A new Context for what this request causes, carrying the token's user."""
+    return Context(user_id=request[AUTH_KEY].user_id)
+
+
+def json_type(value: Any) -> str:
+    """The JSON name of a decoded value's type, for error messages."""
+    if value is None:
+        return "null"
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+_JSON_TYPES: Final = {
+    dict: "object",
+    list: "array",
+    str: "string",
+    int: "number",
+    float: "number",
+    bool: "boolean",
+}
+
+
+def ensure_object(value: Any, what: str = "the body") -> dict[str, Any]:
+    """A decoded JSON object, or ServiceValidationError naming what came instead."""
+    if not isinstance(value, dict):
+        raise ServiceValidationError(f"{what} must be a JSON object, not {json_type(value)}")
+    return value

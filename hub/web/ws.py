@@ -1,0 +1,143 @@
+"""The WebSocket API at /api/websocket, speaking Home Assistant's message protocol.
+
+A browser cannot put a bearer token on a WebSocket handshake, so the socket opens
+without one and the client proves itself first thing: the hub sends `auth_required`,
+the client answers `{"type": "auth", "access_token": ...}` within AUTH_TIMEOUT, and
+gets `auth_ok` (then commands flow) or `auth_invalid` (then the socket closes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Final
+
+import voluptuous as vol
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from hub import __version__
+from hub.core.json import JSONDecodeError, json_bytes, json_loads
+from hub.core.services import describe_invalid
+
+from .auth import TokenInfo
+from .helpers import HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY
+from .ws_commands import DEFAULT_COMMANDS
+from .ws_connection import ERR_INVALID_FORMAT, ActiveConnection, WSCommand
+
+__all__ = [
+    "WS_COMMANDS_KEY",
+    "WS_PATH",
+    "async_register_command",
+    "async_register_websocket",
+]
+
+_LOGGER = logging.getLogger(__name__)
+
+WS_PATH: Final = "/api/websocket"
+WS_COMMANDS_KEY: Final = web.AppKey("ws_commands", dict[str, WSCommand])
+
+AUTH_TIMEOUT = 10.0
+HEARTBEAT: Final = 55.0
+# Commands are small; anything bigger is a broken or hostile client.
+MAX_MSG_SIZE: Final = 1024 * 1024
+
+AUTH_MESSAGE_SCHEMA: Final = vol.Schema(
+    {vol.Required("type"): "auth", vol.Required("access_token"): str}, extra=vol.ALLOW_EXTRA
+)
+
+
+async def _send(wsock: web.WebSocketResponse, message: dict[str, Any]) -> None:
+    """Send directly, before the connection's writer exists (the handshake)."""
+    await wsock.send_frame(json_bytes(message), WSMsgType.TEXT)
+
+
+async def _async_authenticate(
+    request: web.Request, wsock: web.WebSocketResponse
+) -> TokenInfo | None:
+    """Run the handshake; the client's token owner, or None (the socket is then closed)."""
+    await _send(wsock, {"type": "auth_required", "ha_version": __version__})
+    try:
+        msg = await wsock.receive(timeout=AUTH_TIMEOUT)
+    except TimeoutError:
+        _LOGGER.debug("WebSocket client %s sent no auth in %ss", request.remote, AUTH_TIMEOUT)
+        await wsock.close(code=WSCloseCode.POLICY_VIOLATION, message=b"auth timeout")
+        return None
+    if msg.type is not WSMsgType.TEXT:
+        return None  # closed, or a binary frame: not a client of this protocol
+    try:
+        auth = AUTH_MESSAGE_SCHEMA(json_loads(msg.data))
+    except (JSONDecodeError, vol.Invalid) as err:
+        reason = describe_invalid(err) if isinstance(err, vol.Invalid) else "malformed JSON"
+        await _send(
+            wsock,
+            {"type": "auth_invalid", "message": f"auth message incorrectly formatted: {reason}"},
+        )
+        return None
+    info = await request.app[TOKENS_KEY].async_validate(auth["access_token"])
+    if info is None:
+        _LOGGER.warning("WebSocket login with an invalid token from %s", request.remote)
+        await _send(wsock, {"type": "auth_invalid", "message": "invalid access token"})
+        return None
+    await _send(wsock, {"type": "auth_ok", "ha_version": __version__})
+    return info
+
+
+async def _async_read(wsock: web.WebSocketResponse, conn: ActiveConnection) -> None:
+    """Hand every text message to the connection until the socket closes."""
+    async for msg in wsock:
+        if msg.type is WSMsgType.TEXT:
+            try:
+                payload = json_loads(msg.data)
+            except JSONDecodeError as err:
+                conn.send_error(None, ERR_INVALID_FORMAT, f"malformed JSON: {err}")
+                continue
+            conn.async_handle(payload)
+        elif msg.type is WSMsgType.BINARY:
+            conn.send_error(None, ERR_INVALID_FORMAT, "expected a text frame with JSON")
+        elif msg.type is WSMsgType.ERROR:
+            _LOGGER.debug("WebSocket %s failed: %s", conn, wsock.exception())
+            return
+
+
+async def _websocket_handler(request: web.Request) -> web.WebSocketResponse:
+    """Serve one client from handshake to close; nothing it sends can raise out of here."""
+    app = request.app
+    wsock = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=MAX_MSG_SIZE)
+    await wsock.prepare(request)
+    app[WEBSOCKETS_KEY].add(wsock)
+    try:
+        info = await _async_authenticate(request, wsock)
+        if info is not None:
+            commands = app[WS_COMMANDS_KEY]
+            conn = ActiveConnection(app[HUB_KEY], wsock, info, commands)
+            _LOGGER.debug("WebSocket client %s connected", conn)
+            writer = asyncio.get_running_loop().create_task(
+                conn.async_write(), name=f"websocket writer {info.name}"
+            )
+            try:
+                await _async_read(wsock, conn)
+            finally:
+                await conn.async_close()
+                writer.cancel()
+                await asyncio.wait([writer])
+                if not writer.cancelled() and (err := writer.exception()) is not None:
+                    _LOGGER.error("WebSocket writer for %s failed", conn, exc_info=err)
+            _LOGGER.debug("WebSocket client %s disconnected", conn)
+    except Exception:
+        _LOGGER.exception("Error in WebSocket connection from %s", request.remote)
+    finally:
+        app[WEBSOCKETS_KEY].discard(wsock)
+        if not wsock.closed:
+            await wsock.close()
+    return wsock
+
+
+def async_register_command(app: web.Application, command: WSCommand) -> None:
+    """Add a command (one made with `websocket_command`) to the WebSocket API."""
+    app[WS_COMMANDS_KEY][command.type] = command
+
+
+def async_register_websocket(app: web.Application) -> None:
+    """Serve the WebSocket API on the app, with the built-in commands."""
+    app[WS_COMMANDS_KEY] = {command.type: command for command in DEFAULT_COMMANDS}
+    app.router.add_get(WS_PATH, _websocket_handler)
