@@ -45,7 +45,7 @@ def setup_logging(config: dict[str, Any] | None, *, verbose: bool = False) -> No
     default = "debug" if verbose else config.get("default", "info")
     logging.basicConfig(format=FORMAT, level=default.upper(), force=True)
     # Libraries that are chatty at debug level stay at warning unless asked for.
-    for name in ("aiosqlite", "asyncio"):
+    for name in ("aiosqlite", "asyncio", "aiohttp.access"):
         logging.getLogger(name).setLevel(logging.WARNING)
     for name, level in config.get("logs", {}).items():
         logging.getLogger(_logger_name(name)).setLevel(level.upper())

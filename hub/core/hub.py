@@ -166,12 +166,12 @@ class Hub:
 
     async def async_block_till_done(self) -> None:
         """Wait until every tracked task and worker job, and all they started, is done."""
-        while pending := [task for task in self._tasks if not task.done()]:
+        # A tracked task may wait for the others (a stop requested from a task), not itself.
+        current = asyncio.current_task()
+        while pending := [task for task in self._tasks if not task.done() and task is not current]:
             await asyncio.wait(pending)
-        # Let callbacks scheduled by the last tasks run too.
-        await asyncio.sleep(0)
-        if any(not task.done() for task in self._tasks):
-            await self.async_block_till_done()
+            # Let callbacks scheduled by the last tasks run too.
+            await asyncio.sleep(0)
 
     # -- life cycle ---------------------------------------------------------------------
 
@@ -187,9 +187,8 @@ class Hub:
         self.bus.async_fire(EVENT_HUB_STARTED)
         _LOGGER.info("ParkHub %s started", self.config.name)
 
-    async def async_run(self) -> None:
-        """Start, then wait until something calls `async_stop`."""
-        await self.async_start()
+    async def async_wait_stopped(self) -> None:
+        """Wait until something (a signal, a test) has stopped the hub."""
         await self._stopped.wait()
 
     async def async_stop(self) -> None:
@@ -219,10 +218,13 @@ class Hub:
         self._executor.shutdown(wait=True, cancel_futures=True)
         self.state = CoreState.stopped
         self._stopped.set()
+        _LOGGER.info("ParkHub %s stopped", self.config.name)
 
     async def _settle(self, stage: str) -> None:
         try:
-            await asyncio.wait_for(self.async_block_till_done(), STOP_TIMEOUT)
+            # Not wait_for: that runs the wait in a new task, which would wait for us.
+            async with asyncio.timeout(STOP_TIMEOUT):
+                await self.async_block_till_done()
         except TimeoutError:
             stuck = [task for task in self._tasks if not task.done()]
             _LOGGER.warning(

@@ -1,0 +1,77 @@
+"""The `parkhub` command: run the hub, check a config, manage API tokens."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from . import __version__
+
+DEFAULT_CONFIG = Path("config.yaml")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="parkhub", description="A self-hosted parking-lot hub.")
+    parser.add_argument("--version", action="version", version=f"parkhub {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run the hub")
+    run.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="config file")
+    run.add_argument("--data", type=Path, help="data directory (default: data/ beside the config)")
+    run.add_argument("--port", type=int, help="HTTP port (default: hub.port, 8123)")
+    run.add_argument("--host", default="0.0.0.0", help="address to listen on (default: all)")
+    run.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+
+    check = commands.add_parser("check-config", help="validate the config and exit")
+    check.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+
+    token = commands.add_parser("token", help="API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create", help="create a long-lived token and print it")
+    create.add_argument("name", help="what the token is for, e.g. 'barrier-controller'")
+    create.add_argument(
+        "--role", default="admin", choices=["admin", "operator", "resident"], help="who holds it"
+    )
+    create.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    create.add_argument("--data", type=Path, help="data directory")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    # Imported here so `parkhub --help` stays instant.
+    from .bootstrap import async_run, format_config_error, load
+    from .config import ConfigError
+    from .core.exceptions import HubError
+
+    try:
+        loaded = load(args.config)
+    except ConfigError as err:
+        print(format_config_error(err), file=sys.stderr)
+        return 1
+
+    if args.command == "check-config":
+        print(f"{args.config}: OK")
+        return 0
+    if args.command == "token":
+        from .web.auth import create_token
+
+        data_dir = loaded.data_dir(args.data)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            print(create_token(data_dir, args.name, args.role))
+        except HubError as err:
+            print(f"parkhub token create: {err}", file=sys.stderr)
+            return 1
+        return 0
+
+    from .log import setup_logging
+
+    setup_logging(loaded.sections.get("logger"), verbose=args.verbose)
+    return asyncio.run(async_run(loaded, data_dir=args.data, host=args.host, port=args.port))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
