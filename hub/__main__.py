@@ -41,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if getattr(args, "data", None) is not None:
+        args.data = args.data.resolve()
     # Imported here so `parkhub --help` stays instant.
     from .bootstrap import async_run, format_config_error, load
     from .config import ConfigError

@@ -45,9 +45,9 @@ class LoadedConfig:
     def data_dir(self, override: Path | None = None) -> Path:
         """`--data`, else `hub: data_dir` (relative to the config file), else `data/` beside it."""
         if override is not None:
-            return override.resolve()
-        folder = self.path.parent
-        return (folder / (self.hub.data_dir or "data")).resolve()
+            return override
+        # `path` was resolved by `load`, so this is absolute without touching the disk.
+        return self.path.parent / (self.hub.data_dir or "data")
 
 
 def load(path: Path) -> LoadedConfig:

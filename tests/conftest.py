@@ -7,13 +7,16 @@ fail_on_log_exception, in small).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from blockbuster import BlockBuster, blockbuster_ctx
 
 from hub.config import HubConfig
 from hub.core.hub import Hub
@@ -32,6 +35,13 @@ class LogGuard(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def blockbuster() -> Iterator[BlockBuster]:
+    """Fails a test whose code blocks the event loop (file I/O, sleep, sqlite3 on the loop)."""
+    with blockbuster_ctx() as detector:
+        yield detector
 
 
 @pytest.fixture
@@ -55,8 +65,9 @@ def hub_config() -> HubConfig:
 async def hub(tmp_path: Path, hub_config: HubConfig, log_guard: LogGuard) -> AsyncIterator[Hub]:
     """A started hub with its data in `tmp_path`; stopped and checked for leftovers after."""
     threads_before = set(threading.enumerate())
+    await asyncio.to_thread(ZoneInfo, hub_config.time_zone)  # load the zone off the loop
     hub = Hub(hub_config, config_dir=tmp_path, data_dir=tmp_path / "data")
-    hub.data_dir.mkdir()
+    await hub.async_add_executor_job(hub.data_dir.mkdir)
     hub.entity_registry = EntityRegistry(hub)
     await hub.entity_registry.async_load()
     await hub.async_start()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import textwrap
 from pathlib import Path
@@ -79,9 +80,11 @@ def test_cycles_and_missing_dependencies_are_named(tmp_path: Path) -> None:
 
 
 async def test_setup_runs_in_order_with_validated_config(hub: Hub) -> None:
-    make_integration(hub.config_dir, "first_one")
-    make_integration(hub.config_dir, "second_one", dependencies=["first_one"])
-    manifests = find_integrations(hub.config_dir)
+    await asyncio.to_thread(make_integration, hub.config_dir, "first_one")
+    await asyncio.to_thread(
+        make_integration, hub.config_dir, "second_one", dependencies=["first_one"]
+    )
+    manifests = await asyncio.to_thread(find_integrations, hub.config_dir)
 
     loaded = await async_setup_integrations(hub, {"second_one": {"name": "second"}}, manifests)
 
@@ -93,14 +96,17 @@ async def test_setup_runs_in_order_with_validated_config(hub: Hub) -> None:
 
 async def test_failing_integration_is_logged_and_others_run(hub: Hub, log_guard, caplog) -> None:
     log_guard.allowed = True
-    make_integration(
+    await asyncio.to_thread(
+        make_integration,
         hub.config_dir,
         "broken_camera",
         code="async def async_setup(hub, config):\n    raise OSError('no route to camera')\n",
     )
-    make_integration(hub.config_dir, "needs_camera", dependencies=["broken_camera"])
-    make_integration(hub.config_dir, "healthy")
-    manifests = find_integrations(hub.config_dir)
+    await asyncio.to_thread(
+        make_integration, hub.config_dir, "needs_camera", dependencies=["broken_camera"]
+    )
+    await asyncio.to_thread(make_integration, hub.config_dir, "healthy")
+    manifests = await asyncio.to_thread(find_integrations, hub.config_dir)
 
     loaded = await async_setup_integrations(
         hub,
@@ -118,7 +124,8 @@ async def test_failing_integration_is_logged_and_others_run(hub: Hub, log_guard,
 
 
 async def test_not_ready_integration_is_retried(hub: Hub, clock, caplog) -> None:
-    make_integration(
+    await asyncio.to_thread(
+        make_integration,
         hub.config_dir,
         "flaky",
         code=textwrap.dedent(
@@ -134,7 +141,7 @@ async def test_not_ready_integration_is_retried(hub: Hub, clock, caplog) -> None
             """
         ),
     )
-    manifests = find_integrations(hub.config_dir)
+    manifests = await asyncio.to_thread(find_integrations, hub.config_dir)
     assert await async_setup_integrations(hub, {"flaky": {}}, manifests) == set()
     assert "flaky not ready (camera still booting); retrying in 10 s" in caplog.text
     await clock.advance(seconds=10)

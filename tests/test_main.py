@@ -86,8 +86,8 @@ def test_token_create_prints_a_token_stored_hashed(tmp_path: Path) -> None:
 
 
 async def test_run_serves_the_api_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
-    (tmp_path / "config.yaml").write_text("hub:\n  name: Test Lot\n")
-    token = create_token(tmp_path / "data", "test")
+    await asyncio.to_thread((tmp_path / "config.yaml").write_text, "hub:\n  name: Test Lot\n")
+    token = await asyncio.to_thread(create_token, tmp_path / "data", "test")
     port = free_port()
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "hub", "run", "--host", "127.0.0.1", "--port", str(port),
@@ -123,9 +123,12 @@ async def test_state_from_rest_reaches_websocket_and_history_after_restart(
     tmp_path: Path,
 ) -> None:
     """The core's acceptance path: REST in, WebSocket out, history kept across a restart."""
-    (tmp_path / "config.yaml").write_text("hub:\n  name: Lot\nrecorder:\n  commit_interval: 5\n")
-    loaded = load(tmp_path / "config.yaml")
-    token = create_token(loaded.data_dir(), "test")
+    config = tmp_path / "config.yaml"
+    await asyncio.to_thread(
+        config.write_text, "hub:\n  name: Lot\nrecorder:\n  commit_interval: 5\n"
+    )
+    loaded = await asyncio.to_thread(load, config)
+    token = await asyncio.to_thread(create_token, loaded.data_dir(), "test")
     headers = {"Authorization": f"Bearer {token}"}
     port = free_port()
     base = f"http://127.0.0.1:{port}/api"

@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from datetime import tzinfo
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from .bus import EventBus
 from .const import EVENT_HUB_STARTED, EVENT_HUB_STOP
@@ -88,6 +91,8 @@ class Hub:
         self.config_dir = config_dir
         self.data_dir = data_dir
         self.state = CoreState.not_running
+        # Validated config names a zone that exists; zoneinfo caches it after validation.
+        self.time_zone: tzinfo = ZoneInfo(config.time_zone)
         self.scheduler = Scheduler(self)
         self.bus = EventBus(self)
         self.states = StateMachine(self.bus, lambda: self.scheduler.timestamp())
@@ -215,10 +220,21 @@ class Hub:
             except Exception:
                 _LOGGER.exception("Error while closing %r", job)
         await self._settle("closing jobs")
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        await self._async_shutdown_executor()
         self.state = CoreState.stopped
         self._stopped.set()
         _LOGGER.info("ParkHub %s stopped", self.config.name)
+
+    async def _async_shutdown_executor(self) -> None:
+        """Join the worker threads from a thread of its own: joining blocks."""
+        done = self.loop.create_future()
+
+        def shutdown() -> None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self.loop.call_soon_threadsafe(done.set_result, None)
+
+        threading.Thread(target=shutdown, name="hub-stop").start()
+        await done
 
     async def _settle(self, stage: str) -> None:
         try:

@@ -16,9 +16,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Coroutine
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import aiosqlite
 
@@ -239,10 +238,7 @@ class Recorder:
 
     def _arm_purge(self) -> None:
         """Purge next at `purge_time` in the hub's time zone."""
-        try:
-            zone: tzinfo = ZoneInfo(self._hub.config.time_zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            zone = UTC
+        zone = self._hub.time_zone
         now = self._hub.scheduler.utcnow().astimezone(zone)
         due = datetime.combine(now.date(), self.config.purge_time, tzinfo=zone)
         if due <= now:

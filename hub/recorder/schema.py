@@ -15,6 +15,7 @@ Shaped like Home Assistant's recorder schema, in small:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 from typing import Final
@@ -97,7 +98,7 @@ async def async_open(path: Path) -> aiosqlite.Connection:
     The connection is in autocommit mode (`isolation_level=None`): the writer opens each
     batch's transaction itself with BEGIN, so nothing else is ever held open by accident.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
     db = await aiosqlite.connect(path, isolation_level=None)
     try:
         for pragma in _PRAGMAS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import stat
 from pathlib import Path
@@ -60,11 +61,11 @@ def test_create_token_never_overwrites_a_broken_file(tmp_path: Path) -> None:
 
 
 async def test_store_validates_known_tokens_only(hub: Hub) -> None:
-    token = create_token(hub.data_dir, "panel", "resident")
+    token = await asyncio.to_thread(create_token, hub.data_dir, "panel", "resident")
     store = TokenStore(hub.data_dir, hub.async_add_executor_job)
     await store.async_load()
 
-    token_id = stored_tokens(hub.data_dir)[0]["id"]
+    token_id = (await asyncio.to_thread(stored_tokens, hub.data_dir))[0]["id"]
     assert await store.async_validate(token) == TokenInfo(token_id, "panel", "resident", token_id)
     assert await store.async_validate(token + "x") is None
     assert await store.async_validate("") is None
@@ -82,7 +83,7 @@ async def test_store_picks_up_a_token_created_later(tmp_path: Path) -> None:
     store = TokenStore(tmp_path)
     await store.async_load()
 
-    token = create_token(tmp_path, "late")
+    token = await asyncio.to_thread(create_token, tmp_path, "late")
 
     info = await store.async_validate(token)
     assert info is not None
@@ -93,12 +94,14 @@ async def test_store_forgets_a_removed_token(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(auth, "RECHECK_INTERVAL", 0.0)
-    token = create_token(tmp_path, "gone")
+    token = await asyncio.to_thread(create_token, tmp_path, "gone")
     store = TokenStore(tmp_path)
     await store.async_load()
     assert await store.async_validate(token) is not None
 
-    (tmp_path / AUTH_FILE).write_text(json.dumps({"version": 1, "tokens": []}))
+    await asyncio.to_thread(
+        (tmp_path / AUTH_FILE).write_text, json.dumps({"version": 1, "tokens": []})
+    )
 
     assert await store.async_validate(token) is None
 
@@ -106,7 +109,7 @@ async def test_store_forgets_a_removed_token(
 async def test_store_survives_a_broken_file(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    (tmp_path / AUTH_FILE).write_text('{"tokens": 3}')
+    await asyncio.to_thread((tmp_path / AUTH_FILE).write_text, '{"tokens": 3}')
     store = TokenStore(tmp_path)
 
     await store.async_load()
@@ -119,7 +122,7 @@ async def test_api_accepts_a_token_created_while_running(
     hub: Hub, api_client: TestClient[Any, Any]
 ) -> None:
     assert (await api_client.get("/api/")).status == 200
-    late = create_token(hub.data_dir, "created by the CLI")
+    late = await asyncio.to_thread(create_token, hub.data_dir, "created by the CLI")
 
     response = await api_client.get("/api/", headers={"Authorization": f"Bearer {late}"})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -21,8 +22,10 @@ from .conftest import stored_tokens
 Client = TestClient[Any, Any]
 
 
-def _user_id(hub: Hub) -> str:
-    user_id: str = stored_tokens(hub.data_dir)[0]["id"]
+async def _user_id(hub: Hub) -> str:
+    """The id of the token the client uses: the user every API change is credited to."""
+    tokens = await asyncio.to_thread(stored_tokens, hub.data_dir)
+    user_id: str = tokens[0]["id"]
     return user_id
 
 
@@ -79,11 +82,11 @@ async def test_post_state_creates_then_updates(hub: Hub, api_client: Client) -> 
     created = await response.json()
     assert (created["entity_id"], created["state"]) == ("gate.entry", "closed")
     assert created["attributes"] == {"last_command": "close"}
-    assert created["context"]["user_id"] == _user_id(hub)
+    assert created["context"]["user_id"] == await _user_id(hub)
     state = hub.states.get("gate.entry")
     assert state is not None
     assert state.as_dict() == created
-    assert state.context.user_id == _user_id(hub)
+    assert state.context.user_id == await _user_id(hub)
 
     response = await api_client.post("/api/states/gate.entry", json={"state": "open"})
 
@@ -175,7 +178,7 @@ async def test_call_service_answers_the_changed_states(
     assert body[0]["state"] == "open"
     [call] = gate_service
     assert dict(call.data) == {"entity_id": "gate.entry", "reason": "test"}
-    assert call.context.user_id == _user_id(hub)
+    assert call.context.user_id == await _user_id(hub)
 
 
 async def test_call_service_with_no_body(hub: Hub, api_client: Client) -> None:
@@ -246,7 +249,7 @@ async def test_fire_event(hub: Hub, api_client: Client) -> None:
     [event] = events
     assert dict(event.data) == {"plate": "KA01AB1234"}
     assert event.origin == "REMOTE"
-    assert event.context.user_id == _user_id(hub)
+    assert event.context.user_id == await _user_id(hub)
 
     response = await api_client.post("/api/events/plate_detected")
 

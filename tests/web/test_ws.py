@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -332,7 +333,8 @@ async def test_call_service(hub: Hub, ws_client: WSClient, gate_calls: list[Serv
     assert result["success"] is True
     [call] = gate_calls
     assert result["result"] == {"context": call.context.as_dict()}
-    assert call.context.user_id == stored_tokens(hub.data_dir)[0]["id"]
+    tokens = await asyncio.to_thread(stored_tokens, hub.data_dir)
+    assert call.context.user_id == tokens[0]["id"]
     assert hub.states.get("gate.entry").context is call.context  # type: ignore[union-attr]
 
     msg_id = await ws_client.send_command(
