@@ -7,6 +7,7 @@ from pathlib import Path
 from hub.config import HubConfig
 from hub.core.hub import Hub
 from hub.entity import Entity, EntityRegistry, async_add_entities, slugify
+from hub.recorder import CONFIG_SCHEMA, RecorderConfig, async_setup_recorder
 
 
 class FreeSpaces(Entity):
@@ -54,12 +55,43 @@ async def test_two_entities_with_one_name_get_distinct_ids(hub: Hub) -> None:
     assert (first.entity_id, second.entity_id) == ("sensor.lot", "sensor.lot_2")
 
 
-async def _registry_for(tmp_path: Path) -> tuple[Hub, EntityRegistry]:
+async def _registry_for(tmp_path: Path, *, recorder: bool = False) -> tuple[Hub, EntityRegistry]:
+    """A hub as bootstrap builds one: registry, and the recorder when asked for."""
     hub = Hub(HubConfig(), config_dir=tmp_path, data_dir=tmp_path)
     registry = EntityRegistry(hub)
     await registry.async_load()
     hub.entity_registry = registry
+    if recorder:
+        await async_setup_recorder(hub, RecorderConfig.from_dict(CONFIG_SCHEMA({}), tmp_path))
     return hub, registry
+
+
+class Counter(Entity):
+    """A helper entity that should come back with its value after a restart."""
+
+    domain = "counter"
+    _attr_should_restore = True
+
+    def __init__(self, value: int | None = None) -> None:
+        super().__init__()
+        self._attr_name = "Cars today"
+        self._attr_unique_id = "cars-today"
+        self._attr_state = value
+
+
+async def test_entity_that_asks_gets_its_last_state_back(tmp_path: Path) -> None:
+    hub, _ = await _registry_for(tmp_path, recorder=True)
+    await async_add_entities(hub, "counter", [Counter(41)])
+    await hub.async_stop()  # the recorder's final flush keeps the state
+
+    hub, _ = await _registry_for(tmp_path, recorder=True)
+    restored = Counter()
+    await async_add_entities(hub, "counter", [restored])
+    state = hub.states.get("counter.cars_today")
+    assert state is not None
+    assert state.state == "41"
+    assert restored.state == "41"
+    await hub.async_stop()
 
 
 async def test_registered_ids_survive_a_restart(tmp_path: Path) -> None:
