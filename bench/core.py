@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import resource
 import statistics
@@ -33,6 +34,7 @@ async def _fire_events(hub: Hub, n: int, listener: Callable[[Event], object]) ->
     for event_type in event_types:
         hub.bus.async_listen(event_type, listener)  # type: ignore[arg-type]
     fire = hub.bus.async_fire
+    gc.collect()
     start = time.perf_counter()
     for event_type in event_types:
         fire(event_type)
@@ -67,6 +69,7 @@ async def fire_event_coroutine(hub: Hub, n: int) -> float:
 async def set_new_state(hub: Hub, n: int) -> float:
     entity_ids = [f"sensor.bench_{i}" for i in range(n)]
     set_state = hub.states.async_set
+    gc.collect()
     start = time.perf_counter()
     for i, entity_id in enumerate(entity_ids):
         set_state(entity_id, "on", {"i": i})
@@ -89,6 +92,7 @@ async def tracked_state_change(hub: Hub, n: int) -> float:
         hub.states.async_track(entity_id, listener)
     await hub.async_block_till_done()
     set_state = hub.states.async_set
+    gc.collect()
     start = time.perf_counter()
     for entity_id in entity_ids:
         set_state(entity_id, "on")

@@ -30,12 +30,27 @@ import resource
 import statistics
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from homeassistant import core, runner
 from homeassistant.const import __version__ as HA_VERSION
 from homeassistant.helpers.event import async_track_state_change_event
 
 Case = Callable[[core.HomeAssistant, int], Awaitable[float]]
+
+
+async def _fire_events(hass: core.HomeAssistant, n: int, listener: Any) -> float:
+    """N event types with one listener each; fire each once."""
+    event_types = [f"bench_event_{i}" for i in range(n)]
+    for event_type in event_types:
+        hass.bus.async_listen(event_type, listener)
+    fire = hass.bus.async_fire
+    gc.collect()
+    start = time.perf_counter()
+    for event_type in event_types:
+        fire(event_type)
+    await hass.async_block_till_done()
+    return time.perf_counter() - start
 
 
 async def fire_event_callback(hass: core.HomeAssistant, n: int) -> float:
@@ -47,16 +62,7 @@ async def fire_event_callback(hass: core.HomeAssistant, n: int) -> float:
         nonlocal count
         count += 1
 
-    event_types = [f"bench_event_{i}" for i in range(n)]
-    for event_type in event_types:
-        hass.bus.async_listen(event_type, listener)
-    fire = hass.bus.async_fire
-    gc.collect()
-    start = time.perf_counter()
-    for event_type in event_types:
-        fire(event_type)
-    await hass.async_block_till_done()
-    elapsed = time.perf_counter() - start
+    elapsed = await _fire_events(hass, n, listener)
     assert count == n, (count, n)
     return elapsed
 
@@ -69,16 +75,7 @@ async def fire_event_coroutine(hass: core.HomeAssistant, n: int) -> float:
         nonlocal count
         count += 1
 
-    event_types = [f"bench_event_{i}" for i in range(n)]
-    for event_type in event_types:
-        hass.bus.async_listen(event_type, listener)
-    fire = hass.bus.async_fire
-    gc.collect()
-    start = time.perf_counter()
-    for event_type in event_types:
-        fire(event_type)
-    await hass.async_block_till_done()
-    elapsed = time.perf_counter() - start
+    elapsed = await _fire_events(hass, n, listener)
     assert count == n, (count, n)
     return elapsed
 
