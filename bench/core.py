@@ -13,12 +13,13 @@ import argparse
 import asyncio
 import gc
 import json
-import resource
 import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+
+from _common import peak_rss_mb
 
 from hub import __version__
 from hub.config import HubConfig
@@ -125,7 +126,7 @@ async def main(n: int, repeat: int) -> dict[str, object]:
     result: dict[str, object] = {"impl": "parkhub", "version": __version__, "n": n}
     for name, case in CASES.items():
         result[name] = round(statistics.median([await run_case(case, n) for _ in range(repeat)]))
-    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["peak_rss_mb"] = peak_rss_mb()
     return result
 
 

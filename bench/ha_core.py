@@ -26,12 +26,12 @@ import asyncio
 import gc
 import json
 import logging
-import resource
 import statistics
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from _common import peak_rss_mb
 from homeassistant import core, runner
 from homeassistant.const import __version__ as HA_VERSION
 from homeassistant.helpers.event import async_track_state_change_event
@@ -151,7 +151,7 @@ def main() -> None:
     for name, case in CASES.items():
         times = [asyncio.run(run_case(case, args.n)) for _ in range(args.repeat)]
         result[name] = round(args.n / statistics.median(times), 1)
-    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
 
 

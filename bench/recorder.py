@@ -15,11 +15,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from _common import peak_rss_mb
 
 from hub.config import HubConfig
 from hub.core.hub import Hub
@@ -72,7 +73,7 @@ async def main(n: int) -> dict[str, Any]:
         "states_per_s": stable["states_per_s"],
         "stable_attributes": stable,
         "unique_attributes": unique,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 

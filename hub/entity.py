@@ -4,9 +4,7 @@ keeps their ids stable across restarts."""
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -21,6 +19,7 @@ from .core.const import (
     STATE_UNKNOWN,
 )
 from .core.context import Context
+from .core.files import write_atomically
 from .core.json import json_bytes, json_loads
 from .core.states import State
 
@@ -243,14 +242,8 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 
 def _write_json(path: Path, data: Any) -> None:
-    """Write atomically: a crash mid-write never leaves half a registry."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "wb") as file:
-        file.write(json_bytes(data))
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(tmp, path)
+    write_atomically(path, json_bytes(data))
 
 
 async def async_add_entities(hub: Hub, platform: str, entities: Iterable[Entity]) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import tzinfo
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -114,7 +115,7 @@ class Hub:
         """Run a coroutine as a task the hub waits for in `async_block_till_done`."""
         task = self.loop.create_task(target, name=name or None)
         self._tasks.add(task)
-        task.add_done_callback(self._task_done)
+        task.add_done_callback(partial(self._forget, self._tasks, "Error in task"))
         return task
 
     def async_run_coroutine(
@@ -141,7 +142,9 @@ class Hub:
         """Run a long-lived coroutine (a reader loop, a poller) that stop cancels."""
         task = self.loop.create_task(target, name=name)
         self._background_tasks.add(task)
-        task.add_done_callback(self._background_done)
+        task.add_done_callback(
+            partial(self._forget, self._background_tasks, "Background task failed:")
+        )
         return task
 
     def async_add_executor_job(self, func: Callable[..., _T], *args: Any) -> asyncio.Future[_T]:
@@ -159,15 +162,12 @@ class Hub:
         """
         self._close_jobs.append(job)
 
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
+    @staticmethod
+    def _forget(tracked: set[Any], message: str, task: asyncio.Task[Any]) -> None:
+        """A tracked task ended: stop tracking it, and log its error if it failed."""
+        tracked.discard(task)
         if not task.cancelled() and (err := task.exception()) is not None:
-            _LOGGER.error("Error in task %s", task.get_name(), exc_info=err)
-
-    def _background_done(self, task: asyncio.Task[Any]) -> None:
-        self._background_tasks.discard(task)
-        if not task.cancelled() and (err := task.exception()) is not None:
-            _LOGGER.error("Background task %s failed", task.get_name(), exc_info=err)
+            _LOGGER.error("%s %s", message, task.get_name(), exc_info=err)
 
     async def async_block_till_done(self) -> None:
         """Wait until every tracked task and worker job, and all they started, is done."""
@@ -179,10 +179,6 @@ class Hub:
             await asyncio.sleep(0)
 
     # -- life cycle ---------------------------------------------------------------------
-
-    @property
-    def is_running(self) -> bool:
-        return self.state in (CoreState.starting, CoreState.running)
 
     async def async_start(self) -> None:
         """Mark the hub running and tell everyone (`hub_started`)."""

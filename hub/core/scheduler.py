@@ -62,10 +62,6 @@ class Scheduler:
     def utcnow(self) -> datetime:
         return datetime.fromtimestamp(self.timestamp(), UTC)
 
-    @property
-    def frozen(self) -> bool:
-        return self._frozen is not None
-
     def freeze(self, at: datetime | None = None) -> None:
         """Stop the clock (tests): from now on only `async_advance` moves it."""
         self._frozen = at.timestamp() if at is not None else time.time()
@@ -228,7 +224,5 @@ class Scheduler:
             timer = heapq.heappop(heap)
             if not timer.cancelled:
                 self._fire(timer)
-        while heap and heap[0].cancelled:
-            heapq.heappop(heap)
         if heap and self._frozen is None:
             self._arm(heap[0].due)

@@ -16,7 +16,7 @@ from .exceptions import InvalidEntityId, ServiceValidationError
 if TYPE_CHECKING:
     from .bus import EventBus
 
-__all__ = ["State", "StateMachine", "split_entity_id", "valid_entity_id"]
+__all__ = ["State", "StateMachine", "valid_entity_id"]
 
 _ENTITY_ID = re.compile(r"^(?!_)[a-z0-9_]+(?<!_)\.(?!_)[a-z0-9_]+(?<!_)$")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -25,11 +25,6 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 def valid_entity_id(entity_id: str) -> bool:
     """True for `<domain>.<object_id>` with lower-case slugs on both sides."""
     return _ENTITY_ID.match(entity_id) is not None
-
-
-def split_entity_id(entity_id: str) -> tuple[str, str]:
-    domain, _, object_id = entity_id.partition(".")
-    return domain, object_id
 
 
 class State:

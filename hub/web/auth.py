@@ -13,9 +13,7 @@ import asyncio
 import hashlib
 import hmac
 import logging
-import os
 import secrets
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from typing import Any, Final, TypeVar
 
 from hub.core.context import new_id
 from hub.core.exceptions import HubError
+from hub.core.files import write_atomically
 from hub.core.json import JSONDecodeError, json_bytes, json_loads
 
 __all__ = [
@@ -108,20 +107,6 @@ def _parse(entries: list[dict[str, Any]]) -> list[_StoredToken]:
     return parsed
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
-    """Write to a temporary file beside `path`, then rename: readers never see half a file."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(content)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def create_token(data_dir: Path, name: str, role: str = "admin") -> str:
     """Create a long-lived token and return it; only its hash is kept.
 
@@ -144,7 +129,7 @@ def create_token(data_dir: Path, name: str, role: str = "admin") -> str:
             "hash": hash_token(token),
         }
     )
-    _write_atomically(path, json_bytes({"version": _VERSION, "tokens": entries}))
+    write_atomically(path, json_bytes({"version": _VERSION, "tokens": entries}))
     return token
 
 
