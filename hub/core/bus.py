@@ -15,12 +15,44 @@ from .exceptions import ServiceValidationError
 if TYPE_CHECKING:
     from .hub import Hub
 
-__all__ = ["CALLBACK_TYPE", "Event", "EventBus", "EventListener", "EventOrigin"]
+__all__ = [
+    "CALLBACK_TYPE",
+    "Event",
+    "EventBus",
+    "EventListener",
+    "EventOrigin",
+    "remove_keyed",
+    "without",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
 CALLBACK_TYPE = Callable[[], None]
 EventListener = Callable[["Event"], Coroutine[Any, Any, None] | None]
+
+
+def without(
+    listeners: tuple[EventListener, ...], listener: EventListener
+) -> tuple[EventListener, ...]:
+    """`listeners` less one subscription of `listener`.
+
+    Only one: the same function subscribed twice is two subscriptions, and each
+    unsubscribe undoes its own.
+    """
+    for index, item in enumerate(listeners):
+        if item is listener:
+            return listeners[:index] + listeners[index + 1 :]
+    return listeners
+
+
+def remove_keyed(
+    table: dict[str, tuple[EventListener, ...]], key: str, listener: EventListener
+) -> None:
+    """Drop one subscription from a table of copy-on-write listener tuples."""
+    if left := without(table.get(key, ()), listener):
+        table[key] = left
+    else:
+        table.pop(key, None)
 
 
 class EventOrigin(StrEnum):
@@ -121,15 +153,9 @@ class EventBus:
 
     def _remove(self, event_type: str, listener: EventListener) -> None:
         if event_type == MATCH_ALL:
-            self._match_all = tuple(item for item in self._match_all if item is not listener)
-            return
-        remaining = tuple(
-            item for item in self._listeners.get(event_type, ()) if item is not listener
-        )
-        if remaining:
-            self._listeners[event_type] = remaining
+            self._match_all = without(self._match_all, listener)
         else:
-            self._listeners.pop(event_type, None)
+            remove_keyed(self._listeners, event_type, listener)
 
     def async_fire(
         self,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .bus import CALLBACK_TYPE, Event, EventListener, EventOrigin
+from .bus import CALLBACK_TYPE, Event, EventListener, EventOrigin, remove_keyed
 from .const import EVENT_STATE_CHANGED, MAX_STATE_LENGTH
 from .context import Context
 from .exceptions import InvalidEntityId, ServiceValidationError
@@ -232,12 +232,6 @@ class StateMachine:
 
         def remove() -> None:
             for entity_id in ids:
-                left = tuple(
-                    item for item in self._trackers.get(entity_id, ()) if item is not listener
-                )
-                if left:
-                    self._trackers[entity_id] = left
-                else:
-                    self._trackers.pop(entity_id, None)
+                remove_keyed(self._trackers, entity_id, listener)
 
         return remove

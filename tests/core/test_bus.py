@@ -52,6 +52,20 @@ async def test_unsubscribe_stops_delivery(hub: Hub) -> None:
     assert "anomaly" not in hub.bus.async_listeners()
 
 
+async def test_each_unsubscribe_undoes_only_its_own_subscription(hub: Hub) -> None:
+    """One function subscribed twice (two automations sharing a handler) is two subscriptions."""
+    seen: list[Event] = []
+
+    def listener(event: Event) -> None:
+        seen.append(event)
+
+    first = hub.bus.async_listen("overstay", listener)
+    hub.bus.async_listen("overstay", listener)
+    first()
+    hub.bus.async_fire("overstay")
+    assert len(seen) == 1
+
+
 async def test_listen_once_fires_once_even_when_fired_from_inside(hub: Hub) -> None:
     seen: list[Event] = []
 

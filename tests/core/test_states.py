@@ -96,6 +96,19 @@ async def test_tracking_one_entity_sees_only_its_changes(hub: Hub) -> None:
     assert seen == ["gate.entry", "gate.exit"]
 
 
+async def test_untracking_one_subscription_keeps_the_other(hub: Hub) -> None:
+    seen: list[str] = []
+
+    def listener(event: Event) -> None:
+        seen.append(event.data["entity_id"])
+
+    first = hub.states.async_track("gate.entry", listener)
+    hub.states.async_track("gate.entry", listener)
+    first()
+    hub.states.async_set("gate.entry", "open")
+    assert seen == ["gate.entry"]
+
+
 async def test_remove_announces_and_forgets(hub: Hub) -> None:
     changes: list[Event] = []
     hub.states.async_set("camera.entry", "streaming")
