@@ -171,12 +171,16 @@ class Hub:
 
     async def async_block_till_done(self) -> None:
         """Wait until every tracked task and worker job, and all they started, is done."""
-        # A tracked task may wait for the others (a stop requested from a task), not itself.
-        current = asyncio.current_task()
-        while pending := [task for task in self._tasks if not task.done() and task is not current]:
+        while pending := self._pending():
             await asyncio.wait(pending)
             # Let callbacks scheduled by the last tasks run too.
             await asyncio.sleep(0)
+
+    def _pending(self) -> list[asyncio.Future[Any]]:
+        """Tracked work still running, less the caller: a task may wait for the others
+        (a stop requested from a task), never for itself."""
+        current = asyncio.current_task()
+        return [task for task in self._tasks if not task.done() and task is not current]
 
     # -- life cycle ---------------------------------------------------------------------
 
@@ -238,7 +242,7 @@ class Hub:
             async with asyncio.timeout(STOP_TIMEOUT):
                 await self.async_block_till_done()
         except TimeoutError:
-            stuck = [task for task in self._tasks if not task.done()]
+            stuck = self._pending()
             _LOGGER.warning(
                 "Timed out waiting for %s; cancelling %d tasks: %s", stage, len(stuck), stuck
             )

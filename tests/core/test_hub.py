@@ -93,3 +93,26 @@ async def test_failed_task_is_logged(hub: Hub, log_guard, caplog) -> None:
     await hub.async_block_till_done()
     assert "broken camera" in caplog.text
     assert "camera exploded" in caplog.text
+
+
+async def test_stop_from_a_task_cancels_what_is_stuck_but_finishes(
+    tmp_path: Path, monkeypatch, caplog
+) -> None:
+    """A SIGTERM handler stops the hub from a tracked task; a listener that never returns
+    is cancelled after the timeout, and the stop itself still completes."""
+    monkeypatch.setattr("hub.core.hub.STOP_TIMEOUT", 0.05)
+    hub = Hub(HubConfig(), config_dir=tmp_path, data_dir=tmp_path)
+    hung = asyncio.Event()
+
+    async def never_returns(event: Event) -> None:
+        await hung.wait()
+
+    hub.bus.async_listen(EVENT_HUB_STOP, never_returns)
+    await hub.async_start()
+    stop = hub.async_create_task(hub.async_stop(), "stop")
+    await asyncio.wait_for(hub.async_wait_stopped(), 5)
+
+    assert stop.done()
+    assert not stop.cancelled()
+    assert hub.state is CoreState.stopped
+    assert "Timed out waiting for hub_stop listeners; cancelling 1 tasks" in caplog.text
