@@ -44,14 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "data", None) is not None:
         args.data = args.data.resolve()
     # Imported here so `parkhub --help` stays instant.
-    from .bootstrap import async_run, format_config_error, load
+    from .bootstrap import async_run, load
     from .config import ConfigError
     from .core.exceptions import HubError
 
     try:
         loaded = load(args.config)
     except ConfigError as err:
-        print(format_config_error(err), file=sys.stderr)
+        print(err, file=sys.stderr)  # one issue per line, sorted by file and line
         return 1
 
     if args.command == "check-config":

@@ -12,7 +12,7 @@ from typing import Any
 import voluptuous as vol
 
 from . import log, recorder
-from .config import HUB_SCHEMA, ConfigError, HubConfig, load_config
+from .config import HUB_SCHEMA, HubConfig, load_config
 from .core.exceptions import HubError
 from .core.hub import Hub
 from .entity import EntityRegistry
@@ -111,7 +111,3 @@ async def async_run(
     _LOGGER.info("Serving on http://%s:%s", host, port or loaded.hub.port)
     await hub.async_wait_stopped()
     return 0
-
-
-def format_config_error(err: ConfigError) -> str:
-    return "\n".join(str(issue) for issue in err.issues)
