@@ -17,7 +17,7 @@ from .core.exceptions import HubError
 from .core.hub import Hub
 from .entity import EntityRegistry
 from .loader import Manifest, async_setup_integrations, config_schema, find_integrations
-from .web.app import async_start_web
+from .web.app import async_serve, bind_socket, create_app
 
 __all__ = ["LoadedConfig", "async_build_hub", "async_run", "load"]
 
@@ -86,12 +86,16 @@ async def async_build_hub(
     await recorder.async_setup_recorder(
         hub, recorder.RecorderConfig.from_dict(recorder_conf, hub.data_dir)
     )
+    # Claim the port first, so a taken one fails before integrations load models; serve
+    # after them, so their routes are on the app before the router freezes.
     try:
-        await async_start_web(hub, host, port if port is not None else loaded.hub.port)
+        sock = bind_socket(host, port if port is not None else loaded.hub.port)
     except HubError:
         await hub.async_stop()
         raise
+    app = create_app(hub)
     await async_setup_integrations(hub, loaded.integrations, loaded.manifests)
+    await async_serve(hub, app, sock)
     await hub.async_start()
     return hub
 

@@ -22,6 +22,8 @@ from .services import ServiceRegistry
 from .states import StateMachine
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from ..config import HubConfig
     from ..entity import EntityRegistry
     from ..recorder import Recorder
@@ -106,6 +108,7 @@ class Hub:
         # Core services, set by whoever builds them (hub/bootstrap.py in a real run).
         self.recorder: Recorder | None = None
         self.entity_registry: EntityRegistry | None = None
+        self.http: web.Application | None = None
 
     # -- work ---------------------------------------------------------------------------
 

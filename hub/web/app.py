@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import logging
+import socket
 import weakref
 from collections.abc import AsyncIterator
 from typing import Final
@@ -27,7 +28,14 @@ from .helpers import AUTH_KEY, HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
 from .rest import async_register_rest
 from .ws import WS_PATH, async_register_websocket
 
-__all__ = ["HUB_KEY", "WebServerError", "async_start_web", "create_app"]
+__all__ = [
+    "HUB_KEY",
+    "WebServerError",
+    "async_serve",
+    "async_start_web",
+    "bind_socket",
+    "create_app",
+]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -98,7 +106,11 @@ async def _load_tokens(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(hub: Hub) -> web.Application:
-    """Build the application: keys, middlewares, the REST routes and the WebSocket API."""
+    """Build the application: keys, middlewares, the REST routes and the WebSocket API.
+
+    The app becomes `hub.http`, so integrations set up after this can add their routes
+    (`hub.web.async_register_route`) before the server starts and freezes the router.
+    """
     app = web.Application(
         middlewares=[_error_middleware, _auth_middleware], client_max_size=MAX_BODY_SIZE
     )
@@ -108,6 +120,7 @@ def create_app(hub: Hub) -> web.Application:
     app.cleanup_ctx.append(_load_tokens)
     async_register_rest(app)
     async_register_websocket(app)
+    hub.http = app
     return app
 
 
@@ -122,25 +135,40 @@ async def _close_websockets(app: web.Application) -> None:
         )
 
 
-async def async_start_web(hub: Hub, host: str, port: int) -> web.AppRunner:
-    """Serve the API on host:port until the hub stops.
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Claim host:port before anything slow starts, so a taken port fails at once.
 
-    A port that is taken raises WebServerError saying so, instead of an OSError
-    traceback. At the hub's close, open WebSockets are closed first, then the runner.
+    A port that is taken raises WebServerError saying so, instead of an OSError traceback.
     """
-    app = create_app(hub)
-    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
     try:
-        await site.start()
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        sock = socket.socket(family, kind, proto)
     except OSError as err:
-        await runner.cleanup()
+        raise WebServerError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as err:
+        sock.close()
         if err.errno == errno.EADDRINUSE:
             raise WebServerError(
                 f"port {port} is in use: is another hub running? (set hub: port: in config.yaml)"
             ) from None
         raise WebServerError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+    sock.setblocking(False)
+    return sock
+
+
+async def async_serve(hub: Hub, app: web.Application, sock: socket.socket) -> web.AppRunner:
+    """Serve `app` on a bound socket until the hub stops.
+
+    At the hub's close, open WebSockets are closed first, then the runner.
+    """
+    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    await runner.setup()
+    await web.SockSite(runner, sock).start()
 
     async def close() -> None:
         await _close_websockets(app)
@@ -149,3 +177,9 @@ async def async_start_web(hub: Hub, host: str, port: int) -> web.AppRunner:
     hub.async_on_close(close)
     _LOGGER.info("Web server listening on %s", ", ".join(map(str, runner.addresses)))
     return runner
+
+
+async def async_start_web(hub: Hub, host: str, port: int) -> web.AppRunner:
+    """Build the app and serve it on host:port at once (no integration routes to wait for)."""
+    sock = bind_socket(host, port)
+    return await async_serve(hub, create_app(hub), sock)

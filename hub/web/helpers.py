@@ -7,10 +7,10 @@ from typing import Any, Final
 
 import voluptuous as vol
 from aiohttp import web
-from aiohttp.typedefs import LooseHeaders
+from aiohttp.typedefs import Handler, LooseHeaders
 
 from hub.core.context import Context
-from hub.core.exceptions import ServiceValidationError
+from hub.core.exceptions import HubError, ServiceValidationError
 from hub.core.hub import Hub
 from hub.core.json import JSONDecodeError, json_bytes, json_loads
 from hub.core.services import describe_invalid
@@ -23,6 +23,7 @@ __all__ = [
     "HUB_KEY",
     "TOKENS_KEY",
     "WEBSOCKETS_KEY",
+    "async_register_route",
     "ensure_object",
     "json_error",
     "json_response",
@@ -109,3 +110,18 @@ def ensure_object(value: Any, what: str = "the body") -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ServiceValidationError(f"{what} must be a JSON object, not {json_type(value)}")
     return value
+
+
+def async_register_route(hub: Hub, method: str, path: str, handler: Handler) -> None:
+    """Serve an integration's route on the hub's web app (a no-op when there is none).
+
+    Routes are added during setup: the server freezes its router when it starts, so a
+    late caller gets a HubError naming the route rather than aiohttp's RuntimeError.
+    Paths under `/api/` need the bearer token like every other API route.
+    """
+    app = hub.http
+    if app is None:
+        return
+    if app.frozen:
+        raise HubError(f"route {method} {path} must be registered during setup")
+    app.router.add_route(method, path, handler)

@@ -13,7 +13,15 @@ from aiohttp.test_utils import TestClient
 
 from hub.core.exceptions import HubError, Unauthorized
 from hub.core.hub import Hub
-from hub.web import WebServerError, async_start_web
+from hub.web import (
+    WebServerError,
+    async_register_route,
+    async_serve,
+    async_start_web,
+    bind_socket,
+    create_app,
+    json_response,
+)
 from tests.conftest import LogGuard
 from tests.web.conftest import AiohttpClient
 
@@ -188,3 +196,23 @@ async def test_websocket_route_without_upgrade_is_a_json_400(
 
     assert response.status == 400
     assert "WebSocket" in (await response.json())["error"]
+
+
+async def test_integration_routes_are_served_and_late_ones_refused(hub: Hub, token: str) -> None:
+    async def hello(request: web.Request) -> web.Response:
+        return json_response({"hello": request.match_info["name"]})
+
+    app = create_app(hub)
+    async_register_route(hub, "GET", "/api/hello/{name}", hello)
+    port = _free_port()
+    await async_serve(hub, app, bind_socket("127.0.0.1", port))
+
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        aiohttp.ClientSession(headers=headers) as session,
+        session.get(f"http://127.0.0.1:{port}/api/hello/lot") as response,
+    ):
+        assert response.status == 200
+        assert await response.json() == {"hello": "lot"}
+    with pytest.raises(HubError, match="GET /api/late must be registered during setup"):
+        async_register_route(hub, "GET", "/api/late", hello)
