@@ -109,6 +109,8 @@ class Hub:
         self.recorder: Recorder | None = None
         self.entity_registry: EntityRegistry | None = None
         self.http: web.Application | None = None
+        # Each integration's running objects, under its domain (HA's `hass.data`).
+        self.data: dict[str, Any] = {}
 
     # -- work ---------------------------------------------------------------------------
 
