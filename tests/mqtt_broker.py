@@ -19,6 +19,7 @@ Any test package may request the `mosquitto` fixture (registered in tests/confte
 from __future__ import annotations
 
 import asyncio
+import getpass
 import shutil
 import socket
 import subprocess
@@ -74,12 +75,20 @@ class MosquittoBroker:
     """One Mosquitto process on loopback; `stop()` kills it, `start()` brings it back on the
     same port (with no memory: persistence is off, so retained messages are gone)."""
 
-    def __init__(self, conf_dir: Path, port: int | None = None) -> None:
+    def __init__(self, conf_dir: Path, port: int | None = None, persistent: bool = False) -> None:
         self.host = HOST
         self.port = port or free_port()
         self._conf = conf_dir / "mosquitto.conf"
+        # Persistent: sessions and retained messages survive a graceful stop (SIGTERM).
+        # `user`: Mosquitto started as root would drop to user "mosquitto", which cannot
+        # write the persistence file into a test's folder.
+        persistence = (
+            f"persistence true\npersistence_location {conf_dir}/\nuser {getpass.getuser()}\n"
+            if persistent
+            else "persistence false\n"
+        )
         self._conf.write_text(
-            f"listener {self.port} {HOST}\nallow_anonymous true\npersistence false\n"
+            f"listener {self.port} {HOST}\nallow_anonymous true\n{persistence}"
             "log_dest stderr\nlog_type error\n"
         )
         self._process: subprocess.Popen[bytes] | None = None
@@ -107,10 +116,14 @@ class MosquittoBroker:
                 time.sleep(0.02)
         pytest.fail(f"mosquitto did not listen on {self.port} within {START_TIMEOUT} s")
 
-    def stop(self) -> None:
-        """Kill the broker at once (SIGKILL: no goodbyes, like a power cut)."""
+    def stop(self, graceful: bool = False) -> None:
+        """Kill the broker: SIGKILL (no goodbyes, like a power cut), or SIGTERM if `graceful`
+        (a persistent broker then saves its sessions)."""
         if self._process is not None and self._process.poll() is None:
-            self._process.kill()
+            if graceful:
+                self._process.terminate()
+            else:
+                self._process.kill()
             self._process.wait(timeout=START_TIMEOUT)
         self._process = None
 
@@ -136,14 +149,23 @@ class MqttTestClient:
     """A paho client on its own thread, as a real device would be. Async methods wrap the
     blocking paho calls in `asyncio.to_thread`, so tests can await them on the loop."""
 
-    def __init__(self, port: int, host: str = HOST, client_id: str = "") -> None:
+    def __init__(
+        self,
+        port: int,
+        host: str = HOST,
+        client_id: str = "",
+        clean_session: bool = True,
+        on_message: Callable[[Received], None] | None = None,
+    ) -> None:
         self.host = host
         self.port = port
         self.messages: list[Received] = []
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
-        self.on_message: Callable[[Received], None] | None = None
-        self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id=client_id)
+        self.on_message = on_message
+        self._client = paho.Client(
+            CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean_session
+        )
         self._client.on_message = self._on_message
         self._connected = threading.Event()
         self._client.on_connect = lambda *_args: self._connected.set()

@@ -18,9 +18,11 @@ from hub.core.bus import CALLBACK_TYPE, Event
 from hub.core.const import EVENT_HUB_STOP
 from hub.core.exceptions import HubError, ServiceValidationError
 
+from .broker import EmbeddedBroker
 from .config import BASE_SCHEMA, MqttConfig
-from .const import DOMAIN
+from .const import CONF_PUBLISH, DOMAIN
 from .models import ReceiveMessage
+from .publisher import PUBLISH_SCHEMA, StatePublisher
 from .runtime import MqttRuntime
 from .subscriptions import valid_filter
 
@@ -42,19 +44,33 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
-CONFIG_SCHEMA = vol.Schema(BASE_SCHEMA)
+CONFIG_SCHEMA = vol.Schema(
+    {
+        **BASE_SCHEMA,
+        vol.Optional(CONF_PUBLISH, default={}): PUBLISH_SCHEMA,
+    }
+)
 
 
 async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     conf = MqttConfig.from_dict(config)
+    broker: EmbeddedBroker | None = None
+    if conf.embedded:
+        broker = EmbeddedBroker(hub, conf.embedded_host, conf.embedded_port)
+        await broker.async_start()
     runtime = MqttRuntime(hub, conf)
     hub.data[DOMAIN] = runtime
+    publisher = StatePublisher(hub, runtime, config[CONF_PUBLISH])
 
     async def stop(_event: Event) -> None:
+        publisher.async_stop()
         await runtime.async_stop()
+        if broker is not None:
+            await broker.async_stop()
 
     hub.bus.async_listen_once(EVENT_HUB_STOP, stop)
     await runtime.async_start()
+    await publisher.async_start()
 
 
 def _runtime(hub: Hub) -> MqttRuntime:

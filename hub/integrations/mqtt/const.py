@@ -21,6 +21,8 @@ CONF_MAX_PAYLOAD: Final = "max_payload_size"
 CONF_EMBEDDED: Final = "embedded"
 CONF_HOST: Final = "host"
 CONF_PORT: Final = "port"
+CONF_PUBLISH: Final = "publish"
+CONF_DISCOVERY: Final = "discovery"
 
 BROKER_EMBEDDED: Final = "embedded"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,27 @@ from hub.integrations.mqtt import (
 from tests.conftest import LogGuard
 from tests.integrations.mqtt.conftest import SetupMqtt
 from tests.mqtt_broker import MosquittoBroker, MqttTestClient, free_port, wait_until
+
+
+@pytest.fixture
+def mqtt_config(mosquitto: MosquittoBroker) -> dict[str, Any]:
+    """The client core is tested against Mosquitto (the flows in test_gate run on both)."""
+    return {"broker": mosquitto.url, "client_id": "parkhub-test"}
+
+
+async def test_embedded_broker_serves_devices(
+    hub: Hub, setup_mqtt: SetupMqtt, log_guard: LogGuard
+) -> None:
+    port = free_port()
+    await setup_mqtt(broker="embedded", embedded={"host": "127.0.0.1", "port": port})
+    got: list[ReceiveMessage] = []
+    await async_subscribe(hub, "bay/+", got.append)
+    async with MqttTestClient(port) as device:
+        await device.subscribe("parkhub/status")
+        await device.wait_for("parkhub/status", "online")
+        await device.publish("bay/a1", "on")
+        await wait_until(lambda: len(got) == 1)
+        await hub.async_stop()
 
 
 async def test_publish_reaches_a_device(

@@ -1,0 +1,109 @@
+"""The gate domain at run time: every gate entity by id, and the services that drive them.
+
+Backends in other integrations (mqtt discovery) add their gates through `async_add_gates`,
+which sets the domain up on first use, so the services exist whichever came first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import voluptuous as vol
+
+from hub import validation as cv
+from hub.core.exceptions import ServiceValidationError
+from hub.core.services import ServiceCall
+from hub.entity import async_add_entities
+
+from .const import (
+    ATTR_PLATE,
+    ATTR_REASON,
+    ATTR_SOURCE,
+    COMMAND_CLOSE,
+    COMMAND_OPEN,
+    DOMAIN,
+    EVENT_GATE_COMMAND,
+    SERVICE_CLOSE,
+    SERVICE_OPEN,
+    SERVICE_TOGGLE,
+)
+from .entity import GateEntity
+
+if TYPE_CHECKING:
+    from hub.core.hub import Hub
+
+__all__ = ["GateComponent", "async_add_gates", "async_get_component"]
+
+_LOGGER = logging.getLogger(__name__)
+
+SERVICE_SCHEMA = vol.Schema(
+    {
+        vol.Required("entity_id"): cv.entity_ids,
+        # Why: shown in the panel and the gate_command event ("resident KA01AB1234").
+        vol.Optional(ATTR_REASON): cv.string,
+        vol.Optional(ATTR_PLATE): cv.string,
+        # Who asked, when not a user or automation context: "mqtt", "keypad"...
+        vol.Optional(ATTR_SOURCE): cv.string,
+    }
+)
+
+
+class GateComponent:
+    """What `hub.data["gate"]` holds: the gates, by entity id."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.gates: dict[str, GateEntity] = {}
+        for service in (SERVICE_OPEN, SERVICE_CLOSE, SERVICE_TOGGLE):
+            hub.services.async_register(
+                DOMAIN,
+                service,
+                self._async_handle,
+                SERVICE_SCHEMA,
+                description=f"{service.title()} one or more gates",
+            )
+
+    async def _async_handle(self, call: ServiceCall) -> None:
+        gates = []
+        for entity_id in call.data["entity_id"]:
+            gate = self.gates.get(entity_id)
+            if gate is None:
+                raise ServiceValidationError(f"entity_id: {entity_id} is not a gate")
+            gates.append(gate)
+        for gate in gates:
+            command = call.service
+            if command == SERVICE_TOGGLE:
+                command = COMMAND_CLOSE if gate.is_open_or_opening else COMMAND_OPEN
+            data = {
+                "entity_id": gate.entity_id,
+                "command": command,
+                "service": call.service,
+                ATTR_REASON: call.data.get(ATTR_REASON),
+                ATTR_PLATE: call.data.get(ATTR_PLATE),
+                ATTR_SOURCE: call.data.get(ATTR_SOURCE),
+            }
+            self.hub.bus.async_fire(EVENT_GATE_COMMAND, data, context=call.context)
+            await gate.async_command(command, call.context, call.data.get(ATTR_PLATE))
+
+
+def async_get_component(hub: Hub) -> GateComponent:
+    component = hub.data.get(DOMAIN)
+    if not isinstance(component, GateComponent):
+        component = hub.data[DOMAIN] = GateComponent(hub)
+    return component
+
+
+async def async_add_gates(hub: Hub, platform: str, gates: Iterable[GateEntity]) -> None:
+    """Add gate entities (any backend); `gate.open/close/toggle` can then drive them."""
+    component = async_get_component(hub)
+    gates = list(gates)
+    await async_add_entities(hub, platform, gates)
+    for gate in gates:
+        component.gates[gate.entity_id] = gate
+
+        def forget(entity_id: str = gate.entity_id) -> None:
+            component.gates.pop(entity_id, None)
+
+        gate.async_on_remove(forget)

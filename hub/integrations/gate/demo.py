@@ -1,0 +1,51 @@
+"""The demo gate: a barrier that moves by itself, for the demo lot and for trying automations."""
+
+from __future__ import annotations
+
+from hub.core.bus import CALLBACK_TYPE
+
+from .const import COMMAND_CLOSE, COMMAND_OPEN, STATE_CLOSED
+from .entity import GateEntity
+
+__all__ = ["DemoGate"]
+
+
+class DemoGate(GateEntity):
+    """Reports opening -> open (or closing -> closed) after `travel_time` seconds on the
+    hub's clock, so tests and the panel see the whole movement."""
+
+    _attr_should_restore = False
+
+    def __init__(self, object_id: str, name: str | None, travel_time: float) -> None:
+        super().__init__()
+        self.entity_id = f"gate.{object_id}"
+        self._attr_name = name
+        self._attr_state = STATE_CLOSED
+        self._travel_time = travel_time
+        self._cancel_move: CALLBACK_TYPE | None = None
+
+    async def async_open(self) -> None:
+        self._move(COMMAND_OPEN)
+
+    async def async_close(self) -> None:
+        self._move(COMMAND_CLOSE)
+
+    def _move(self, command: str) -> None:
+        if self._cancel_move is not None:
+            self._cancel_move()
+            self._cancel_move = None
+        if self.state == self.final_state(command):
+            self.async_set_gate_state(self.state)
+            return
+        self.async_set_gate_state(self.moving_state(command))
+
+        def arrive(_now: object) -> None:
+            self._cancel_move = None
+            self.async_set_gate_state(self.final_state(command))
+
+        self._cancel_move = self.hub.scheduler.async_call_later(self._travel_time, arrive)
+
+    async def async_remove(self) -> None:
+        if self._cancel_move is not None:
+            self._cancel_move()
+        await super().async_remove()
