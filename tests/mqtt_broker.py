@@ -241,8 +241,10 @@ class MqttTestClient:
         payload: str | None = None,
         count: int = 1,
         within: float = WAIT_TIMEOUT,
+        retained: bool | None = None,
     ) -> list[Received]:
-        """Wait until `count` messages on `topic` (a filter), with `payload` if given, arrived."""
+        """Wait until `count` messages on `topic` (a filter), with `payload` and the
+        `retained` flag if given, arrived; returns all that match."""
 
         def matches() -> list[Received]:
             return [
@@ -250,6 +252,7 @@ class MqttTestClient:
                 for m in self.messages
                 if paho.topic_matches_sub(topic, m.topic)
                 and (payload is None or m.payload == payload)
+                and (retained is None or m.retain == retained)
             ]
 
         def run() -> list[Received]:

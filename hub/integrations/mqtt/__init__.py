@@ -14,14 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
 
+from hub import validation as cv
 from hub.core.bus import CALLBACK_TYPE, Event
 from hub.core.const import EVENT_HUB_STOP
 from hub.core.exceptions import HubError, ServiceValidationError
 
 from .broker import EmbeddedBroker
-from .config import BASE_SCHEMA, MqttConfig
-from .const import CONF_PUBLISH, DOMAIN
+from .config import BASE_SCHEMA, MqttConfig, topic_prefix
+from .const import CONF_DISCOVERY, CONF_PUBLISH, DEFAULT_DISCOVERY_PREFIX, DOMAIN
+from .discovery_in import DiscoveryIn
+from .discovery_out import DiscoveryOut
 from .models import ReceiveMessage
+from .platforms import PLATFORMS, YAML_SCHEMA, async_add_mqtt_entities, build_entity
 from .publisher import PUBLISH_SCHEMA, StatePublisher
 from .runtime import MqttRuntime
 from .subscriptions import valid_filter
@@ -44,10 +48,21 @@ __all__ = [
 
 _LOGGER = logging.getLogger(__name__)
 
+DISCOVERY_SCHEMA = vol.Schema(
+    {
+        # Announce every entity to Home Assistant, and adopt devices that announce themselves.
+        vol.Optional("enabled", default=True): cv.boolean,
+        vol.Optional("prefix", default=DEFAULT_DISCOVERY_PREFIX): topic_prefix,
+    }
+)
+
 CONFIG_SCHEMA = vol.Schema(
     {
         **BASE_SCHEMA,
         vol.Optional(CONF_PUBLISH, default={}): PUBLISH_SCHEMA,
+        vol.Optional(CONF_DISCOVERY, default={}): DISCOVERY_SCHEMA,
+        # Entities read from MQTT: binary_sensor, sensor, cover (a cover is a gate).
+        **YAML_SCHEMA,
     }
 )
 
@@ -61,16 +76,27 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     runtime = MqttRuntime(hub, conf)
     hub.data[DOMAIN] = runtime
     publisher = StatePublisher(hub, runtime, config[CONF_PUBLISH])
+    parts: list[StatePublisher | DiscoveryOut | DiscoveryIn] = [publisher]
+    discovery = config[CONF_DISCOVERY]
+    if discovery["enabled"]:
+        parts.append(DiscoveryOut(hub, runtime, discovery["prefix"], publisher.wanted))
+        parts.append(DiscoveryIn(hub, runtime, discovery["prefix"]))
 
     async def stop(_event: Event) -> None:
-        publisher.async_stop()
+        for part in parts:
+            part.async_stop()
         await runtime.async_stop()
         if broker is not None:
             await broker.async_stop()
 
     hub.bus.async_listen_once(EVENT_HUB_STOP, stop)
     await runtime.async_start()
-    await publisher.async_start()
+    for part in parts:
+        await part.async_start()
+    entities = [
+        build_entity(runtime, platform, item) for platform in PLATFORMS for item in config[platform]
+    ]
+    await async_add_mqtt_entities(hub, entities)
 
 
 def _runtime(hub: Hub) -> MqttRuntime:

@@ -100,7 +100,7 @@ class StatePublisher:
         self._runtime = runtime
         self._config = config
         self._prefix = runtime.config.prefix
-        self._wanted = _EntityFilter(config["include"], config["exclude"])
+        self.wanted = _EntityFilter(config["include"], config["exclude"])
         self._unsubs: list[CALLBACK_TYPE] = []
 
     async def async_start(self) -> None:
@@ -125,12 +125,12 @@ class StatePublisher:
 
     def async_publish_all(self) -> None:
         for state in self._hub.states.async_all():
-            if self._wanted(state.entity_id):
+            if self.wanted(state.entity_id):
                 self._publish_state(state, None)
 
     def _on_state_changed(self, event: Event) -> None:
         entity_id: str = event.data["entity_id"]
-        if not self._wanted(entity_id):
+        if not self.wanted(entity_id):
             return
         new: State | None = event.data["new_state"]
         if new is None:

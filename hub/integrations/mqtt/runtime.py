@@ -151,7 +151,8 @@ class MqttRuntime:
                 _LOGGER.exception("Error handling MQTT message on %s", topic)
                 continue
             if result is not None and isinstance(result, Coroutine):
-                self.hub.async_run_coroutine(_logged(result, topic), f"mqtt message on {topic}")
+                # A real task (not started inline): the callback may use asyncio.timeout.
+                self.hub.async_create_task(_logged(result, topic), f"mqtt message on {topic}")
 
 
 async def _logged(coro: Coroutine[Any, Any, None], topic: str) -> None:

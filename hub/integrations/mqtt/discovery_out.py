@@ -1,0 +1,170 @@
+"""Discovery out: every entity of the hub announced to Home Assistant over MQTT.
+
+A retained `<discovery prefix>/<component>/parkhub_<object_id>/config` per entity: slots
+(and other binary sensors) as `binary_sensor`, counters and everything else as `sensor`,
+gates as `cover` with device class `gate` whose commands come back on
+`<prefix>/gate/<id>/set`. Entities are grouped into devices per lot and per camera.
+Published after every connect, for each new entity, and again whenever Home Assistant
+says `online` on `<discovery prefix>/status`; an entity that goes away gets an empty
+retained config, which makes Home Assistant delete it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from hub.core.bus import CALLBACK_TYPE, Event
+from hub.core.const import EVENT_STATE_CHANGED
+from hub.core.json import json_bytes
+from hub.core.states import State
+
+from .models import ReceiveMessage
+
+if TYPE_CHECKING:
+    from hub.core.hub import Hub
+
+    from .runtime import MqttRuntime
+
+__all__ = ["DiscoveryOut", "discovery_config"]
+
+_LOT_SUFFIXES = re.compile(r"^(?P<lot>.+?)_(?:slot_.+|free_spaces|active_sessions|occupied)$")
+_CAMERA_SUFFIXES = re.compile(r"^(?P<camera>.+?)_(?:last_plate|motion)$")
+# Domains that map one to one onto a component keep `parkhub_<object_id>` as node id;
+# the others (camera.x as a sensor) add their domain so they cannot collide.
+_NATIVE = frozenset({"binary_sensor", "sensor", "gate"})
+_UNAVAILABLE_TEMPLATE = "{{ 'offline' if value == 'unavailable' else 'online' }}"
+
+
+def _component(state: State) -> str | None:
+    domain = state.domain
+    if domain == "binary_sensor":
+        return "binary_sensor"
+    if domain == "gate":
+        return "cover"
+    if domain == "automation":
+        return None  # Home Assistant has its own; an MQTT one would only confuse
+    return "sensor"
+
+
+def _device(state: State, hub_name: str) -> dict[str, Any]:
+    """The device an entity belongs to: its lot, its camera, or the hub itself."""
+    attrs = state.attributes
+    object_id = state.object_id
+    lot = attrs.get("lot")
+    camera = attrs.get("camera")
+    if lot is None and camera is None:
+        if state.domain == "camera":
+            camera = state.entity_id
+        elif (match := _LOT_SUFFIXES.match(object_id)) is not None:
+            lot = match["lot"]
+        elif (match := _CAMERA_SUFFIXES.match(object_id)) is not None:
+            camera = f"camera.{match['camera']}"
+    if isinstance(lot, str):
+        return {
+            "identifiers": [f"parkhub_lot_{lot}"],
+            "name": f"{lot.replace('_', ' ').title()} lot",
+            "manufacturer": "ParkHub",
+            "model": "Parking lot",
+        }
+    if isinstance(camera, str):
+        name = camera.partition(".")[2] or camera
+        return {
+            "identifiers": [f"parkhub_camera_{name}"],
+            "name": f"{name.replace('_', ' ').title()} camera",
+            "manufacturer": "ParkHub",
+            "model": "Camera",
+        }
+    return {"identifiers": ["parkhub"], "name": hub_name, "manufacturer": "ParkHub"}
+
+
+def discovery_config(state: State, prefix: str, hub_name: str) -> tuple[str, dict[str, Any]]:
+    """The component and discovery payload for one entity."""
+    component = _component(state)
+    assert component is not None
+    base = f"{prefix}/{state.domain}/{state.object_id}"
+    config: dict[str, Any] = {
+        "name": state.name,
+        "object_id": state.object_id,
+        "unique_id": f"parkhub_{state.domain}_{state.object_id}",
+        "state_topic": f"{base}/state",
+        "json_attributes_topic": f"{base}/attributes",
+        "availability": [
+            {"topic": f"{prefix}/status"},
+            {"topic": f"{base}/state", "value_template": _UNAVAILABLE_TEMPLATE},
+        ],
+        "availability_mode": "all",
+        "device": _device(state, hub_name),
+    }
+    attrs: Mapping[str, Any] = state.attributes
+    device_class = attrs.get("device_class")
+    if component == "binary_sensor":
+        config["payload_on"] = "on"
+        config["payload_off"] = "off"
+        if device_class is None and "_slot_" in state.object_id:
+            device_class = "occupancy"
+    elif component == "cover":
+        device_class = "gate"
+        config["command_topic"] = f"{prefix}/gate/{state.object_id}/set"
+        config["payload_stop"] = None
+    else:
+        if attrs.get("unit_of_measurement"):
+            config["unit_of_measurement"] = attrs["unit_of_measurement"]
+    if device_class:
+        config["device_class"] = device_class
+    if attrs.get("icon"):
+        config["icon"] = attrs["icon"]
+    return component, config
+
+
+class DiscoveryOut:
+    def __init__(self, hub: Hub, runtime: MqttRuntime, discovery_prefix: str, wanted: Any) -> None:
+        self._hub = hub
+        self._runtime = runtime
+        self._discovery_prefix = discovery_prefix
+        self._wanted = wanted
+        self._published: dict[str, str] = {}  # entity id -> its config topic
+        self._unsubs: list[CALLBACK_TYPE] = []
+
+    async def async_start(self) -> None:
+        runtime = self._runtime
+        self._unsubs.append(self._hub.bus.async_listen(EVENT_STATE_CHANGED, self._on_change))
+        self._unsubs.append(runtime.async_on_connect(self.async_publish_all))
+        self._unsubs.append(
+            await runtime.async_subscribe(f"{self._discovery_prefix}/status", self._on_ha_status, 1)
+        )
+        if runtime.is_connected():
+            self.async_publish_all()
+
+    def async_stop(self) -> None:
+        while self._unsubs:
+            self._unsubs.pop()()
+
+    def async_publish_all(self) -> None:
+        for state in self._hub.states.async_all():
+            self._publish(state)
+
+    def _on_ha_status(self, message: ReceiveMessage) -> None:
+        if message.payload.strip() == "online":
+            self.async_publish_all()
+
+    def _on_change(self, event: Event) -> None:
+        new: State | None = event.data["new_state"]
+        entity_id: str = event.data["entity_id"]
+        if new is None:
+            topic = self._published.pop(entity_id, None)
+            if topic is not None:
+                self._runtime.async_publish(topic, b"", 1, True)
+        elif event.data["old_state"] is None:
+            self._publish(new)
+
+    def _publish(self, state: State) -> None:
+        if not self._wanted(state.entity_id) or _component(state) is None:
+            return
+        prefix = self._runtime.config.prefix
+        component, config = discovery_config(state, prefix, self._hub.config.name)
+        node = state.object_id if state.domain in _NATIVE else f"{state.domain}_{state.object_id}"
+        topic = f"{self._discovery_prefix}/{component}/parkhub_{node}/config"
+        self._published[state.entity_id] = topic
+        self._runtime.async_publish(topic, json_bytes(config), 1, True)
