@@ -84,8 +84,10 @@ class GateComponent:
                 ATTR_PLATE: call.data.get(ATTR_PLATE),
                 ATTR_SOURCE: call.data.get(ATTR_SOURCE),
             }
-            self.hub.bus.async_fire(EVENT_GATE_COMMAND, data, context=call.context)
+            # Sent first, announced after: the event means the barrier was told, and the
+            # announcement does not delay the command.
             await gate.async_command(command, call.context, call.data.get(ATTR_PLATE))
+            self.hub.bus.async_fire(EVENT_GATE_COMMAND, data, context=call.context)
 
 
 def async_get_component(hub: Hub) -> GateComponent:

@@ -22,7 +22,9 @@ This module never imports the hub, so it could be a library of its own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import socket
 import ssl
 import threading
 from collections import deque
@@ -226,6 +228,10 @@ class MqttClient:
         """Send now if connected; otherwise queue QoS 1/2 (bounded), count QoS 0 as dropped."""
         if self._connected:
             self._paho.publish(topic, payload, qos, retain)
+            if qos:
+                # Commands (QoS 1) are latency bound: write now, not on the loop's next
+                # turn. State updates (QoS 0) go out in bursts when the socket is writable.
+                self._paho.loop_write()
             return
         if qos == 0:
             self.dropped += 1
@@ -317,6 +323,11 @@ class MqttClient:
         self._on_message(message)
 
     def _on_socket_open(self, client: paho.Client, _userdata: Any, sock: Any) -> None:
+        # Small packets back to back (an event, then the gate command): without NODELAY,
+        # Nagle holds the second until the broker's delayed ACK, some 40 ms later.
+        with contextlib.suppress(OSError, AttributeError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
         def read() -> None:
             client.loop_read()
             # TLS may hold whole records the kernel no longer signals as readable.
