@@ -37,10 +37,12 @@ class EmbeddedBroker:
             "listeners": {"default": {"type": "tcp", "bind": f"{self.host}:{self.port}"}},
             "plugins": {f"{_AUTH_PLUGIN}.AnonymousAuthPlugin": {"allow_anonymous": True}},
         }
-        amqtt_logger = logging.getLogger("amqtt")
-        if amqtt_logger.level == logging.NOTSET:
-            # amqtt logs every connection at info; the hub's own log says what matters.
-            amqtt_logger.setLevel(logging.WARNING)
+        for name in ("amqtt", "transitions"):
+            # amqtt (and its state machine library) log every connection and state at
+            # info; the hub's own log says what matters. `logger:` can still turn them up.
+            library_logger = logging.getLogger(name)
+            if library_logger.level == logging.NOTSET:
+                library_logger.setLevel(logging.WARNING)
         # The broker imports its plugins when built: import them off the loop first.
         await self._hub.async_add_executor_job(importlib.import_module, _AUTH_PLUGIN)
         broker = Broker(config, loop=self._hub.loop)
