@@ -75,27 +75,37 @@ class MosquittoBroker:
     """One Mosquitto process on loopback; `stop()` kills it, `start()` brings it back on the
     same port (with no memory: persistence is off, so retained messages are gone)."""
 
-    def __init__(self, conf_dir: Path, port: int | None = None, persistent: bool = False) -> None:
+    def __init__(
+        self,
+        conf_dir: Path,
+        port: int | None = None,
+        persistent: bool = False,
+        listener_conf: str = "",
+    ) -> None:
+        """`listener_conf`: extra lines for the listener (TLS files, a password file)."""
         self.host = HOST
         self.port = port or free_port()
+        self.scheme = "mqtts" if "certfile" in listener_conf else "mqtt"
         self._conf = conf_dir / "mosquitto.conf"
         # Persistent: sessions and retained messages survive a graceful stop (SIGTERM).
-        # `user`: Mosquitto started as root would drop to user "mosquitto", which cannot
-        # write the persistence file into a test's folder.
         persistence = (
-            f"persistence true\npersistence_location {conf_dir}/\nuser {getpass.getuser()}\n"
+            f"persistence true\npersistence_location {conf_dir}/\n"
             if persistent
             else "persistence false\n"
         )
+        anonymous = "false" if "password_file" in listener_conf else "true"
+        # `user`: Mosquitto started as root would drop to user "mosquitto", which can
+        # neither read a test's files nor write its persistence file there.
         self._conf.write_text(
-            f"listener {self.port} {HOST}\nallow_anonymous true\n{persistence}"
+            f"user {getpass.getuser()}\nlistener {self.port} {HOST}\n"
+            f"allow_anonymous {anonymous}\n{listener_conf}\n{persistence}"
             "log_dest stderr\nlog_type error\n"
         )
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return f"mqtt://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
     def start(self) -> None:
         """Start and wait until the port accepts connections."""

@@ -57,7 +57,8 @@ class MqttClient:
 
     `on_message` receives paho's raw messages on the loop; `on_connect` is called on the
     loop after every (re)connect, once the queue has been flushed, so the owner can
-    resubscribe and republish.
+    resubscribe and republish. `run_blocking` runs a blocking call in a worker thread;
+    `sleep` waits between attempts (the owner's clock, so tests can move it).
     """
 
     def __init__(
@@ -66,6 +67,7 @@ class MqttClient:
         settings: ConnectionSettings,
         *,
         run_blocking: RunBlocking,
+        sleep: Callable[[float], Awaitable[None]],
         on_message: MessageHandler,
         on_connect: Callable[[], None],
         on_disconnect: Callable[[], None],
@@ -74,6 +76,7 @@ class MqttClient:
         self._loop_thread = threading.get_ident()
         self._settings = settings
         self._run_blocking = run_blocking
+        self._sleep = sleep
         self._on_message = on_message
         self._on_connect_cb = on_connect
         self._on_disconnect_cb = on_disconnect
@@ -88,6 +91,8 @@ class MqttClient:
         self.first_attempt: asyncio.Future[None] = loop.create_future()
         self._subacks: dict[int, asyncio.Future[None]] = {}
         self.dropped = 0
+        # The wait before the next attempt while the broker is unreachable, else None.
+        self.retry_delay: float | None = None
         self.queue_dropped = 0
         self._paho = self._make_paho()
 
@@ -128,13 +133,15 @@ class MqttClient:
     async def async_run(self) -> None:
         """Connect, and reconnect with exponential backoff until `async_stop`."""
         first, most = self._settings.backoff
-        delay = first
         warned = False
         while not self._stopping:
             try:
                 await self._async_connect_once()
             except MqttConnectError as err:
                 self._attempted()
+                delay = self.retry_delay = (
+                    first if self.retry_delay is None else min(self.retry_delay * 2, most)
+                )
                 log = _LOGGER.debug if warned else _LOGGER.warning
                 log(
                     "Cannot connect to MQTT broker %s:%s: %s; retrying in %.1f s",
@@ -144,10 +151,9 @@ class MqttClient:
                     delay,
                 )
                 warned = True
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, most)
+                await self._sleep(delay)
                 continue
-            delay, warned = first, False
+            self.retry_delay, warned = None, False
             self._attempted()
             _LOGGER.info("Connected to MQTT broker %s:%s", self._settings.host, self._settings.port)
             await self._async_housekeep()

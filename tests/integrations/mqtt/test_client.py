@@ -18,7 +18,7 @@ from hub.integrations.mqtt import (
     async_wait_connected,
     is_connected,
 )
-from tests.conftest import LogGuard
+from tests.conftest import Clock, LogGuard
 from tests.integrations.mqtt.conftest import SetupMqtt
 from tests.mqtt_broker import MosquittoBroker, MqttTestClient, free_port, wait_until
 
@@ -219,3 +219,19 @@ async def test_unreachable_broker_does_not_block_setup(hub: Hub, log_guard: LogG
     assert not is_connected(hub)
     await async_publish(hub, "barrier/entry/set", "OPEN", qos=1)
     assert hub.data["mqtt"].client.queued == 1
+
+
+async def test_reconnect_backs_off_exponentially(
+    hub: Hub, clock: Clock, log_guard: LogGuard, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    await mqtt.async_setup(hub, mqtt.CONFIG_SCHEMA({"broker": f"mqtt://127.0.0.1:{port}"}))
+    runtime = hub.data["mqtt"]
+    delays = []
+    for _ in range(8):
+        await wait_until(lambda: hub.scheduler.pending == 1)
+        delays.append(runtime.client.retry_delay)
+        await clock.advance(seconds=runtime.client.retry_delay)
+    assert delays == [0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0]
+    # Warned once per outage, not once per attempt.
+    assert caplog.text.count("Cannot connect to MQTT broker") == 1
