@@ -56,8 +56,8 @@ class MqttClient:
     """One connection to a broker, kept up for as long as `async_run` runs.
 
     `on_message` receives paho's raw messages on the loop; `on_connect` is called on the
-    loop after every (re)connect, once the queue has been flushed, so the owner can
-    resubscribe and republish. `run_blocking` runs a blocking call in a worker thread;
+    loop after every (re)connect, so the owner can resubscribe, `flush_queue()` and
+    republish. `run_blocking` runs a blocking call in a worker thread;
     `sleep` waits between attempts (the owner's clock, so tests can move it).
     """
 
@@ -253,6 +253,14 @@ class MqttClient:
             )
         self._queue.append((topic, payload, qos, retain))
 
+    def flush_queue(self) -> None:
+        """Send what was queued while disconnected, oldest first (the owner calls this
+        after resubscribing, so its own subscriptions hear the queued messages too)."""
+        while self._queue and self._connected:
+            topic, payload, qos, retain = self._queue.popleft()
+            self._paho.publish(topic, payload, qos, retain)
+            self._paho.loop_write()
+
     def subscribe(self, topics: list[tuple[str, int]]) -> asyncio.Future[None] | None:
         """Subscribe now if connected; the future resolves on the broker's SUBACK."""
         if not self._connected or not topics:
@@ -285,8 +293,6 @@ class MqttClient:
         self._connected = True
         if self._connack is not None and not self._connack.done():
             self._connack.set_result(None)
-        while self._queue:
-            self._paho.publish(*self._queue.popleft())
         self._on_connect_cb()
 
     def _on_disconnect(

@@ -101,8 +101,10 @@ class MqttRuntime:
         return remove
 
     def _on_connect(self) -> None:
+        # Subscriptions first, then what waited (gate commands), then the full republish.
         self.client.subscribe(self.subscriptions.filters())
         self.client.publish(self.status_topic, PAYLOAD_ONLINE.encode(), 1, True)
+        self.client.flush_queue()
         self._connected_event.set()
         for listener in list(self._connect_listeners):
             try:
