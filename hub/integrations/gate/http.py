@@ -95,6 +95,12 @@ class HttpGate(GateEntity):
         self._move(COMMAND_CLOSE)
 
     async def _call(self, url: str) -> None:
+        # A task of its own: aiohttp's timeout needs one, and a service may be called
+        # inline from a bus listener (an automation reacting to a plate read).
+        # Awaited at once (its error is ours to raise), so not one of the hub's tracked tasks.
+        await self.hub.loop.create_task(self._request(url), name=f"{self.entity_id} relay")
+
+    async def _request(self, url: str) -> None:
         timeout = aiohttp.ClientTimeout(total=self._config[CONF_TIMEOUT].total_seconds())
         try:
             async with self._session.request(

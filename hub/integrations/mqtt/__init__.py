@@ -82,12 +82,17 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
         parts.append(DiscoveryOut(hub, runtime, discovery["prefix"], publisher.wanted))
         parts.append(DiscoveryIn(hub, runtime, discovery["prefix"]))
 
-    async def stop(_event: Event) -> None:
+    async def async_stop() -> None:
         for part in parts:
             part.async_stop()
         await runtime.async_stop()
         if broker is not None:
             await broker.async_stop()
+
+    def stop(_event: Event) -> None:
+        # A task of its own (stop waits for it): the goodbye uses asyncio timeouts, which
+        # need a task, and bus listeners may run inline in whoever fired hub_stop.
+        hub.async_create_task(async_stop(), "mqtt stop")
 
     hub.bus.async_listen_once(EVENT_HUB_STOP, stop)
     await runtime.async_start()

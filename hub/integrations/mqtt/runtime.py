@@ -135,15 +135,12 @@ class MqttRuntime:
         # Subscribing again makes the broker send the retained message to the newcomer.
         suback = self.client.subscribe([(topic, qos)])
         if suback is not None:
-            try:
-                async with asyncio.timeout(SUBACK_TIMEOUT):
-                    await asyncio.shield(suback)
-            except TimeoutError:
+            # asyncio.wait, not asyncio.timeout: callers may run inline in a bus listener,
+            # outside any task. A cancelled SUBACK means the connection dropped meanwhile;
+            # the reconnect resubscribes.
+            done, _ = await asyncio.wait({suback}, timeout=SUBACK_TIMEOUT)
+            if not done:
                 _LOGGER.warning("The broker did not confirm the subscription to %s in time", topic)
-            except asyncio.CancelledError:
-                if not suback.cancelled():
-                    raise
-                # The connection dropped meanwhile: the reconnect resubscribes.
         return remove
 
     def _on_message(self, message: paho.MQTTMessage) -> None:
