@@ -49,6 +49,7 @@ async def test_bundled_config_runs_its_own_broker_and_demo_gates(tmp_path: Path)
             raise AssertionError("the embedded broker never answered")
         try:
             await keypad.subscribe("parkhub/#")
+            await keypad.subscribe("homeassistant/#")
             await keypad.wait_for("parkhub/status", "online", within=10)
             await keypad.wait_for("parkhub/gate/entry/state", "closed", within=10)
             await keypad.wait_for("homeassistant/cover/parkhub_exit/config", within=10)
