@@ -5,13 +5,15 @@
 Prints one JSON object:
 
 - `gate_open_ms`: from calling `gate.open` on the hub to a barrier controller (a paho
-  client on its own thread, like a relay board) receiving `OPEN` on its command topic;
-- `floor_ms`: the same trip with no hub: a bare paho client publishes (QoS 1) and the
-  same controller receives, on the same broker in the same run. Samples alternate with
-  the hub's, so both see the same machine; `ratio` is gate_open / floor (medians);
-- `states_per_s`: state changes set on the hub and delivered to a subscriber through
-  the broker (state topics, QoS 0, retained), timed from the first set until the
-  subscriber has received the last; `lost` counts any that never arrived.
+  client in its own process, like a relay board) receiving `OPEN` on its command topic;
+- `floor_ms`: the same trip with no hub: a bare paho client (no thread, so publish()
+  writes at once) publishes `OPEN` (QoS 1) and the same controller receives it, on the
+  same broker in the same run. Samples alternate with the hub's, so both see the same
+  machine; `ratio` is gate_open / floor (medians), `ratio_of_pairs_median` the median
+  of each adjacent pair's ratio (steadier on a busy machine);
+- `states_per_s`: state changes set on the hub and delivered to a subscriber process
+  through the broker (state topics, QoS 0, retained), timed from the first set until
+  the subscriber has received the last; `lost` counts any that never arrived.
 
 Needs `mosquitto` (Debian package) on PATH or in /usr/sbin.
 """
@@ -27,7 +29,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -64,37 +65,60 @@ def start_mosquitto(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
     raise SystemExit("mosquitto did not start")
 
 
-class Receiver:
-    """A paho client on its own thread that timestamps what it receives."""
+# A device in its own process (as a relay board or Home Assistant would be), so it never
+# waits for this process's GIL. It prints a perf_counter() timestamp (CLOCK_MONOTONIC,
+# comparable across processes on Linux) when it has received `every` more messages.
+DEVICE = """
+import sys, time
+import paho.mqtt.client as paho
+from paho.mqtt.enums import CallbackAPIVersion
+port, topic, qos, every = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+count = 0
+def on_message(client, userdata, message):
+    global count
+    count += 1
+    if count % every == 0:
+        sys.stdout.write(f"{time.perf_counter()} {count}\\n")
+        sys.stdout.flush()
+def on_subscribe(*args):
+    sys.stdout.write("ready 0\\n")
+    sys.stdout.flush()
+client = paho.Client(CallbackAPIVersion.VERSION2)
+client.on_message = on_message
+client.on_subscribe = on_subscribe
+client.connect("127.0.0.1", port)
+client.subscribe(topic, qos)
+client.loop_forever()
+"""
 
-    def __init__(self, port: int, topic: str, qos: int) -> None:
-        self.client = paho.Client(CallbackAPIVersion.VERSION2)
-        self.received_at = 0.0
-        self.count = 0
-        self.expected = 0
-        self.done = threading.Event()
-        self.client.on_message = self._on_message
-        self.client.connect(HOST, port)
-        self.client.loop_start()
-        subscribed = threading.Event()
-        self.client.on_subscribe = lambda *_args: subscribed.set()
-        self.client.subscribe(topic, qos)
-        if not subscribed.wait(5):
-            raise SystemExit(f"no SUBACK for {topic}")
 
-    def _on_message(self, _client: Any, _userdata: Any, _message: paho.MQTTMessage) -> None:
-        self.received_at = time.perf_counter()
-        self.count += 1
-        if self.count >= self.expected:
-            self.done.set()
+class Device:
+    """The subscriber process; `await received()` gives (timestamp, count) per report."""
 
-    def expect(self, total: int) -> None:
-        self.done.clear()
-        self.expected = total
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
 
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
+    @classmethod
+    async def start(cls, port: int, topic: str, qos: int, every: int = 1) -> Device:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", DEVICE, str(port), topic, str(qos), str(every),
+            stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        device = cls(process)
+        await device.received()  # subscribed
+        return device
+
+    async def received(self, within: float = 30.0) -> tuple[float, int]:
+        assert self.process.stdout is not None
+        line = await asyncio.wait_for(self.process.stdout.readline(), within)
+        if not line:
+            raise SystemExit("the device process died")
+        stamp, count = line.decode().split()
+        return (float(stamp) if stamp != "ready" else 0.0), int(count)
+
+    async def close(self) -> None:
+        self.process.terminate()
+        await self.process.wait()
 
 
 def ms(values: list[float]) -> dict[str, float]:
@@ -106,71 +130,55 @@ def ms(values: list[float]) -> dict[str, float]:
     }
 
 
-async def wait_thread_event(event: threading.Event, within: float = 10.0) -> None:
-    """Wait for a thread's Event without blocking the loop and without polling late."""
-    loop = asyncio.get_running_loop()
-    await loop.run_in_executor(None, event.wait, within)
-    if not event.is_set():
-        raise SystemExit("a message never arrived")
-
-
 async def latency(hub: Hub, port: int, runs: int) -> dict[str, Any]:
-    controller = Receiver(port, "bench/barrier/set", 1)
+    controller = await Device.start(port, "bench/barrier/set", 1)
+    # The floor: bare paho with no thread of its own; publish() writes at once.
     publisher = paho.Client(CallbackAPIVersion.VERSION2)
     publisher.connect(HOST, port)
-    publisher.loop_start()
+    publisher.loop(timeout=0.1)
     hub_samples: list[float] = []
     floor_samples: list[float] = []
+    ratios: list[float] = []
     commands = ("open", "close")
     for i in range(runs + 10):
-        # The floor: bare paho, publish -> the controller receives.
-        controller.expect(controller.count + 1)
         start = time.perf_counter()
         publisher.publish("bench/barrier/set", "OPEN", qos=1)
-        await wait_thread_event(controller.done)
-        floor = controller.received_at - start
-        # The hub: gate service call -> MQTT command -> the controller receives.
-        controller.expect(controller.count + 1)
+        floor = (await controller.received())[0] - start
+        publisher.loop(timeout=0.001)  # read the PUBACK
         start = time.perf_counter()
         await hub.services.async_call("gate", commands[i % 2], {"entity_id": "gate.bench"})
-        await wait_thread_event(controller.done)
-        through_hub = controller.received_at - start
+        through_hub = (await controller.received())[0] - start
         if i >= 10:  # warm-up
             floor_samples.append(floor)
             hub_samples.append(through_hub)
+            ratios.append(through_hub / floor)
     publisher.disconnect()
-    publisher.loop_stop()
-    controller.close()
+    await controller.close()
     gate_ms, floor_ms = ms(hub_samples), ms(floor_samples)
     return {
         "gate_open_ms": gate_ms,
         "floor_ms": floor_ms,
         "ratio": round(gate_ms["median"] / floor_ms["median"], 2),
+        "ratio_of_pairs_median": round(statistics.median(ratios), 2),
         "runs": runs,
     }
 
 
 async def throughput(hub: Hub, port: int, n: int, entities: int = 500) -> dict[str, Any]:
-    subscriber = Receiver(port, "parkhub/sensor/+/state", 0)
     # Each entity's first state also sends attributes; set them once before timing.
     for i in range(entities):
         hub.states.async_set(f"sensor.bench_{i}", "-1", {"unit_of_measurement": "cars"})
-    await asyncio.sleep(0.5)
-    subscriber.count = 0
-    subscriber.expect(n)
+    subscriber = await Device.start(port, "parkhub/sensor/+/state", 0, every=n)
     start = time.perf_counter()
     for i in range(n):
         hub.states.async_set(f"sensor.bench_{i % entities}", str(i))
         if i % 100 == 99:
             await asyncio.sleep(0)
     set_done = time.perf_counter()
-    await wait_thread_event(subscriber.done, within=60)
-    elapsed = subscriber.received_at - start
-    await asyncio.sleep(0.2)
-    delivered = subscriber.count
-    subscriber.close()
+    received_at, delivered = await subscriber.received(within=60)
+    await subscriber.close()
     return {
-        "states_per_s": round(n / elapsed),
+        "states_per_s": round(n / (received_at - start)),
         "set_per_s": round(n / (set_done - start)),
         "states": n,
         "delivered": delivered,

@@ -90,6 +90,7 @@ class MqttClient:
         # Resolved when the first connect attempt is over, whichever way it went.
         self.first_attempt: asyncio.Future[None] = loop.create_future()
         self._subacks: dict[int, asyncio.Future[None]] = {}
+        self._writing_now = False
         self.dropped = 0
         # The wait before the next attempt while the broker is unreachable, else None.
         self.retry_delay: float | None = None
@@ -233,11 +234,11 @@ class MqttClient:
     def publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
         """Send now if connected; otherwise queue QoS 1/2 (bounded), count QoS 0 as dropped."""
         if self._connected:
-            self._paho.publish(topic, payload, qos, retain)
             if qos:
-                # Commands (QoS 1) are latency bound: write now, not on the loop's next
-                # turn. State updates (QoS 0) go out in bursts when the socket is writable.
-                self._paho.loop_write()
+                self._publish_now(topic, payload, qos, retain)
+            else:
+                # State updates go out in bursts when the loop finds the socket writable.
+                self._paho.publish(topic, payload, qos, retain)
             return
         if qos == 0:
             self.dropped += 1
@@ -253,13 +254,23 @@ class MqttClient:
             )
         self._queue.append((topic, payload, qos, retain))
 
+    def _publish_now(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
+        """Commands (QoS 1) are latency bound: write at once rather than on the loop's next
+        turn, and skip registering a writer (two epoll calls) unless the socket is full."""
+        self._writing_now = True
+        try:
+            self._paho.publish(topic, payload, qos, retain)
+            self._paho.loop_write()
+        finally:
+            self._writing_now = False
+        if self._paho.want_write() and (sock := self._paho.socket()) is not None:
+            self._loop.add_writer(sock, self._paho.loop_write)
+
     def flush_queue(self) -> None:
         """Send what was queued while disconnected, oldest first (the owner calls this
         after resubscribing, so its own subscriptions hear the queued messages too)."""
         while self._queue and self._connected:
-            topic, payload, qos, retain = self._queue.popleft()
-            self._paho.publish(topic, payload, qos, retain)
-            self._paho.loop_write()
+            self._publish_now(*self._queue.popleft())
 
     def subscribe(self, topics: list[tuple[str, int]]) -> asyncio.Future[None] | None:
         """Subscribe now if connected; the future resolves on the broker's SUBACK."""
@@ -362,6 +373,9 @@ class MqttClient:
         self._loop.remove_writer(sock)
 
     def _on_socket_register_write(self, client: paho.Client, _userdata: Any, sock: Any) -> None:
+        if self._writing_now:
+            return  # `_publish_now` writes at once and registers only if it must
+
         def register() -> None:
             if _is_current(client, sock):
                 self._loop.add_writer(sock, client.loop_write)
