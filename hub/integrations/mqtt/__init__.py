@@ -18,10 +18,12 @@ from hub import validation as cv
 from hub.core.bus import CALLBACK_TYPE, Event
 from hub.core.const import EVENT_HUB_STOP
 from hub.core.exceptions import HubError, ServiceValidationError
+from hub.entity import Entity
 
 from .broker import EmbeddedBroker
 from .config import BASE_SCHEMA, MqttConfig, topic_prefix
 from .const import CONF_DISCOVERY, CONF_PUBLISH, DEFAULT_DISCOVERY_PREFIX, DOMAIN
+from .counter import BadMessagesSensor
 from .discovery_in import DiscoveryIn
 from .discovery_out import DiscoveryOut
 from .models import ReceiveMessage
@@ -98,7 +100,8 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     await runtime.async_start()
     for part in parts:
         await part.async_start()
-    entities = [
+    entities: list[Entity] = [BadMessagesSensor(runtime.bad_input)]
+    entities += [
         build_entity(runtime, platform, item) for platform in PLATFORMS for item in config[platform]
     ]
     await async_add_mqtt_entities(hub, entities)

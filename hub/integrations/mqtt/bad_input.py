@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 
 __all__ = ["BadInput"]
 
@@ -20,7 +21,10 @@ class BadInput:
 
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
+        self.last_topic: str | None = None
         self._logged: set[tuple[str, str]] = set()
+        # Told after each report (the counter entity schedules its own update).
+        self.on_report: Callable[[], None] | None = None
 
     @property
     def total(self) -> int:
@@ -28,6 +32,9 @@ class BadInput:
 
     def report(self, topic: str, reason: str, detail: str = "") -> None:
         self.counts[reason] += 1
+        self.last_topic = topic
+        if self.on_report is not None:
+            self.on_report()
         key = (topic, reason)
         if key in self._logged:
             return

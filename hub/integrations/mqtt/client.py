@@ -231,8 +231,14 @@ class MqttClient:
 
     # -- publish and subscribe ------------------------------------------------------------
 
-    def publish(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
-        """Send now if connected; otherwise queue QoS 1/2 (bounded), count QoS 0 as dropped."""
+    def publish(
+        self, topic: str, payload: bytes, qos: int, retain: bool, queue: bool = True
+    ) -> None:
+        """Send now if connected; otherwise queue QoS 1/2 (bounded), count QoS 0 as dropped.
+
+        `queue=False` for what the owner republishes after every connect anyway
+        (discovery configs): it must not push gate commands out of the queue.
+        """
         if self._connected:
             if qos:
                 self._publish_now(topic, payload, qos, retain)
@@ -240,9 +246,9 @@ class MqttClient:
                 # State updates go out in bursts when the loop finds the socket writable.
                 self._paho.publish(topic, payload, qos, retain)
             return
-        if qos == 0:
+        if qos == 0 or not queue:
             self.dropped += 1
-            _LOGGER.debug("Not connected: dropped QoS 0 publish to %s", topic)
+            _LOGGER.debug("Not connected: dropped a publish to %s (sent again on connect)", topic)
             return
         if len(self._queue) >= self._settings.queue_size:
             dropped = self._queue.popleft()

@@ -167,4 +167,5 @@ class DiscoveryOut:
         node = state.object_id if state.domain in _NATIVE else f"{state.domain}_{state.object_id}"
         topic = f"{self._discovery_prefix}/{component}/parkhub_{node}/config"
         self._published[state.entity_id] = topic
-        self._runtime.async_publish(topic, json_bytes(config), 1, True)
+        # Not queued while disconnected: every config is published again on connect.
+        self._runtime.async_publish(topic, json_bytes(config), 1, True, queue=False)

@@ -34,8 +34,17 @@ _ID_KEYS: dict[Any, Any] = {
     vol.Optional("object_id"): cv.slug,
 }
 
+
+def _named(config: dict[str, Any]) -> dict[str, Any]:
+    if not config.get("name") and not config.get("object_id"):
+        raise vol.Invalid("give a name or an object_id (the entity id comes from it)")
+    return config
+
+
 YAML_SCHEMA: dict[Any, Any] = {
-    vol.Optional(platform, default=[]): vol.All(cv.ensure_list, [vol.Schema({**_ID_KEYS, **keys})])
+    vol.Optional(platform, default=[]): vol.All(
+        cv.ensure_list, [vol.All(vol.Schema({**_ID_KEYS, **keys}), _named)]
+    )
     for platform, keys in _KEYS.items()
 }
 # Devices send many keys ParkHub has no use for (icons, entity categories...): dropped.

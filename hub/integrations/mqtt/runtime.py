@@ -117,9 +117,11 @@ class MqttRuntime:
 
     # -- publish and subscribe ------------------------------------------------------------
 
-    def async_publish(self, topic: str, payload: str | bytes, qos: int, retain: bool) -> None:
+    def async_publish(
+        self, topic: str, payload: str | bytes, qos: int, retain: bool, queue: bool = True
+    ) -> None:
         data = payload.encode() if isinstance(payload, str) else payload
-        self.client.publish(topic, data, qos, retain)
+        self.client.publish(topic, data, qos, retain, queue)
 
     async def async_subscribe(
         self, topic: str, callback: MessageCallback, qos: int

@@ -181,11 +181,12 @@ async def test_queue_is_bounded_and_says_so(
 
 async def test_bad_payloads_are_logged_once_counted_and_ignored(
     hub: Hub,
+    clock: Clock,
     setup_mqtt: SetupMqtt,
     mosquitto: MosquittoBroker,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    await setup_mqtt(max_payload_size=16)
+    await setup_mqtt(max_payload_size=16, discovery={"enabled": False})
     got: list[ReceiveMessage] = []
     await async_subscribe(hub, "bay/#", got.append)
     async with MqttTestClient(mosquitto.port) as sensor:
@@ -199,6 +200,16 @@ async def test_bad_payloads_are_logged_once_counted_and_ignored(
     assert runtime.bad_input.counts == {"payload is not UTF-8 text": 3, "payload too large": 3}
     assert caplog.text.count("Ignoring MQTT message on bay/a1: payload is not UTF-8 text") == 1
     assert "Ignoring MQTT message on bay/a2: payload too large: 17 bytes, limit 16" in caplog.text
+    # The count is an entity too, updated every few seconds rather than per message.
+    await clock.advance(seconds=5)
+    counter = hub.states.get("sensor.mqtt_bad_messages")
+    assert counter is not None
+    assert counter.state == "6"
+    assert counter.attributes["by_reason"] == {
+        "payload is not UTF-8 text": 3,
+        "payload too large": 3,
+    }
+    assert counter.attributes["last_topic"] == "bay/a2"
 
 
 async def test_api_refuses_bad_topics_and_a_missing_setup(hub: Hub) -> None:

@@ -48,7 +48,7 @@ async def test_include_and_exclude_by_domain_and_glob(
         discovery={"enabled": False},
         publish={
             "include": {"domains": ["sensor", "gate"]},
-            "exclude": {"entities": ["sensor.*_debug"]},
+            "exclude": {"entities": ["sensor.*_debug", "sensor.mqtt_*"]},
         },
     )
     async with MqttTestClient(broker.port) as panel:
