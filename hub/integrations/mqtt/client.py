@@ -16,6 +16,10 @@ when full the oldest is dropped with a warning) and sent once after the next con
 A QoS 0 publish while disconnected is counted and dropped: state topics are republished
 in full after every connect anyway.
 
+Reconnect backoff waits in real time (`asyncio.sleep`), not on the hub's clock: a broker
+coming back is a real-world event, and a hub whose clock a test has frozen must still
+reconnect (other integrations' tests rely on that).
+
 This module never imports the hub, so it could be a library of its own.
 """
 
@@ -58,7 +62,7 @@ class MqttClient:
     `on_message` receives paho's raw messages on the loop; `on_connect` is called on the
     loop after every (re)connect, so the owner can resubscribe, `flush_queue()` and
     republish. `run_blocking` runs a blocking call in a worker thread;
-    `sleep` waits between attempts (the owner's clock, so tests can move it).
+    `sleep` waits between attempts.
     """
 
     def __init__(
@@ -145,7 +149,7 @@ class MqttClient:
                 )
                 log = _LOGGER.debug if warned else _LOGGER.warning
                 log(
-                    "Cannot connect to MQTT broker %s:%s: %s; retrying in %.1f s",
+                    "Cannot connect to MQTT broker %s:%s: %s; retrying in %g s",
                     self._settings.host,
                     self._settings.port,
                     err,

@@ -40,25 +40,11 @@ class MqttRuntime:
             hub.loop,
             config.connection,
             run_blocking=hub.async_add_executor_job,
-            sleep=self._async_sleep,
+            sleep=asyncio.sleep,
             on_message=self._on_message,
             on_connect=self._on_connect,
             on_disconnect=self._on_disconnect,
         )
-
-    async def _async_sleep(self, seconds: float) -> None:
-        """Wait on the hub's clock (reconnect backoff), so tests can move time."""
-        future: asyncio.Future[None] = self.hub.loop.create_future()
-
-        def wake(_now: object) -> None:
-            if not future.done():
-                future.set_result(None)
-
-        cancel = self.hub.scheduler.async_call_later(seconds, wake)
-        try:
-            await future
-        finally:
-            cancel()
 
     @property
     def status_topic(self) -> str:
