@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import socket
 import threading
 from typing import Any
 
@@ -254,3 +255,24 @@ async def test_reconnect_backs_off_exponentially(
     # Warned once per outage; the retries after it are debug only.
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
+
+
+async def test_embedded_broker_port_taken_is_retried_later(
+    hub: Hub, log_guard: LogGuard, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another program holds the port: a warning naming it, and a retry, not a crash."""
+    from hub.loader import async_setup_integrations, find_integrations
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        manifests = await asyncio.to_thread(find_integrations)
+        config = {"mqtt": {"broker": "embedded", "embedded": {"host": "127.0.0.1", "port": port}}}
+        loaded = await async_setup_integrations(
+            hub, {"mqtt": mqtt.CONFIG_SCHEMA(config["mqtt"])}, manifests
+        )
+    assert loaded == set()
+    assert f"cannot listen on 127.0.0.1:{port}" in caplog.text
+    assert "retrying in 10 s" in caplog.text
+    assert not is_connected(hub)
