@@ -52,9 +52,10 @@ def _render(hub: Hub, value: Any, variables: dict[str, Any], what: str) -> Any:
         raise ServiceValidationError(f"{what}: {err}") from None
 
 
-def _attachments(hub: Hub, value: Any) -> list[Path]:
-    """Files to attach: paths inside the data directory (relative ones are taken from it)."""
-    root = hub.data_dir.resolve()
+def _attachments(data_dir: Path, value: Any) -> list[Path]:
+    """Files to attach: readable files inside the data directory (relative ones are taken
+    from it). Runs in a worker thread: resolving paths touches the disk."""
+    root = data_dir.resolve()
     paths: list[Path] = []
     for item in cv.ensure_list(value):
         if not isinstance(item, str) or not item:
@@ -64,13 +65,10 @@ def _attachments(hub: Hub, value: Any) -> list[Path]:
             raise ServiceValidationError(
                 f"data.{DATA_ATTACHMENTS}: {item!r} is outside the data directory {root}"
             )
+        if not path.is_file():
+            raise ServiceValidationError(f"data.{DATA_ATTACHMENTS}: no such file: {item}")
         paths.append(path)
     return paths
-
-
-def _check_files(paths: list[Path]) -> list[str]:
-    """The attachments that are not readable files (run in a worker thread)."""
-    return [str(path) for path in paths if not path.is_file()]
 
 
 def _note_id(notifier: str, key: str | None, target: str) -> str:
@@ -109,11 +107,9 @@ def _handler(hub: Hub, outbox: Outbox, notifier: Notifier) -> Any:
             )
         attachments: list[Path] = []
         if DATA_ATTACHMENTS in data:
-            attachments = _attachments(hub, data.pop(DATA_ATTACHMENTS))
-            if missing := await hub.async_add_executor_job(_check_files, attachments):
-                raise ServiceValidationError(
-                    f"data.{DATA_ATTACHMENTS}: no such file: {', '.join(missing)}"
-                )
+            attachments = await hub.async_add_executor_job(
+                _attachments, hub.data_dir, data.pop(DATA_ATTACHMENTS)
+            )
             if not notifier.supports_attachments:
                 attachments = []
         key = data.pop(DATA_IDEMPOTENCY_KEY, None)

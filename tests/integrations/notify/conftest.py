@@ -87,7 +87,7 @@ class SmtpServer:
         )
         if ok:
             self.logins.append(data.login.decode())
-        return AuthResult(success=ok)
+        return AuthResult(success=ok, handled=False)
 
 
 @pytest.fixture
@@ -110,7 +110,8 @@ def smtp_server_factory(
                 tls_context=context if encryption == "starttls" else None,
                 require_starttls=encryption == "starttls",
                 authenticator=state.authenticate,
-                auth_require_tls=encryption != "none",
+                # Implicit TLS (ssl) is invisible to aiosmtpd: only STARTTLS counts for it.
+                auth_require_tls=encryption == "starttls",
                 auth_required=True,
             )
 

@@ -7,9 +7,9 @@ does not text the owner twice.
 
 from __future__ import annotations
 
+import base64
 from typing import Any, Final
 
-import aiohttp
 import voluptuous as vol
 
 from hub import validation as cv
@@ -39,7 +39,8 @@ class SmsNotifier(Notifier):
     def __init__(self, config: dict[str, Any], shared: Shared) -> None:
         super().__init__(config, shared)
         self.sid: str = config["account_sid"]
-        self.auth = aiohttp.BasicAuth(self.sid, config["auth_token"])
+        credentials = base64.b64encode(f"{self.sid}:{config['auth_token']}".encode()).decode()
+        self.authorization = f"Basic {credentials}"
         self.sender: str = config["from"]
         root = config["base_url"].rstrip("/")
         self.url = f"{root}/2010-04-01/Accounts/{self.sid}/Messages.json"
@@ -51,6 +52,5 @@ class SmsNotifier(Notifier):
             "POST",
             self.url,
             data={"To": note.target, "From": self.sender, "Body": body},
-            auth=self.auth,
-            headers={IDEMPOTENCY_HEADER: note.id},
+            headers={"Authorization": self.authorization, IDEMPOTENCY_HEADER: note.id},
         )
