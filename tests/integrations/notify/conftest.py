@@ -23,6 +23,7 @@ from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 from hub.core.bus import Event
 from hub.core.hub import Hub
 from hub.integrations.notify import CONFIG_SCHEMA, async_setup
+from tests.web.conftest import app, auth_header, token, ws_client  # noqa: F401 (fixtures)
 
 SetupNotify = Callable[[dict[str, Any]], Awaitable[None]]
 
