@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from . import email, panel, sms, webhook
+from . import email, mqtt, panel, sms, webhook
 from .base import Notifier, Shared
 
 __all__ = ["PLATFORMS", "Notifier", "Shared"]
@@ -14,5 +14,6 @@ PLATFORMS: Final[dict[str, tuple[dict[Any, Any], type[Notifier]]]] = {
     "sms": (sms.PLATFORM_SCHEMA, sms.SmsNotifier),
     "email": (email.PLATFORM_SCHEMA, email.EmailNotifier),
     "webhook": (webhook.PLATFORM_SCHEMA, webhook.WebhookNotifier),
+    "mqtt": (mqtt.PLATFORM_SCHEMA, mqtt.MqttNotifier),
     "panel": (panel.PLATFORM_SCHEMA, panel.PanelNotifier),
 }
