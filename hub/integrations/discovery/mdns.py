@@ -12,7 +12,7 @@ import socket
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Final
 
-from zeroconf import IPVersion, ServiceStateChange, Zeroconf
+from zeroconf import InterfaceChoice, IPVersion, ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
 from hub import __version__
@@ -134,7 +134,7 @@ class ZeroconfDiscovery:
     ) -> None:
         """Open the mDNS sockets; browse for cameras unless only announcing."""
         self._azc = AsyncZeroconf(
-            interfaces=self._interfaces or "all",
+            interfaces=self._interfaces or InterfaceChoice.All,
             ip_version=IPVersion.V4Only,
         )
         if browse:
