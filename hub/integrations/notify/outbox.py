@@ -45,6 +45,9 @@ _LOGGER = logging.getLogger(__name__)
 
 # How long stop waits for attempts in flight before leaving them for the next start.
 STOP_GRACE = 10.0
+# Attempts on the wire at once: a restart with a thousand pending notifications must not
+# open a thousand connections.
+MAX_CONCURRENT = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +100,7 @@ class Outbox:
         self._timers: dict[str, Callable[[], None]] = {}
         self._in_flight: dict[str, asyncio.Task[None]] = {}
         self._stopping = False
+        self._slots = asyncio.Semaphore(MAX_CONCURRENT)
 
     async def async_resume(self) -> int:
         """Schedule every notification a previous run left pending; how many there were."""
@@ -169,26 +173,36 @@ class Outbox:
 
     async def _async_attempt(self, note: Notification) -> None:
         notifier = self._notifiers[note.notifier]
-        note.tries += 1
-        try:
-            async with asyncio.timeout(notifier.timeout):
-                await notifier.async_send(note)
-        except TimeoutError:
-            await self._async_retry(note, f"no answer within {notifier.timeout:g} s")
-        except RetryableError as err:
-            await self._async_retry(note, str(err))
-        except PermanentError as err:
-            note.last_error = str(err)
-            await self._async_give_up(note)
-        except Exception as err:
-            _LOGGER.exception("Notifier %s failed on %s", note.notifier, note.id)
-            note.last_error = f"{type(err).__name__}: {err}"
-            await self._async_give_up(note)
-        else:
+        async with self._slots:
+            note.tries += 1
+            retry, error = await self._async_send(notifier, note)
+        if error is None:
             note.last_error = None
             await self._store.async_finish(note, STATUS_SENT, self._hub.scheduler.timestamp())
             _LOGGER.debug("Sent %s via %s after %d tries", note.id, note.notifier, note.tries)
             self._fire(EVENT_NOTIFICATION_SENT, note)
+        elif retry:
+            await self._async_retry(note, error)
+        else:
+            note.last_error = error
+            await self._async_give_up(note)
+
+    @staticmethod
+    async def _async_send(notifier: Notifier, note: Notification) -> tuple[bool, str | None]:
+        """One attempt under the notifier's timeout: (worth retrying, error or None)."""
+        try:
+            async with asyncio.timeout(notifier.timeout):
+                await notifier.async_send(note)
+        except TimeoutError:
+            return True, f"no answer within {notifier.timeout:g} s"
+        except RetryableError as err:
+            return True, str(err)
+        except PermanentError as err:
+            return False, str(err)
+        except Exception as err:
+            _LOGGER.exception("Notifier %s failed on %s", note.notifier, note.id)
+            return False, f"{type(err).__name__}: {err}"
+        return False, None
 
     async def _async_retry(self, note: Notification, error: str) -> None:
         note.last_error = error

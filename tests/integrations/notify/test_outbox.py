@@ -194,3 +194,27 @@ async def test_a_callers_idempotency_key_queues_once(
     assert first["ids"] == second["ids"]
     assert len(receiver.requests) == 1
     assert "idempotency_key" not in receiver.json(0)["data"]
+
+
+async def test_at_most_eight_attempts_at_once(
+    hub: Hub,
+    setup_notify: SetupNotify,
+    aiohttp_server: AiohttpServer,
+    events: dict[str, list[Event]],
+) -> None:
+    """A backlog (say, after a restart) does not open a connection per notification."""
+    receiver = Receiver(hold=asyncio.Event())
+    server = await aiohttp_server(receiver.app())
+    await setup_notify(hook(str(server.make_url("/hook"))))
+    for number in range(12):
+        await hub.services.async_call("notify", "ops", {"message": "m", "target": f"t{number}"})
+    for _ in range(200):
+        if len(receiver.requests) >= 8:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.1)
+    assert len(receiver.requests) == 8
+    receiver.hold.set()  # type: ignore[union-attr]
+    await hub.async_block_till_done()
+    assert len(receiver.requests) == 12
+    assert len(events["notification_sent"]) == 12
