@@ -34,6 +34,8 @@ __all__ = ["DeviceNotFound", "DiscoveryRegistry", "camera_entry"]
 
 _LOGGER = logging.getLogger(__name__)
 
+_SCHEMES = ("rtsp", "rtsps", "http", "https")
+
 
 class DeviceNotFound(HubError):
     """No discovered device has that id."""
@@ -74,6 +76,10 @@ def camera_entry(
             f"device {device.id} offers no {source or 'stream'} URL (offers: {offered}); "
             'send {"source": "rtsp", "url": "rtsp://..."} to adopt it'
         )
+    scheme = str(url).split(":", 1)[0].lower()
+    if (source == "rtsp") != (scheme in ("rtsp", "rtsps")) or scheme not in _SCHEMES:
+        wanted = "an rtsp://" if source == "rtsp" else "an http(s)://"
+        raise ServiceValidationError(f"source {source!r} needs {wanted} URL, not {url!r}")
     camera_id = overrides.get("id") or _slug(overrides.get("name") or device.name)
     if camera_id in taken:
         if "id" in overrides:

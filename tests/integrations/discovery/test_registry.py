@@ -51,6 +51,11 @@ async def test_devices_announced_by_other_integrations(
     response = await api_client.post("/api/discovery/mqtt_bay_cam/adopt", json={"id": "Bad Id"})
     assert response.status == 400
     assert "invalid body: id: invalid slug" in (await response.json())["error"]
+    response = await api_client.post(
+        "/api/discovery/mqtt_bay_cam/adopt", json={"source": "rtsp", "url": "http://h/x"}
+    )
+    assert response.status == 400
+    assert "source 'rtsp' needs an rtsp:// URL" in (await response.json())["error"]
     response = await api_client.post("/api/discovery/nope/adopt")
     assert response.status == 404
     response = await api_client.post("/api/discovery/mqtt_bay_cam/adopt")
