@@ -54,7 +54,11 @@ class NotifyRuntime:
 async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     conf = NotifyConfig.from_dict(config)
     store = await OutboxStore.async_open(hub.data_dir / OUTBOX_FILE)
-    await store.async_purge(hub.scheduler.timestamp() - conf.keep_days * DAY)
+
+    async def purge(_now: object = None) -> None:
+        await store.async_purge(hub.scheduler.timestamp() - conf.keep_days * DAY)
+
+    await purge()
     session = aiohttp.ClientSession()
     shared = Shared(hub, session, store)
     notifiers: dict[str, Notifier] = {}
@@ -66,7 +70,10 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     async_register_services(hub, outbox, notifiers)
     async_register_api(hub)
 
+    stop_purging = hub.scheduler.async_track_interval(DAY, purge)
+
     async def async_stop(_event: Event) -> None:
+        stop_purging()
         await outbox.async_stop()
         await session.close()
         await store.async_close()

@@ -218,3 +218,19 @@ async def test_at_most_eight_attempts_at_once(
     await hub.async_block_till_done()
     assert len(receiver.requests) == 12
     assert len(events["notification_sent"]) == 12
+
+
+async def test_finished_notifications_are_purged_after_keep_days(
+    hub: Hub, clock: Clock, setup_notify: SetupNotify, aiohttp_server: AiohttpServer
+) -> None:
+    receiver = Receiver()
+    server = await aiohttp_server(receiver.app())
+    config = hook(str(server.make_url("/hook")))
+    config["keep_days"] = 2
+    await setup_notify(config)
+    result = await hub.services.async_call("notify", "ops", {"message": "hello"})
+    await hub.async_block_till_done()
+    await clock.advance(days=2)
+    assert await status_of(hub, result["ids"][0]) == ("sent", 1)
+    await clock.advance(days=1)
+    assert await status_of(hub, result["ids"][0]) is None
