@@ -9,6 +9,7 @@ is reported by `notification_sent` / `notification_failed`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -45,9 +46,12 @@ SERVICE_SCHEMA: Final = vol.Schema(
 )
 
 
-def _render(hub: Hub, value: Any, variables: dict[str, Any], what: str) -> Any:
+def _render(
+    hub: Hub, value: Any, variables: dict[str, Any], what: str, *, parse: bool = False
+) -> Any:
+    """Render templates in `value`; `parse` lets a template yield a list (targets)."""
     try:
-        return render_complex(value, hub, variables, parse_result=False)
+        return render_complex(value, hub, variables, parse_result=parse)
     except TemplateError as err:
         raise ServiceValidationError(f"{what}: {err}") from None
 
@@ -78,7 +82,7 @@ def _note_id(notifier: str, key: str | None, target: str) -> str:
 
 
 def async_register_services(hub: Hub, outbox: Outbox, notifiers: dict[str, Notifier]) -> None:
-    """One service per notifier; the services go when the hub stops."""
+    """One service `notify.<name>` per notifier."""
     for name, notifier in notifiers.items():
         hub.services.async_register(
             DOMAIN,
@@ -89,7 +93,9 @@ def async_register_services(hub: Hub, outbox: Outbox, notifiers: dict[str, Notif
         )
 
 
-def _handler(hub: Hub, outbox: Outbox, notifier: Notifier) -> Any:
+def _handler(
+    hub: Hub, outbox: Outbox, notifier: Notifier
+) -> Callable[[ServiceCall], Awaitable[dict[str, Any]]]:
     async def async_handle(call: ServiceCall) -> dict[str, Any]:
         raw_data: dict[str, Any] = dict(call.data[ATTR_DATA])
         variables = {**raw_data, "notifier": notifier.name}
@@ -97,7 +103,8 @@ def _handler(hub: Hub, outbox: Outbox, notifier: Notifier) -> Any:
         title = call.data.get(ATTR_TITLE)
         if title is not None:
             title = str(_render(hub, title, variables, ATTR_TITLE))
-        targets = cv.ensure_list(_render(hub, call.data.get(ATTR_TARGET), variables, ATTR_TARGET))
+        rendered = _render(hub, call.data.get(ATTR_TARGET), variables, ATTR_TARGET, parse=True)
+        targets = cv.ensure_list(rendered)
         targets = [str(target).strip() for target in targets if str(target).strip()]
         data = _render(hub, raw_data, variables, ATTR_DATA)
         targets = targets or notifier.targets

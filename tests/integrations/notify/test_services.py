@@ -48,6 +48,12 @@ async def test_everything_is_templatable(
     assert body["message"] == "Free: 3"
     assert body["target"] == "+31600000009"
     assert body["data"] == {"plate": "KA01AB1234", "spaces": "3"}
+    hub.states.async_set("sensor.on_duty", "a, b", {"phones": ["+31600000001", "+31600000002"]})
+    await hub.services.async_call(
+        "notify", "ops", {"message": "m", "target": "{{ state_attr('sensor.on_duty', 'phones') }}"}
+    )
+    await hub.async_block_till_done()
+    assert sorted(receiver.json(i)["target"] for i in (1, 2)) == ["+31600000001", "+31600000002"]
 
 
 async def test_template_errors_name_the_field(hub: Hub, setup_notify: SetupNotify) -> None:
