@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +11,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["SensorNoise", "Sprite", "blend", "rounded_rect", "shade"]
+__all__ = ["SensorNoise", "Sprite", "blend", "release_memory", "rounded_rect", "shade"]
 
 Image = npt.NDArray[np.uint8]
 # Float work images: OpenCV's stubs type its results loosely, so these stay loose too.
@@ -18,10 +20,21 @@ FloatImage = npt.NDArray[Any]
 
 @dataclass(frozen=True, slots=True)
 class Sprite:
-    """A picture with an alpha channel, composited onto frames many times (made once)."""
+    """A picture with an alpha channel, composited onto frames many times (made once).
 
-    colour: FloatImage  # H x W x 3, 0..255
-    alpha: FloatImage  # H x W x 1, 0..1
+    Stored as bytes (colour and alpha 0..255): a cache of sprites stays small.
+    """
+
+    colour: npt.NDArray[Any]  # H x W x 3, uint8
+    alpha: npt.NDArray[Any]  # H x W x 1, uint8
+
+    @classmethod
+    def from_float(cls, colour: FloatImage, alpha: FloatImage) -> Sprite:
+        """From float colour (0..255) and alpha (0..1) as drawn."""
+        return cls(
+            np.clip(colour, 0, 255).astype(np.uint8),
+            np.clip(alpha * 255, 0, 255).astype(np.uint8).reshape(*alpha.shape[:2], 1),
+        )
 
     @property
     def size(self) -> tuple[int, int]:
@@ -32,6 +45,13 @@ class Sprite:
             np.ascontiguousarray(np.rot90(self.colour, turns)),
             np.ascontiguousarray(np.rot90(self.alpha, turns)),
         )
+
+    def transformed(self, matrix: FloatImage) -> Sprite:
+        """Rotated/moved by a 2x3 affine matrix, on a canvas of the same size."""
+        size = self.size
+        colour = cv2.warpAffine(self.colour, matrix, size, flags=cv2.INTER_LINEAR)
+        alpha = cv2.warpAffine(self.alpha, matrix, size, flags=cv2.INTER_LINEAR)
+        return Sprite(colour, alpha.reshape(size[1], size[0], 1))
 
     def scaled(self, factor: float) -> Sprite:
         width, height = self.size
@@ -49,9 +69,9 @@ def blend(frame: Image, sprite: Sprite, x: int, y: int) -> None:
     if x0 >= x1 or y0 >= y1:
         return
     colour = sprite.colour[y0 - y : y1 - y, x0 - x : x1 - x]
-    alpha = sprite.alpha[y0 - y : y1 - y, x0 - x : x1 - x]
+    alpha = sprite.alpha[y0 - y : y1 - y, x0 - x : x1 - x].astype(np.float32) * (1 / 255)
     roi = frame[y0:y1, x0:x1]
-    roi[:] = (roi * (1.0 - alpha) + colour * alpha).astype(np.uint8)
+    roi[:] = (roi + (colour.astype(np.float32) - roi) * alpha).astype(np.uint8)
 
 
 def rounded_rect(
@@ -84,20 +104,41 @@ def shade(colour: tuple[int, int, int], factor: float) -> tuple[int, int, int]:
 
 
 class SensorNoise:
-    """A few pre-made grain patterns, picked by a key (the frame's time, so the same moment
-    always looks the same): a camera's noise without per-frame cost."""
+    """Camera grain without per-frame cost: a few small random tiles, laid over the frame.
 
-    def __init__(self, size: tuple[int, int], sigma: float, seed: int, count: int = 3) -> None:
+    The tile is picked by a key (the frame's time), so the same moment always looks the
+    same. At this strength a 256-pixel repeat is invisible, and the tiles take well under
+    a megabyte where full-frame patterns would take tens.
+    """
+
+    TILE = 256
+
+    def __init__(self, sigma: float, seed: int, count: int = 2) -> None:
         rng = np.random.default_rng(seed)
-        width, height = size
-        self._planes = []
+        self._tiles = []
         for _ in range(count):
-            noise = rng.normal(0.0, sigma, (height, width, 1)).repeat(3, axis=2)
-            self._planes.append(
+            noise = rng.normal(0.0, sigma, (self.TILE, self.TILE, 1)).repeat(3, axis=2)
+            self._tiles.append(
                 (np.clip(noise, 0, 255).astype(np.uint8), np.clip(-noise, 0, 255).astype(np.uint8))
             )
 
     def apply(self, frame: Image, key: int) -> None:
-        up, down = self._planes[key % len(self._planes)]
-        cv2.add(frame, up, dst=frame)
-        cv2.subtract(frame, down, dst=frame)
+        up, down = self._tiles[key % len(self._tiles)]
+        height, width = frame.shape[:2]
+        tile = self.TILE
+        for y in range(0, height, tile):
+            for x in range(0, width, tile):
+                roi = frame[y : y + tile, x : x + tile]
+                h, w = roi.shape[:2]
+                cv2.add(roi, up[:h, :w], dst=roi)
+                cv2.subtract(roi, down[:h, :w], dst=roi)
+
+
+def release_memory() -> None:
+    """Hand the pages of large freed temporaries back to the OS (glibc keeps them otherwise).
+
+    Drawing a scene goes through float images of tens of megabytes; without this the hub's
+    resident size stays that much higher for good. A no-op where there is no glibc.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -124,7 +124,7 @@ def car_sprite_rear(car: Car) -> tuple[Sprite, tuple[int, int, int, int]]:
     origin = (px + (plate_w - text_w) // 2, py + (plate_h + text_h) // 2)
     cv2.putText(canvas, car.plate, origin, font, scale, (15, 15, 15), 3, cv2.LINE_AA)
     alpha = np.maximum(mask, shadow * (1 - mask))
-    sprite = Sprite(np.clip(canvas * mask[..., None], 0, 255), alpha[..., None])
+    sprite = Sprite.from_float(canvas * mask[..., None], alpha)
     return sprite, (px, py, plate_w, plate_h)
 
 
@@ -172,14 +172,14 @@ class LaneRenderer:
         self._lane = lane
         self._exit = exit_lane
         self._scene = _background(seed, exit_lane)
-        self._noise = SensorNoise(LANE_SIZE, 3.0, seed + 3)
+        self._noise = SensorNoise(3.0, seed + 3)
         self._tz = time_zone
         self._sprites: dict[int, tuple[Sprite, tuple[int, int, int, int]]] = {}
 
     def _sprite(self, visit: Visit) -> tuple[Sprite, tuple[int, int, int, int]]:
         found = self._sprites.get(visit.number)
         if found is None:
-            if len(self._sprites) > 50:
+            if len(self._sprites) > 4:
                 self._sprites.clear()
             found = self._sprites[visit.number] = car_sprite_rear(visit.car)
         return found

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import tzinfo
 
 from .const import LANES, VIEW_ENTRY, VIEW_EXIT, VIEW_OVERHEAD
-from .drawing import Image
+from .drawing import Image, release_memory
 from .lane import LaneCar, LaneRenderer
 from .layout import SLOTS
 from .overhead import OverheadRenderer
@@ -120,4 +120,5 @@ class DemoLot:
                 else:
                     raise ValueError(f"unknown demo view {view!r}")
                 self._renderers[view] = renderer
+                release_memory()
             return renderer

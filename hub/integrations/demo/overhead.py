@@ -215,17 +215,14 @@ def car_sprite_top(car: Car) -> Sprite:
         cv2.rectangle(colour, (light_x, y0 + 2), (light_x + 10, y0 + 6), (200, 235, 245), -1)
         cv2.rectangle(colour, (light_x, y1 - 6), (light_x + 10, y1 - 2), (30, 30, 170), -1)
     alpha = np.maximum(body, shadow * (1 - body))
-    return Sprite(np.clip(colour * body[..., None], 0, 255), alpha[..., None])
+    return Sprite.from_float(colour * body[..., None], alpha)
 
 
 def _tilt(sprite: Sprite, degrees: float) -> Sprite:
     if abs(degrees) < 0.5:
         return sprite
     width, height = sprite.size
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
-    colour = cv2.warpAffine(sprite.colour, matrix, (width, height), flags=cv2.INTER_LINEAR)
-    alpha = cv2.warpAffine(sprite.alpha, matrix, (width, height), flags=cv2.INTER_LINEAR)
-    return Sprite(colour, alpha.reshape(height, width, 1))
+    return sprite.transformed(cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0))
 
 
 class OverheadRenderer:
@@ -234,7 +231,7 @@ class OverheadRenderer:
     def __init__(self, seed: int, lane: float) -> None:
         self._lane = lane
         self._scene = _background(seed)
-        self._noise = SensorNoise(OVERHEAD_SIZE, 3.0, seed)
+        self._noise = SensorNoise(3.0, seed)
         self._sprites: dict[int, Sprite] = {}
         self._slots = {slot.id: slot for slot in SLOTS}
         cloud = np.zeros((360, 520), np.float32)
@@ -250,7 +247,7 @@ class OverheadRenderer:
             faces_up = visit.nose_in == slot.aisle_below
             sprite = sprite if faces_up else sprite.rotated90(2)
             sprite = _tilt(sprite, (visit.car.variety[2] - 0.5) * 8)
-            if len(self._sprites) > 200:
+            if len(self._sprites) > 48:
                 self._sprites.clear()
             self._sprites[visit.number] = sprite
         return sprite
