@@ -242,3 +242,12 @@ def test_duplicate_camera_ids_are_refused() -> None:
     entry = {"id": "a", "source": "usb", "device": 0}
     with pytest.raises(vol.Invalid, match="used twice"):
         CONFIG_SCHEMA({"cameras": [entry, entry]})
+
+
+async def test_rtsp_camera_that_refuses_is_unavailable(hub: Hub, unused_tcp_port: int) -> None:
+    url = f"rtsp://127.0.0.1:{unused_tcp_port}/live"
+    await setup_cameras(hub, {"id": "rtsp", "source": "rtsp", "url": url})
+    camera = await async_get_camera(hub, "camera.rtsp")
+    await wait_until(lambda: camera.error is not None)
+    assert camera.error == f"cannot open {url}"
+    assert state_of(hub, "camera.rtsp") == "unavailable"
