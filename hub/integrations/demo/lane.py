@@ -139,7 +139,20 @@ def _background(seed: int, exit_lane: bool) -> Image:
     for x in range(30, width, 110):
         for y in (60, 115):
             cv2.rectangle(scene, (x, y), (x + 60, y + 34), (70, 60, 55), -1)
-    ground = 100 + rng.normal(0, 6, (height - HORIZON_Y - 40, width)).astype(np.float32)
+    road_h = height - HORIZON_Y - 40
+    patches = rng.normal(0, 1, (6, 12)).astype(np.float32)
+    ground = (
+        100
+        + 6 * cv2.resize(patches, (width, road_h), interpolation=cv2.INTER_CUBIC)
+        + rng.normal(0, 6, (road_h, width)).astype(np.float32)
+    )
+    # Darker tyre tracks where every car drives, brighter towards the camera.
+    for track_x in (width // 2 - 120, width // 2 + 120):
+        cv2.line(ground, (track_x, road_h), (width // 2 + (track_x - width // 2) // 3, 0), 88.0, 60)
+    ground = (
+        cv2.GaussianBlur(ground, (0, 0), 2)
+        * np.linspace(0.9, 1.08, road_h, dtype=np.float32)[:, None]
+    )
     scene[HORIZON_Y + 40 :] = ground[..., None] * np.array((1.03, 1.0, 0.97), np.float32)
     vanish = (width // 2, HORIZON_Y)
     for edge_x in (60, width - 60):
