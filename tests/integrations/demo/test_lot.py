@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from hub.integrations import demo
 from hub.integrations.demo.lane import ARM_Y
 from hub.integrations.demo.layout import SLOTS, SLOTS_FILE, slots_yaml
 from hub.integrations.demo.overhead import OverheadRenderer
+from hub.integrations.demo.schedule import Visit
 
 from .conftest import read_plate, setup_demo
 
@@ -177,4 +179,28 @@ def test_known_plates_come_back() -> None:
 
     schedule = Schedule(1, 10.0, 60, 900, ("RESIDNT1",), returning_share=0.5)
     plates = [visit.car.plate for visit in schedule.visits_until(20 * 3600)]
+    assert plates.count("RESIDNT1") >= 2
+
+
+def test_a_busy_lot_never_double_books() -> None:
+    from hub.integrations.demo.schedule import Schedule
+
+    lane = 10.0
+    schedule = Schedule(3, lane, 120, 4 * 3600, ("RESIDNT1", "RESIDNT2"), returning_share=0.5)
+    visits = schedule.visits_until(12 * 3600)
+    arrived = [visit for visit in visits if visit.arrive > 0]
+    # 120 an hour ask to come in; a lot of 24 with four-hour stays turns most away.
+    assert 24 <= len(arrived) < 12 * 120 / 2
+    by_slot: dict[str, list[tuple[float, float]]] = {}
+    for visit in visits:
+        by_slot.setdefault(visit.slot, []).append((visit.park, visit.leave))
+    for slot, stays in by_slot.items():
+        stays.sort()
+        for (_, leave), (park, _) in itertools.pairwise(stays):
+            assert leave < park, f"two cars in {slot}"
+    for window, cars in ((Visit.entry_window, arrived), (Visit.exit_window, visits)):
+        spans = sorted(window(visit, lane) for visit in cars)
+        for (_, end), (start, _) in itertools.pairwise(spans):
+            assert end <= start, "two cars in one lane"
+    plates = [visit.car.plate for visit in visits]
     assert plates.count("RESIDNT1") >= 2
