@@ -31,6 +31,8 @@ CAR_WIDTH = 380
 PLATE_SIZE = (200, 48)
 PLATE_WHITE = (245, 245, 245)
 PLATE_YELLOW = (40, 200, 250)
+# How much darker the lane is at the darkest hour (its lamp keeps plates readable).
+NIGHT_DIMMING = 0.45
 # Arm angle (degrees above horizontal) by gate state.
 ANGLES = {"closed": 0.0, "closing": 40.0, "opening": 40.0, "open": 82.0}
 
@@ -242,8 +244,15 @@ class LaneRenderer:
         return LaneCar(visit.car.plate, phase, box if visible else None)
 
     def render(
-        self, t: float, timestamp: float, visit: Visit | None, gate_state: str | None
+        self,
+        t: float,
+        timestamp: float,
+        visit: Visit | None,
+        gate_state: str | None,
+        darkness: float = 0.0,
     ) -> Image:
+        """The lane at simulated time `t`; at night a lamp over the barrier keeps the
+        plate readable, at lower contrast."""
         frame = self._scene.copy()
         where = self.locate(visit, t) if visit is not None else None
         behind_barrier = where is not None and where[3] < BARRIER_Y
@@ -254,6 +263,8 @@ class LaneRenderer:
         self._draw_arm(frame, barrier_angle(gate_state))
         if where is not None and visit is not None and not behind_barrier:
             self._paste(frame, visit, where)
+        if darkness > 0.01:
+            cv2.convertScaleAbs(frame, dst=frame, alpha=1.0 - NIGHT_DIMMING * darkness)
         self._noise.apply(frame, int(t))
         stamp = datetime.fromtimestamp(timestamp, self._tz).strftime("%Y-%m-%d %H:%M:%S")
         label = f"{'EXIT' if self._exit else 'ENTRY'} {stamp}"

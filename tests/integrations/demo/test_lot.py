@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ import voluptuous as vol
 
 from hub.core.hub import Hub
 from hub.integrations import demo
+from hub.integrations.demo import DemoLot
 from hub.integrations.demo.lane import ARM_Y
 from hub.integrations.demo.layout import SLOTS, SLOTS_FILE, slots_yaml
 from hub.integrations.demo.overhead import OverheadRenderer
@@ -204,3 +206,38 @@ def test_a_busy_lot_never_double_books() -> None:
             assert end <= start, "two cars in one lane"
     plates = [visit.car.plate for visit in visits]
     assert plates.count("RESIDNT1") >= 2
+
+
+NIGHT_START = datetime(2026, 3, 2, 22, 0, tzinfo=UTC).timestamp()
+
+
+def _lot_starting_at_ten_pm(day_night: bool) -> DemoLot:
+    start = NIGHT_START
+    return DemoLot(
+        seed=4, time_scale=10, arrivals_per_hour=40, mean_stay=2700, known_plates=(),
+        returning_share=0, gates={}, start=start, clock=lambda: start,
+        gate_state=lambda _entity: None, time_zone=UTC, day_night=day_night,
+    )  # fmt: skip
+
+
+async def test_day_night_darkens_the_lot_but_plates_stay_readable() -> None:
+    night = _lot_starting_at_ten_pm(day_night=True)
+    always_day = _lot_starting_at_ten_pm(day_night=False)
+    start = NIGHT_START
+    assert night.darkness(start) == 1.0
+    assert always_day.darkness(start) == 0.0
+    # Ten simulated hours later (one real hour) it is 08:00 the next morning: day again.
+    assert night.darkness(start + 3600) == 0.0
+    dark = await asyncio.to_thread(night.render, "overhead", start)
+    lit = await asyncio.to_thread(always_day.render, "overhead", start)
+    assert dark.mean() < 0.6 * lit.mean()
+    at = next(
+        start + s / 2
+        for s in range(0, 4000)
+        if (car := night.lane_car("entry", start + s / 2)) and car.phase == "waiting"
+    )
+    car = night.lane_car("entry", at)
+    frame = await asyncio.to_thread(night.render, "entry", at)
+    assert car is not None
+    assert car.plate_box is not None
+    assert read_plate(frame, car.plate_box) == car.plate
