@@ -1,8 +1,8 @@
 """Where things are in the overhead view: 24 spaces in two rows of 12 around one aisle.
 
 The geometry is fixed, so the slot polygons can be written once to `slots.yaml` (beside
-this file) for the occupancy integration: `python -m hub.integrations.demo.layout` writes
-it again, and a test checks it matches.
+this file) for the occupancy integration: `python -m hub.integrations.demo` writes it
+again, and a test checks it matches.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def slots_yaml() -> str:
     width, height = OVERHEAD_SIZE
     lines = [
         "# Spaces seen by the demo lot's overhead camera (camera.overhead), in image pixels.",
-        "# Written by `python -m hub.integrations.demo.layout`; do not edit by hand.",
+        "# Written by `python -m hub.integrations.demo`; do not edit by hand.",
         f"camera_size: [{width}, {height}]",
         "slots:",
     ]
@@ -76,8 +76,3 @@ def slots_yaml() -> str:
         lines.append(f"  - id: {slot.id}")
         lines.append(f"    polygon: [{points}]")
     return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":
-    SLOTS_FILE.write_text(slots_yaml(), encoding="utf-8")
-    print(f"wrote {SLOTS_FILE}")
