@@ -43,6 +43,7 @@ class FrameServer:
     fps: float = 20.0
     down: bool = False
     served: int = 0
+    requests: int = 0
     frames: list[bytes] = field(default_factory=list)
 
     def url(self, path: str) -> str:
@@ -64,6 +65,7 @@ async def frame_server(hub: Hub, aiohttp_server: AiohttpServer) -> AsyncIterator
 
     async def mjpeg(request: web.Request) -> web.StreamResponse:
         state = holder["state"]
+        state.requests += 1
         if state.down:
             raise web.HTTPServiceUnavailable()
         response = web.StreamResponse(

@@ -269,3 +269,26 @@ async def test_camera_with_a_password(hub: Hub, frame_server: FrameServer) -> No
     assert "HTTP 401" in bad.error
     assert "check username and password" in bad.error
     assert state_of(hub, "camera.bad") == "unavailable"
+
+
+async def test_a_camera_that_stays_down_is_retried_less_and_less_often(
+    hub: Hub, frame_server: FrameServer
+) -> None:
+    frame_server.down = True
+    await setup_cameras(hub, {"id": "gate", "source": "mjpeg", "url": frame_server.url("/stream")})
+    await asyncio.sleep(1.0)
+    # Backoff 0.05, 0.1, 0.2, 0.2 ... s here (1 s doubling to a minute in a real hub):
+    # a handful of tries in a second, not a tight loop.
+    assert 3 <= frame_server.requests <= 9
+
+
+async def test_an_idle_camera_decodes_almost_nothing(hub: Hub, frame_server: FrameServer) -> None:
+    frame_server.fps = 25
+    await setup_cameras(hub, {"id": "gate", "source": "mjpeg", "url": frame_server.url("/stream")})
+    camera = await async_get_camera(hub, "camera.gate")
+    await wait_until(lambda: camera.latest_frame is not None)
+    served = frame_server.served
+    await asyncio.sleep(1.0)
+    assert frame_server.served - served >= 10  # the stream kept coming ...
+    assert camera.latest_frame.seq == 1  # ... but nobody asked, so one frame was decoded
+    assert state_of(hub, "camera.gate") == "idle"
