@@ -193,3 +193,20 @@ async def test_http_gate_with_an_unreachable_relay(hub: Hub) -> None:
     with pytest.raises(HubError, match=r"gate\.side: relay at .* unreachable"):
         await hub.services.async_call("gate", "open", {"entity_id": "gate.side"})
     assert state_of(hub, "gate.side") == "closed"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"entity_id": "gate.entry"},
+        {"entity_id": "gate.entry", "plate": "KA01AB1234", "reason": "resident", "source": "mqtt"},
+        {"entity_id": ["gate.entry", "gate.exit"]},
+        {"entity_id": "gate.entry, gate.exit"},
+        {"entity_id": "GATE.Entry"},
+        {"entity_id": "gate.entry", "plate": 1234},
+    ],
+)
+def test_service_schema_fast_path_agrees_with_the_full_schema(data: dict[str, Any]) -> None:
+    from hub.integrations.gate.component import _FULL_SCHEMA, SERVICE_SCHEMA
+
+    assert SERVICE_SCHEMA(dict(data)) == _FULL_SCHEMA(dict(data))
