@@ -41,17 +41,20 @@ if TYPE_CHECKING:
 
 __all__ = ["GATE_KEYS", "MqttGate"]
 
+_text_or_none = vol.Any(None, cv.string)
+
 GATE_KEYS: dict[Any, Any] = {
     vol.Optional("command_topic"): publish_topic,
     vol.Optional("state_topic"): subscribe_topic,
-    vol.Optional("payload_open", default="OPEN"): cv.string,
-    vol.Optional("payload_close", default="CLOSE"): cv.string,
-    vol.Optional("payload_stop", default="STOP"): cv.string,
-    vol.Optional("state_open", default=STATE_OPEN): cv.string,
-    vol.Optional("state_opening", default=STATE_OPENING): cv.string,
-    vol.Optional("state_closed", default=STATE_CLOSED): cv.string,
-    vol.Optional("state_closing", default=STATE_CLOSING): cv.string,
-    vol.Optional("state_stopped", default="stopped"): cv.string,
+    # null (as Home Assistant devices send for a barrier with no stop) means: not supported.
+    vol.Optional("payload_open", default="OPEN"): _text_or_none,
+    vol.Optional("payload_close", default="CLOSE"): _text_or_none,
+    vol.Optional("payload_stop", default="STOP"): _text_or_none,
+    vol.Optional("state_open", default=STATE_OPEN): _text_or_none,
+    vol.Optional("state_opening", default=STATE_OPENING): _text_or_none,
+    vol.Optional("state_closed", default=STATE_CLOSED): _text_or_none,
+    vol.Optional("state_closing", default=STATE_CLOSING): _text_or_none,
+    vol.Optional("state_stopped", default="stopped"): _text_or_none,
     vol.Optional("value_template"): cv.template,
     # Default: optimistic exactly when there is no state_topic.
     vol.Optional("optimistic"): cv.boolean,
@@ -86,7 +89,7 @@ class MqttGate(GateEntity):
         self._availability = MqttAvailability(config, runtime.bad_input)
         self._attr_available = self._availability.initially_available
         self._attr_state = STATE_CLOSED if self._optimistic else None
-        self._states = {
+        states = {
             config["state_open"]: STATE_OPEN,
             config["state_opening"]: STATE_OPENING,
             config["state_closed"]: STATE_CLOSED,
@@ -94,6 +97,7 @@ class MqttGate(GateEntity):
             # Home Assistant: a barrier stopped half-way is not closed.
             config["state_stopped"]: STATE_OPEN,
         }
+        self._states: dict[str, str] = {k: v for k, v in states.items() if k is not None}
         self._renderer: ValueRenderer | None = None
         self._cancel_auto_close: CALLBACK_TYPE | None = None
 
@@ -139,10 +143,12 @@ class MqttGate(GateEntity):
     async def async_close(self) -> None:
         await self._send(COMMAND_CLOSE, self._config["payload_close"])
 
-    async def _send(self, command: str, payload: str) -> None:
+    async def _send(self, command: str, payload: str | None) -> None:
         topic = self._config.get("command_topic")
         if topic is None:
             raise ServiceValidationError(f"{self.entity_id} has no command_topic: it only reports")
+        if payload is None:
+            raise ServiceValidationError(f"{self.entity_id} cannot {command}: its payload is null")
         self._runtime.async_publish(topic, payload, self._config["qos"], self._config["retain"])
         if not self._optimistic:
             self.async_write_command()

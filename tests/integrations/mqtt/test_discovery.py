@@ -92,6 +92,7 @@ BARRIER = {
     "dev_cla": "gate",
     "val_tpl": "{{ value | lower }}",
     "pos_t": "relays/exit/position",
+    "pl_stop": None,
     "platform": "mqtt",
 }
 
