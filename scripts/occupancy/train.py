@@ -28,10 +28,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from hub.integrations.occupancy.dataset import find_frames  # noqa: E402
-from hub.integrations.occupancy.features import frame_texture, slot_features  # noqa: E402
-from hub.integrations.occupancy.model import SlotModel, fit_logistic  # noqa: E402
-from hub.integrations.occupancy.sampler import SlotSampler  # noqa: E402
+from hub.integrations.occupancy.dataset import find_frames
+from hub.integrations.occupancy.features import frame_texture, slot_features
+from hub.integrations.occupancy.model import SlotModel, fit_logistic
+from hub.integrations.occupancy.sampler import SlotSampler
 
 L2 = 10.0
 MODEL_PATH = Path(__file__).resolve().parents[2] / "hub/integrations/occupancy/model.json"
@@ -64,7 +64,7 @@ def train(parts: list[tuple[np.ndarray, np.ndarray]]) -> SlotModel:
 def score(predicted: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     truth = truth.astype(bool)
     return {
-        "slots": int(len(truth)),
+        "slots": len(truth),
         "accuracy": round(float((predicted == truth).mean()), 4),
         "recall_occupied": round(float(predicted[truth].mean()), 4) if truth.any() else None,
         "recall_empty": round(float((~predicted[~truth]).mean()), 4) if (~truth).any() else None,
@@ -98,11 +98,17 @@ def main() -> None:
     if args.write:
         model = train([(lx, ly) for lx, ly, _ in lots.values()])
         model = SlotModel(
-            model.mean, model.scale, model.weights, model.bias, 0.5,
+            model.mean,
+            model.scale,
+            model.weights,
+            model.bias,
+            0.5,
             "scripts/occupancy/train.py on PKLot UFPR05 + aerial-lot + carpark",
         )
         model.save(MODEL_PATH)
-        report["trained_on_all"] = {n: score(model.predict(lx), ly) for n, (lx, ly, _) in lots.items()}
+        report["trained_on_all"] = {
+            n: score(model.predict(lx), ly) for n, (lx, ly, _) in lots.items()
+        }
     print(json.dumps(report, indent=1))
 
 

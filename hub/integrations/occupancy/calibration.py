@@ -69,7 +69,10 @@ def add_samples_and_fit(
     if not len(occupied):
         raise CalibrationError(f"lot {lot!r}: no labelled slots to calibrate on")
     model = shipped_model().refit(
-        features.astype(np.float64), occupied, REFIT_STRENGTH, f"calibrated on {len(occupied)} slots"
+        features.astype(np.float64),
+        occupied,
+        REFIT_STRENGTH,
+        f"calibrated on {len(occupied)} slots",
     )
     buffer = io.BytesIO()
     np.savez_compressed(buffer, features=features, occupied=occupied)

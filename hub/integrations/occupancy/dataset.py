@@ -58,7 +58,7 @@ def read_labels(xml_path: Path, image: Path) -> LabelledFrame:
         root = ET.parse(xml_path).getroot()
     except (ET.ParseError, OSError) as err:
         raise DatasetError(f"{xml_path}: not a readable PKLot XML file ({err})") from None
-    spaces = []
+    spaces: list[LabelledSpace] = []
     for space in root.iter("space"):
         occupied = space.get("occupied")
         points = [

@@ -86,9 +86,10 @@ def _lbp_histogram(
 
 
 def frame_texture(frame: npt.NDArray[np.uint8]) -> tuple[float, float]:
-    """How textured the whole view is (median and upper-quartile gradient of a 320x180
-    thumbnail, every n-th pixel): a sharp, noisy camera and a soft one differ here, not in their cars, so
-    slot texture measured against it carries over between cameras."""
+    """How textured the whole view is (median and upper-quartile gradient of a ~320 px
+    wide thumbnail made of every n-th pixel): a sharp, noisy camera and a soft one differ
+    here, not in their cars, so slot texture measured against it carries over between
+    cameras."""
     step = max(1, frame.shape[1] // 320)
     thumb = cv2.cvtColor(np.ascontiguousarray(frame[::step, ::step]), cv2.COLOR_BGR2GRAY)
     gx = cv2.Sobel(thumb, cv2.CV_32F, 1, 0)

@@ -65,7 +65,5 @@ class SlotSampler:
         big = cv2.remap(
             frame, self._map_x, self._map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
-        small = cv2.resize(
-            big, (PATCH_W, PATCH_H * self.count), interpolation=cv2.INTER_AREA
-        )
-        return small.reshape(self.count, PATCH_H, PATCH_W, 3)
+        small = cv2.resize(big, (PATCH_W, PATCH_H * self.count), interpolation=cv2.INTER_AREA)
+        return np.asarray(small, np.uint8).reshape(self.count, PATCH_H, PATCH_W, 3)

@@ -1,0 +1,81 @@
+"""Slot occupancy: camera frames -> one binary sensor per slot and a free-spaces counter.
+
+Each lot names a camera and its slots (polygons in camera pixels, inline or in a slots
+file). Frames are classified in the executor by a small texture model (see model.py and
+scripts/occupancy/train.py), gated by motion and smoothed over time (tracker.py). A lot can
+be calibrated with `occupancy.calibrate`; its model is kept under `<data>/occupancy/`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from hub.core.bus import CALLBACK_TYPE
+from hub.core.const import EVENT_HUB_STOP
+from hub.core.exceptions import HubError
+from hub.core.hub import Hub
+
+from .calibration import lot_model
+from .config import CONFIG_SCHEMA, LotConfig, lot_configs
+from .const import DOMAIN
+from .lot import OccupancyLot
+from .model import ModelError
+from .services import async_register_services
+from .slots import Slot, SlotsFileError, read_slots_file
+
+__all__ = ["CONFIG_SCHEMA", "DOMAIN", "OccupancyData", "async_setup"]
+
+_LOGGER = logging.getLogger(__name__)
+
+
+@dataclass
+class OccupancyData:
+    """What `hub.data["occupancy"]` holds."""
+
+    lots: dict[str, OccupancyLot] = field(default_factory=dict)
+    configs: dict[str, LotConfig] = field(default_factory=dict)
+    on_unload: list[CALLBACK_TYPE] = field(default_factory=list)
+
+
+def _load_lot(hub: Hub, config: LotConfig) -> tuple[list[Slot], Any]:
+    """Blocking: the lot's slots (file or config) and its model (calibrated or shipped)."""
+    slots = read_slots_file(config.slots_file) if config.slots_file else config.slots
+    return slots, lot_model(hub.data_dir, config.name)
+
+
+async def _async_start_lot(hub: Hub, config: LotConfig) -> OccupancyLot:
+    try:
+        slots, model = await hub.async_add_executor_job(_load_lot, hub, config)
+    except (SlotsFileError, ModelError) as err:
+        raise HubError(f"occupancy lot {config.name!r}: {err}") from None
+    lot = OccupancyLot(hub, config, slots, model)
+    await lot.async_start()
+    return lot
+
+
+async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
+    data = OccupancyData()
+    hub.data[DOMAIN] = data
+    for lot_config in lot_configs(config, hub.config_dir):
+        data.configs[lot_config.name] = lot_config
+        data.lots[lot_config.name] = await _async_start_lot(hub, lot_config)
+
+    async def reload_lot(name: str) -> OccupancyLot:
+        old = data.lots.pop(name)
+        old.async_stop()
+        for entity in (*old.slot_sensors, old.free_sensor):
+            await entity.async_remove()
+        data.lots[name] = await _async_start_lot(hub, data.configs[name])
+        return data.lots[name]
+
+    data.on_unload.extend(async_register_services(hub, data.lots, reload_lot))
+
+    def stop(_event: Any) -> None:
+        for lot in data.lots.values():
+            lot.async_stop()
+        while data.on_unload:
+            data.on_unload.pop()()
+
+    data.on_unload.append(hub.bus.async_listen_once(EVENT_HUB_STOP, stop))
