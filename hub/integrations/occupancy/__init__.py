@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hub.core.bus import CALLBACK_TYPE
 from hub.core.const import EVENT_HUB_STOP
 from hub.core.exceptions import HubError
 from hub.core.hub import Hub
 
-from .calibration import lot_model
 from .config import CONFIG_SCHEMA, LotConfig, lot_configs
 from .const import DOMAIN
-from .lot import OccupancyLot
-from .model import ModelError
-from .services import async_register_services
 from .slots import Slot, SlotsFileError, read_slots_file
+
+if TYPE_CHECKING:
+    from .lot import OccupancyLot
 
 __all__ = ["CONFIG_SCHEMA", "DOMAIN", "OccupancyData", "async_setup"]
 
@@ -41,11 +40,16 @@ class OccupancyData:
 
 def _load_lot(hub: Hub, config: LotConfig) -> tuple[list[Slot], Any]:
     """Blocking: the lot's slots (file or config) and its model (calibrated or shipped)."""
+    from .calibration import lot_model
+
     slots = read_slots_file(config.slots_file) if config.slots_file else config.slots
     return slots, lot_model(hub.data_dir, config.name)
 
 
 async def _async_start_lot(hub: Hub, config: LotConfig) -> OccupancyLot:
+    from .lot import OccupancyLot
+    from .model import ModelError
+
     try:
         slots, model = await hub.async_add_executor_job(_load_lot, hub, config)
     except (SlotsFileError, ModelError) as err:
@@ -56,6 +60,9 @@ async def _async_start_lot(hub: Hub, config: LotConfig) -> OccupancyLot:
 
 
 async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
+    # numpy and OpenCV load here, in the setup that needs them, not with the config schema.
+    from .services import async_register_services
+
     data = OccupancyData()
     hub.data[DOMAIN] = data
     for lot_config in lot_configs(config, hub.config_dir):

@@ -21,7 +21,7 @@ from .model import SlotModel
 
 __all__ = ["METHODS", "evaluate"]
 
-METHODS = ("texture", "baseline")
+from .cli import METHODS
 
 
 def _decode(frame: LabelledFrame) -> npt.NDArray[np.uint8]:
