@@ -7,8 +7,8 @@ from typing import Final
 DOMAIN: Final = "occupancy"
 
 # Every slot is resampled to this upright patch before its features are measured.
-PATCH_H: Final = 24
-PATCH_W: Final = 48
+PATCH_H: Final = 16
+PATCH_W: Final = 32
 
 CONF_LOTS: Final = "lots"
 CONF_NAME: Final = "name"

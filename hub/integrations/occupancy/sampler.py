@@ -59,11 +59,13 @@ class SlotSampler:
         self._map_x, self._map_y = cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)
 
     def patches(self, frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-        """All slots of a BGR frame as an (N, PATCH_H, PATCH_W, 3) array."""
+        """All slots of a BGR frame as an (N, PATCH_H, PATCH_W) grey array."""
         if self.count == 0:
-            return np.zeros((0, PATCH_H, PATCH_W, 3), np.uint8)
+            return np.zeros((0, PATCH_H, PATCH_W), np.uint8)
+        if frame.ndim == 3:
+            frame = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), np.uint8)
         big = cv2.remap(
             frame, self._map_x, self._map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
         )
         small = cv2.resize(big, (PATCH_W, PATCH_H * self.count), interpolation=cv2.INTER_AREA)
-        return np.asarray(small, np.uint8).reshape(self.count, PATCH_H, PATCH_W, 3)
+        return np.asarray(small, np.uint8).reshape(self.count, PATCH_H, PATCH_W)

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from .classifier import SlotClassifier
 from .const import RECHECK_SECONDS
-from .features import frame_texture, grey, slot_features
+from .features import frame_texture, slot_features
 from .model import SlotModel
 from .sampler import Polygon
 
@@ -59,7 +59,7 @@ class LotWorker:
         self, image: npt.NDArray[np.uint8], timestamp: float, unsettled: npt.NDArray[np.bool_]
     ) -> Readings:
         patches = self.classifier.sampler.patches(image)
-        looks = grey(patches)
+        looks = patches.astype(np.float32)
         due = timestamp - self._checked_at >= RECHECK_SECONDS
         if self._reference is None:
             todo = np.ones(len(patches), bool)

@@ -23,7 +23,7 @@ def test_sampler_cuts_each_slot_upright_with_its_long_side_across() -> None:
     patches = SlotSampler(
         [[(20, 10), (60, 10), (60, 90), (20, 90)], [(100, 10), (140, 10), (140, 50)]]
     ).patches(image)
-    assert patches.shape == (2, PATCH_H, PATCH_W, 3)
+    assert patches.shape == (2, PATCH_H, PATCH_W)
     assert patches[0, 1:-1, 1:-1].min() > 200  # all of the slot, nothing around it
     assert patches[1].max() == 0
     quad = slot_quad([(0, 0), (10, 0), (10, 40), (0, 40)])
