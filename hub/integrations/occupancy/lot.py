@@ -8,15 +8,15 @@ skipping frames, never by queueing them.
 
 from __future__ import annotations
 
-import inspect
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from hub.core.bus import CALLBACK_TYPE
 from hub.core.const import STATE_UNAVAILABLE
+from hub.core.exceptions import HubError
 from hub.core.hub import Hub
 from hub.entity import async_add_entities
 
@@ -27,6 +27,9 @@ from .model import SlotModel
 from .overlay import SlotOverlay
 from .slots import Slot
 from .tracker import LotWorker, Readings, SlotSmoother
+
+if TYPE_CHECKING:
+    from hub.integrations.camera import Frame
 
 __all__ = ["OccupancyLot"]
 
@@ -72,38 +75,27 @@ class OccupancyLot:
             self._unsubscribe.pop()()
 
     async def _async_attach_camera(self) -> None:
-        """Subscribe to the camera integration's frames and restream, if it is there."""
+        """Subscribe to the camera's frames and draw on its restream.
+
+        A camera that is not there leaves the lot's slots `unknown` and says why in the
+        log; the rest of the hub carries on.
+        """
+        from hub.integrations.camera import async_get_camera, async_register_overlay
+
         try:
-            from hub.integrations.camera import (  # type: ignore[import-not-found,unused-ignore]
-                async_get_camera,
-                async_register_overlay,
-            )
-        except ImportError:
-            _LOGGER.warning(
-                "Lot %s: no camera integration installed; %s gives it no frames",
-                self.name,
-                self.config.camera,
-            )
-            return
-        camera: Any = async_get_camera(self.hub, self.config.camera)
-        if inspect.isawaitable(camera):
-            camera = await camera
-        if camera is None:
-            _LOGGER.warning("Lot %s: camera %s not found", self.name, self.config.camera)
+            camera = await async_get_camera(self.hub, self.config.camera)
+        except HubError as err:
+            _LOGGER.warning("Lot %s gets no frames: %s", self.name, err)
             return
         self._unsubscribe.append(camera.async_subscribe_frames(self._on_frame, self.config.fps))
         if self.config.overlay:
-            unsubscribe = async_register_overlay(self.hub, self.config.camera, self.overlay.draw)
-            if inspect.isawaitable(unsubscribe):
-                unsubscribe = await unsubscribe
-            self._unsubscribe.append(unsubscribe)
+            self._unsubscribe.append(
+                async_register_overlay(self.hub, self.config.camera, self.overlay.draw)
+            )
 
-    def _on_frame(self, frame: Any) -> None:
-        """Camera callback (on the loop): hand the frame on without waiting for it."""
-        if self._busy:
-            self.dropped += 1
-            return
-        self.hub.async_create_task(self.async_process_frame(frame.image), f"occupancy {self.name}")
+    async def _on_frame(self, frame: Frame) -> None:
+        """Camera callback: the camera keeps only the newest frame while this one runs."""
+        await self.async_process_frame(frame.image)
 
     def _camera_changed(self, event: Any) -> None:
         new = event.data.get("new_state")
