@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -19,11 +20,20 @@ from .classifier import shipped_model
 from .const import CALIBRATION_DIR
 from .model import ModelError, SlotModel
 
-__all__ = ["CalibrationError", "add_samples_and_fit", "lot_model", "model_path"]
+__all__ = [
+    "CalibrationError",
+    "add_samples_and_fit",
+    "fit_lot_model",
+    "lot_model",
+    "model_path",
+]
 
-# How hard the refit is pulled towards the shipped weights: a few labelled frames move
-# the decision boundary for this camera without unlearning what holds everywhere.
+# How hard the lot's scale and offset are pulled towards the shipped model's (1, 0).
 REFIT_STRENGTH = 10.0
+# Labels of one kind only say nothing about where the boundary lies (a frame of an empty
+# lot at night would teach "everything is empty"): the lot's model is fitted once at least
+# this many slots of each kind were labelled; until then the samples are only kept.
+MIN_PER_CLASS = 5
 
 
 class CalibrationError(Exception):
@@ -47,16 +57,27 @@ def lot_model(data_dir: Path, lot: str) -> SlotModel:
     return SlotModel.load(path) if path.exists() else shipped_model()
 
 
+def fit_lot_model(
+    features: npt.NDArray[np.floating[Any]], occupied: npt.NDArray[np.bool_], source: str = ""
+) -> SlotModel | None:
+    """The shipped model calibrated on these labelled slots, or None while either kind
+    has fewer than MIN_PER_CLASS of them."""
+    full = int(occupied.sum())
+    if min(full, len(occupied) - full) < MIN_PER_CLASS:
+        return None
+    return shipped_model().refit(features.astype(np.float64), occupied, REFIT_STRENGTH, source)
+
+
 def add_samples_and_fit(
     data_dir: Path,
     lot: str,
     features: npt.NDArray[np.float32],
     occupied: npt.NDArray[np.bool_],
-) -> tuple[SlotModel, int]:
+) -> tuple[SlotModel | None, int]:
     """Store labelled slots for `lot`, refit its model on all of them, save it.
 
-    Returns the model and how many labelled slots it was fitted on. Blocking: run it in
-    the executor.
+    Returns the model (None while the labels are all of one kind, see MIN_PER_CLASS)
+    and how many labelled slots are stored. Blocking: run it in the executor.
     """
     samples = _samples_path(data_dir, lot)
     if samples.exists():
@@ -68,15 +89,11 @@ def add_samples_and_fit(
             raise ModelError(f"{samples}: unreadable calibration samples ({err})") from None
     if not len(occupied):
         raise CalibrationError(f"lot {lot!r}: no labelled slots to calibrate on")
-    model = shipped_model().refit(
-        features.astype(np.float64),
-        occupied,
-        REFIT_STRENGTH,
-        f"calibrated on {len(occupied)} slots",
-    )
+    model = fit_lot_model(features, occupied, f"calibrated on {len(occupied)} slots")
     buffer = io.BytesIO()
     np.savez_compressed(buffer, features=features, occupied=occupied)
     samples.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(samples, buffer.getvalue())
-    model.save(model_path(data_dir, lot))
+    if model is not None:
+        model.save(model_path(data_dir, lot))
     return model, len(occupied)

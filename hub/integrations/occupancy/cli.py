@@ -110,7 +110,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     from hub.config import ConfigError
 
-    from .calibration import CalibrationError, add_samples_and_fit, model_path
+    from .calibration import MIN_PER_CLASS, CalibrationError, add_samples_and_fit, model_path
     from .classifier import SlotClassifier, shipped_model
     from .dataset import DatasetError, find_frames
     from .model import ModelError
@@ -153,12 +153,23 @@ def _calibrate(args: argparse.Namespace) -> int:
         model, count = add_samples_and_fit(data_dir, args.lot, features, occupied)
     except (ConfigError, DatasetError, CalibrationError, SlotsFileError, ModelError) as err:
         return _fail("calibrate", err)
+    if model is None:
+        print(
+            json.dumps({"lot": args.lot, "labelled_slots": count, "calibrated": False}),
+        )
+        print(
+            f"parkhub calibrate: labels kept; the lot is calibrated once at least "
+            f"{MIN_PER_CLASS} occupied and {MIN_PER_CLASS} empty slots are labelled",
+            file=sys.stderr,
+        )
+        return 0
     predicted = model.predict(features)
     print(
         json.dumps(
             {
                 "lot": args.lot,
                 "labelled_slots": count,
+                "calibrated": True,
                 "accuracy_on_labels": round(float((predicted == occupied).mean()), 4),
                 "model": str(model_path(data_dir, args.lot)),
             }

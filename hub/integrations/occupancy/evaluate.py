@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .baseline import DEFAULT_BASELINE_THRESHOLD, baseline_ratios
+from .calibration import MIN_PER_CLASS, fit_lot_model
 from .classifier import SlotClassifier, shipped_model
 from .dataset import DatasetError, LabelledFrame, find_frames
 from .model import SlotModel
@@ -62,9 +63,14 @@ class _Texture:
         for frame in frames:
             rows.append(self.features(frame, _decode(frame)))
             labels.append(_truth(frame))
-        if rows:
-            self.model = self.model.refit(np.concatenate(rows), np.concatenate(labels))
-            self._classifiers.clear()
+        model = fit_lot_model(np.concatenate(rows), np.concatenate(labels)) if rows else None
+        if model is None:
+            raise DatasetError(
+                f"calibration needs at least {MIN_PER_CLASS} occupied and {MIN_PER_CLASS} "
+                "empty labelled slots"
+            )
+        self.model = model
+        self._classifiers.clear()
 
 
 class _Baseline:

@@ -64,8 +64,9 @@ def async_register_services(
             return add_samples_and_fit(hub.data_dir, lot.name, features, occupied)
 
         model, count = await hub.async_add_executor_job(fit)
-        lot.async_set_model(model)
-        return {"lot": lot.name, "labelled_slots": count}
+        if model is not None:
+            lot.async_set_model(model)
+        return {"lot": lot.name, "labelled_slots": count, "calibrated": model is not None}
 
     async def save_slots(call: ServiceCall) -> dict[str, Any]:
         lot = lot_named(call.data["lot"])

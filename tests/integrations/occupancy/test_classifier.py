@@ -52,12 +52,19 @@ def test_shipped_model_matches_the_features() -> None:
 def test_fit_logistic_separates_and_refit_stays_near_the_prior() -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 3))
-    y = x[:, 0] + 0.5 * x[:, 1] > 0
+    y = x[:, 0] + 0.5 * x[:, 1] + rng.normal(scale=0.2, size=200) > 0
     weights, bias = fit_logistic(x, y, l2=0.1)
-    assert ((x @ weights + bias > 0) == y).mean() > 0.97
+    assert ((x @ weights + bias > 0) == y).mean() > 0.9
     model = SlotModel(np.zeros(3), np.ones(3), weights, bias)
     nudged = model.refit(x[:4], ~y[:4], strength=1000.0)  # four contrary labels, strong pull
-    assert np.allclose(nudged.weights, weights, atol=0.05)
+    assert np.allclose(nudged.weights, weights, rtol=0.05)
+    assert (nudged.predict(x) == y).mean() > 0.9
+    # A camera on which the model is biased (calls everything occupied) is put right by
+    # calibrating on a few of its labelled slots.
+    biased = SlotModel(np.zeros(3), np.ones(3), weights, bias + 6.0)
+    assert (biased.predict(x) == y).mean() < 0.8
+    calibrated = biased.refit(x[:40], y[:40])
+    assert (calibrated.predict(x[40:]) == y[40:]).mean() > 0.85
 
 
 def test_model_files_round_trip_and_bad_ones_are_named(tmp_path: Path) -> None:

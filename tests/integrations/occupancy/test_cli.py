@@ -129,55 +129,41 @@ def _lot_config(tmp_path: Path, polygons: list[list[tuple[int, int]]]) -> Path:
 def test_calibrate_from_an_image_writes_the_lot_model(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    polygons = bays(columns=4, rows=1)
+    polygons = bays(columns=6, rows=1)
     config = _lot_config(tmp_path, polygons)
+    model = tmp_path / "data" / "occupancy" / "north.json"
     image = tmp_path / "frame.jpg"
-    cv2.imwrite(str(image), draw_lot([True, False, True, False], polygons))
-    code, out, err = _run(
-        capsys,
-        "calibrate",
-        "--config",
-        str(config),
-        "--lot",
-        "north",
-        "--image",
-        str(image),
-        "--occupied",
-        "s1,s3",
-    )
+    cv2.imwrite(str(image), draw_lot([True, False, True, False, False, True], polygons))
+    args = ["calibrate", "--config", str(config), "--lot", "north", "--image", str(image)]
+    code, out, err = _run(capsys, *args, "--occupied", "s1,s3,s6")
     assert code == 0, err
-    result = json.loads(out)
-    assert result == {
+    # Three of each kind: kept, but too few to fit on yet.
+    assert json.loads(out) == {"lot": "north", "labelled_slots": 6, "calibrated": False}
+    assert "once at least 5 occupied and 5 empty slots are labelled" in err
+    assert not model.exists()
+    code, out, err = _run(capsys, *args, "--occupied", "s1,s3,s6")
+    assert code == 0, err
+    assert json.loads(out) == {
         "lot": "north",
-        "labelled_slots": 4,
+        "labelled_slots": 12,
+        "calibrated": True,
         "accuracy_on_labels": 1.0,
-        "model": str(tmp_path / "data" / "occupancy" / "north.json"),
+        "model": str(model),
     }
-    assert (tmp_path / "data" / "occupancy" / "north.json").is_file()
+    assert model.is_file()
     code, _, err = _run(
         capsys, "calibrate", "--config", str(config), "--lot", "south", "--image", str(image)
     )
     assert code == 1
     assert "no lot 'south'" in err
-    code, _, err = _run(
-        capsys,
-        "calibrate",
-        "--config",
-        str(config),
-        "--lot",
-        "north",
-        "--image",
-        str(image),
-        "--occupied",
-        "s9",
-    )
+    code, _, err = _run(capsys, *args, "--occupied", "s9")
     assert "no such slot(s) in lot 'north': ['s9']" in err
 
 
 def test_calibrate_from_a_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     polygons = bays(columns=4, rows=1)
     config = _lot_config(tmp_path, polygons)
-    write_pklot(tmp_path / "labelled", _frames(2, 4), polygons)
+    write_pklot(tmp_path / "labelled", [[True, False, True, False]] * 3, polygons)
     code, out, err = _run(
         capsys,
         "calibrate",
@@ -189,7 +175,7 @@ def test_calibrate_from_a_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[
         str(tmp_path / "labelled"),
     )
     assert code == 0, err
-    assert json.loads(out)["labelled_slots"] == 8
+    assert json.loads(out)["labelled_slots"] == 12
 
 
 def _iou(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> float:

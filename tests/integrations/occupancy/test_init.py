@@ -171,7 +171,7 @@ async def test_calibrate_service_keeps_the_lot_model_in_the_data_dir(
     result = await hub.services.async_call(
         "occupancy", "calibrate", {"lot": "north", "occupied": occupied, "skip": ["a12"]}
     )
-    assert result == {"lot": "north", "labelled_slots": 11}
+    assert result == {"lot": "north", "labelled_slots": 11, "calibrated": True}
     assert await asyncio.to_thread((hub.data_dir / "occupancy" / "north.json").is_file)
     result = await hub.services.async_call(
         "occupancy", "calibrate", {"lot": "north", "occupied": occupied}
