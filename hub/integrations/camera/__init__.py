@@ -199,11 +199,14 @@ def _demo_source(hub: Hub, config: CameraConfig) -> FrameSource:
         raise HubError("source demo needs the demo integration (add `demo:` to config.yaml)")
     view = config.view or "overhead"
 
-    def render() -> Image:
-        # Read the clock each time: tests swap `timestamp` when they freeze it.
-        return renderer.render(view, hub.scheduler.timestamp())
+    def render(timestamp: float) -> Image:
+        return renderer.render(view, timestamp)
 
-    return DemoSource(render, view)
+    def clock() -> float:
+        # Looked up each time: tests swap the scheduler's `timestamp` when they freeze it.
+        return hub.scheduler.timestamp()
+
+    return DemoSource(render, clock, view)
 
 
 async def _async_read_adopted(hub: Hub) -> list[dict[str, Any]]:

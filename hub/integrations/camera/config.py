@@ -77,7 +77,7 @@ def _check_source_keys(entry: dict[str, Any]) -> dict[str, Any]:
     source = entry[CONF_SOURCE]
     needed = _NEEDS[source]
     if needed not in entry:
-        raise vol.Invalid(f"source {source} needs '{needed}'", path=[needed])
+        raise vol.Invalid(f"required by source {source}", path=[needed])
     common = {CONF_ID, CONF_NAME, CONF_SOURCE, CONF_FPS}
     for key in entry:
         if key not in common and key not in _ALLOWED[source]:

@@ -64,6 +64,9 @@ class FrameSource:
     pushes: bool = True
     # Pull sources: never ask more often than this (a snapshot URL's poll interval).
     min_interval: float = 0.0
+    # Hub time the last grabbed frame shows, for sources that know it (the demo renders
+    # for a given moment); None: the worker stamps the frame when it arrives.
+    captured_at: float | None = None
 
     def __init__(self, describe: str) -> None:
         self.describe = describe
@@ -302,13 +305,17 @@ class DemoSource(FrameSource):
 
     pushes = False
 
-    def __init__(self, render: Callable[[], Image], view: str) -> None:
+    def __init__(
+        self, render: Callable[[float], Image], clock: Callable[[], float], view: str
+    ) -> None:
         super().__init__(f"demo {view} view")
         self._render = render
+        self._clock = clock
         self._image: Image | None = None
 
     def grab(self) -> None:
-        self._image = self._render()
+        self.captured_at = self._clock()
+        self._image = self._render(self.captured_at)
 
     def retrieve(self) -> Image:
         assert self._image is not None

@@ -172,7 +172,8 @@ class CameraWorker:
             self.frames += 1
             if self._pending is not None:
                 self.dropped += 1
-            self._pending = Frame(image, self._clock(), self.frames)
+            stamp = self.source.captured_at
+            self._pending = Frame(image, self._clock() if stamp is None else stamp, self.frames)
             schedule = not self._scheduled
             self._scheduled = True
         if schedule:

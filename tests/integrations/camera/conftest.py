@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestServer
 from hub.core.hub import Hub
 from hub.integrations import camera
 from hub.integrations.camera import worker
+from hub.web import create_token
 
 AiohttpServer = Callable[..., Awaitable[TestServer]]
 
@@ -113,3 +114,9 @@ async def wait_until(condition: Callable[[], bool], within: float = 5.0) -> None
 def state_of(hub: Hub, entity_id: str) -> str | None:
     state = hub.states.get(entity_id)
     return state.state if state else None
+
+
+@pytest.fixture
+def token(hub: Hub) -> str:
+    """An admin token for the camera routes (stored before the app starts)."""
+    return create_token(hub.data_dir, "camera tests")

@@ -225,7 +225,7 @@ async def test_unknown_camera_is_named(hub: Hub) -> None:
 @pytest.mark.parametrize(
     ("entry", "message"),
     [
-        ({"id": "a", "source": "mjpeg"}, "source mjpeg needs 'url'"),
+        ({"id": "a", "source": "mjpeg"}, "required by source mjpeg"),
         ({"id": "a", "source": "rtsp", "url": "http://x.local/"}, "needs an rtsp:// URL"),
         ({"id": "a", "source": "file", "path": "x.mp4", "url": "http://x.local/"}, "not used"),
         ({"id": "a", "source": "webcam"}, "expected one of mjpeg"),

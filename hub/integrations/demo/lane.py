@@ -1,0 +1,281 @@
+"""The entry and exit lane cameras: a car's rear with its plate, and the barrier.
+
+The camera stands high behind the lane, so a car drives into view from the bottom,
+stops before the barrier with its plate large and square to the camera, and drives on
+under the barrier, shrinking towards the horizon. The barrier's arm is drawn at the
+angle its gate's state says (closed, opening, open, closing).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+import cv2
+import numpy as np
+
+from .const import APPROACH_SECONDS, LANE_SIZE, PASS_SECONDS, WAIT_SECONDS
+from .drawing import Image, SensorNoise, Sprite, blend, rounded_rect, shade
+from .schedule import Car, Visit
+
+__all__ = ["LaneCar", "LaneRenderer", "barrier_angle", "car_sprite_rear"]
+
+HORIZON_Y = 150
+WAIT_BOTTOM = 520  # where a waiting car's wheels touch the image (scale 1.0)
+BARRIER_Y = 300  # the barrier's foot
+POST_X = 660
+ARM_Y = 205
+ARM_LENGTH = 360
+CAR_WIDTH = 380
+PLATE_SIZE = (200, 48)
+PLATE_WHITE = (245, 245, 245)
+PLATE_YELLOW = (40, 200, 250)
+# Arm angle (degrees above horizontal) by gate state.
+ANGLES = {"closed": 0.0, "closing": 40.0, "opening": 40.0, "open": 82.0}
+
+
+@dataclass(frozen=True, slots=True)
+class LaneCar:
+    """Ground truth for a lane: the car in view, where it is in its passage, and its plate."""
+
+    plate: str
+    phase: str  # approaching, waiting, passing
+    plate_box: tuple[int, int, int, int] | None  # x, y, w, h in the lane image, if in view
+
+
+def barrier_angle(state: str | None) -> float:
+    return ANGLES.get(state or "closed", 0.0)
+
+
+def car_sprite_rear(car: Car) -> tuple[Sprite, tuple[int, int, int, int]]:
+    """A car seen from behind at scale 1, and its plate's box within the sprite."""
+    factor = {"sedan": 1.0, "hatchback": 0.95, "suv": 1.05, "van": 1.08}[car.kind]
+    width = int(CAR_WIDTH * factor)
+    height = int(width * {"sedan": 0.62, "hatchback": 0.68, "suv": 0.76, "van": 0.86}[car.kind])
+    shadow_pad = 16
+    canvas = np.zeros((height + shadow_pad, width + 20, 3), np.float32)
+    mask = np.zeros(canvas.shape[:2], np.float32)
+    left, right = 10, 10 + width
+    paint = shade(car.colour, 0.9 + 0.2 * car.variety[1])
+    # Shadow on the road under the car.
+    shadow = np.zeros_like(mask)
+    cv2.ellipse(shadow, ((left + right) // 2, height + 2), (width // 2 + 8, 14), 0, 0, 360, 0.7, -1)
+    shadow = cv2.GaussianBlur(shadow, (0, 0), 5)
+    # Wheels, then the body over them.
+    for x0 in (left + int(width * 0.06), left + int(width * 0.78)):
+        cv2.rectangle(canvas, (x0, height - 40), (x0 + int(width * 0.16), height), (25, 25, 25), -1)
+        cv2.rectangle(mask, (x0, height - 40), (x0 + int(width * 0.16), height), 1.0, -1)
+    body_top = int(height * 0.42)
+    rounded_rect(canvas, (left, body_top), (right, height - 22), 22, paint)
+    rounded_rect(mask, (left, body_top), (right, height - 22), 22, 1.0)
+    cabin_top = int(height * 0.04)
+    inset_top, inset_bottom = int(width * 0.15), int(width * 0.04)
+    cabin = np.array(
+        [
+            [left + inset_bottom, body_top + 4],
+            [right - inset_bottom, body_top + 4],
+            [right - inset_top, cabin_top],
+            [left + inset_top, cabin_top],
+        ],
+        np.int32,
+    )
+    cv2.fillPoly(canvas, [cabin], shade(paint, 0.95), cv2.LINE_AA)
+    cv2.fillPoly(mask, [cabin], 1.0, cv2.LINE_AA)
+    glass = cabin + np.array([[14, -6], [-14, -6], [-10, 10], [10, 10]], np.int32)
+    cv2.fillPoly(canvas, [glass], (58, 50, 44), cv2.LINE_AA)
+    cv2.line(
+        canvas,
+        tuple(glass[3] + [20, 12]),
+        tuple(glass[0] + [60, -12]),
+        (120, 115, 110),
+        3,
+        cv2.LINE_AA,
+    )
+    # Light from above: the top of each panel brighter than the bottom.
+    rows = np.linspace(1.12, 0.78, canvas.shape[0], dtype=np.float32)[:, None, None]
+    canvas *= rows
+    # Tail lights, bumper, badge.
+    light_top, light_bottom = int(height * 0.47), int(height * 0.6)
+    for x0 in (left + 8, right - 8 - int(width * 0.17)):
+        cv2.rectangle(
+            canvas, (x0, light_top), (x0 + int(width * 0.17), light_bottom), (25, 25, 150), -1
+        )
+        cv2.rectangle(
+            canvas,
+            (x0 + 6, light_top + 5),
+            (x0 + int(width * 0.17) - 6, light_top + 14),
+            (90, 90, 235),
+            -1,
+        )
+    cv2.rectangle(canvas, (left + 6, height - 64), (right - 6, height - 24), shade(paint, 0.55), -1)
+    cv2.circle(canvas, ((left + right) // 2, light_top + 8), 8, (190, 190, 195), -1, cv2.LINE_AA)
+    # The plate: plain, high-contrast, fixed pixel size so a reader gets the same glyphs.
+    plate_w, plate_h = PLATE_SIZE
+    px = (left + right) // 2 - plate_w // 2
+    py = light_bottom + 8
+    background = PLATE_YELLOW if car.variety[1] > 0.65 else PLATE_WHITE
+    cv2.rectangle(canvas, (px, py), (px + plate_w, py + plate_h), background, -1)
+    cv2.rectangle(canvas, (px, py), (px + plate_w, py + plate_h), (20, 20, 20), 2)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    (text_w, text_h), _ = cv2.getTextSize(car.plate, font, 1.0, 3)
+    scale = min((plate_w - 22) / text_w, (plate_h - 14) / text_h)
+    (text_w, text_h), _ = cv2.getTextSize(car.plate, font, scale, 3)
+    origin = (px + (plate_w - text_w) // 2, py + (plate_h + text_h) // 2)
+    cv2.putText(canvas, car.plate, origin, font, scale, (15, 15, 15), 3, cv2.LINE_AA)
+    alpha = np.maximum(mask, shadow * (1 - mask))
+    sprite = Sprite.from_float(canvas * mask[..., None], alpha)
+    return sprite, (px, py, plate_w, plate_h)
+
+
+def _background(seed: int, exit_lane: bool) -> Image:
+    rng = np.random.default_rng(seed + (1 if exit_lane else 0))
+    width, height = LANE_SIZE
+    scene = np.zeros((height, width, 3), np.float32)
+    sky = np.linspace(1.0, 0.8, HORIZON_Y, dtype=np.float32)[:, None, None]
+    scene[:HORIZON_Y] = np.array((235, 205, 170), np.float32) * sky
+    wall = (90, 110, 140) if exit_lane else (120, 120, 125)
+    cv2.rectangle(scene, (0, 40), (width, HORIZON_Y + 40), wall, -1)
+    for x in range(30, width, 110):
+        for y in (60, 115):
+            cv2.rectangle(scene, (x, y), (x + 60, y + 34), (70, 60, 55), -1)
+    ground = 100 + rng.normal(0, 6, (height - HORIZON_Y - 40, width)).astype(np.float32)
+    scene[HORIZON_Y + 40 :] = ground[..., None] * np.array((1.03, 1.0, 0.97), np.float32)
+    vanish = (width // 2, HORIZON_Y)
+    for edge_x in (60, width - 60):
+        top_x = vanish[0] + (edge_x - vanish[0]) * (BARRIER_Y - 40 - HORIZON_Y) // (
+            height - HORIZON_Y
+        )
+        cv2.line(scene, (edge_x, height), (top_x, BARRIER_Y - 40), (215, 220, 225), 6, cv2.LINE_AA)
+    cv2.line(scene, (200, 500), (760, 500), (200, 205, 210), 5)
+    # The barrier's post and control box at the right of the lane.
+    cv2.rectangle(scene, (POST_X - 14, ARM_Y - 20), (POST_X + 14, BARRIER_Y), (40, 160, 215), -1)
+    cv2.rectangle(scene, (POST_X + 14, BARRIER_Y - 70), (POST_X + 50, BARRIER_Y), (60, 60, 60), -1)
+    text = "EXIT" if exit_lane else "ENTRY"
+    cv2.putText(
+        scene,
+        text,
+        (width // 2 - 60, 30),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        1.0,
+        (60, 60, 60),
+        2,
+        cv2.LINE_AA,
+    )
+    return np.clip(scene, 0, 255).astype(np.uint8)
+
+
+class LaneRenderer:
+    """Draws one lane; the car sprites are cached per visit."""
+
+    def __init__(self, seed: int, lane: float, exit_lane: bool, time_zone: tzinfo) -> None:
+        self._lane = lane
+        self._exit = exit_lane
+        self._scene = _background(seed, exit_lane)
+        self._noise = SensorNoise(3.0, seed + 3)
+        self._tz = time_zone
+        self._sprites: dict[int, tuple[Sprite, tuple[int, int, int, int]]] = {}
+
+    def _sprite(self, visit: Visit) -> tuple[Sprite, tuple[int, int, int, int]]:
+        found = self._sprites.get(visit.number)
+        if found is None:
+            if len(self._sprites) > 4:
+                self._sprites.clear()
+            found = self._sprites[visit.number] = car_sprite_rear(visit.car)
+        return found
+
+    def locate(self, visit: Visit, t: float) -> tuple[str, float, int, int] | None:
+        """Phase, scale and bottom-centre of the car at `t`, or None when out of view."""
+        lane = self._lane
+        start = visit.exit_window(lane)[0] if self._exit else visit.entry_window(lane)[0]
+        elapsed = (t - start) / lane  # real seconds into the passage
+        x = 480 + int((visit.car.variety[3] - 0.5) * 40)
+        if elapsed < 0:
+            return None
+        if elapsed < APPROACH_SECONDS:
+            step = elapsed / APPROACH_SECONDS
+            eased = 1 - (1 - step) ** 2
+            bottom = 700 + (WAIT_BOTTOM - 700) * eased
+            return ("approaching", self._scale(bottom), x, int(bottom))
+        elapsed -= APPROACH_SECONDS
+        if elapsed < WAIT_SECONDS:
+            return ("waiting", 1.0, x, WAIT_BOTTOM)
+        elapsed -= WAIT_SECONDS
+        if elapsed < PASS_SECONDS:
+            step = (elapsed / PASS_SECONDS) ** 1.5
+            bottom = WAIT_BOTTOM + (HORIZON_Y + 60 - WAIT_BOTTOM) * step
+            return ("passing", self._scale(bottom), x, int(bottom))
+        return None
+
+    @staticmethod
+    def _scale(bottom: float) -> float:
+        return max(0.05, (bottom - HORIZON_Y) / (WAIT_BOTTOM - HORIZON_Y))
+
+    def car_in_view(self, visit: Visit | None, t: float) -> LaneCar | None:
+        if visit is None or (where := self.locate(visit, t)) is None:
+            return None
+        phase, scale, x, bottom = where
+        sprite, (px, py, pw, ph) = self._sprite(visit)
+        width, height = sprite.size
+        left, top = x - int(width * scale) // 2, bottom - int(height * scale)
+        box = (left + int(px * scale), top + int(py * scale), int(pw * scale), int(ph * scale))
+        frame_w, frame_h = LANE_SIZE
+        visible = (
+            box[0] >= 0
+            and box[1] >= 0
+            and box[0] + box[2] <= frame_w
+            and box[1] + box[3] <= frame_h
+        )
+        return LaneCar(visit.car.plate, phase, box if visible else None)
+
+    def render(
+        self, t: float, timestamp: float, visit: Visit | None, gate_state: str | None
+    ) -> Image:
+        frame = self._scene.copy()
+        where = self.locate(visit, t) if visit is not None else None
+        behind_barrier = where is not None and where[3] < BARRIER_Y
+        if where is not None and visit is not None and behind_barrier:
+            self._paste(frame, visit, where)
+        if gate_state is None:  # no gate entity: the arm lifts while the car passes
+            gate_state = "open" if where is not None and where[0] == "passing" else "closed"
+        self._draw_arm(frame, barrier_angle(gate_state))
+        if where is not None and visit is not None and not behind_barrier:
+            self._paste(frame, visit, where)
+        self._noise.apply(frame, int(t))
+        stamp = datetime.fromtimestamp(timestamp, self._tz).strftime("%Y-%m-%d %H:%M:%S")
+        label = f"{'EXIT' if self._exit else 'ENTRY'} {stamp}"
+        cv2.putText(
+            frame,
+            label,
+            (12, LANE_SIZE[1] - 14),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.55,
+            (255, 255, 255),
+            1,
+            cv2.LINE_AA,
+        )
+        return frame
+
+    def _paste(self, frame: Image, visit: Visit, where: tuple[str, float, int, int]) -> None:
+        _, scale, x, bottom = where
+        sprite, _ = self._sprite(visit)
+        if abs(scale - 1.0) > 1e-3:
+            sprite = sprite.scaled(scale)
+        width, height = sprite.size
+        blend(frame, sprite, x - width // 2, bottom - height)
+
+    @staticmethod
+    def _draw_arm(frame: Image, angle: float) -> None:
+        radians = math.radians(angle)
+        end = (
+            int(POST_X - ARM_LENGTH * math.cos(radians)),
+            int(ARM_Y - ARM_LENGTH * math.sin(radians)),
+        )
+        stripes = 8
+        for index in range(stripes):
+            a, b = index / stripes, (index + 1) / stripes
+            p0 = (int(POST_X + (end[0] - POST_X) * a), int(ARM_Y + (end[1] - ARM_Y) * a))
+            p1 = (int(POST_X + (end[0] - POST_X) * b), int(ARM_Y + (end[1] - ARM_Y) * b))
+            colour = (40, 40, 220) if index % 2 == 0 else (240, 240, 240)
+            cv2.line(frame, p0, p1, colour, 10, cv2.LINE_AA)
+        cv2.circle(frame, (POST_X, ARM_Y), 10, (50, 50, 50), -1, cv2.LINE_AA)

@@ -1,0 +1,124 @@
+"""The demo lot: its timetable, its three views, and the ground truth behind them."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import tzinfo
+
+from .const import LANES, VIEW_ENTRY, VIEW_EXIT, VIEW_OVERHEAD
+from .drawing import Image, release_memory
+from .lane import LaneCar, LaneRenderer
+from .layout import SLOTS
+from .overhead import OverheadRenderer
+from .schedule import Schedule, Visit
+
+__all__ = ["DemoLot"]
+
+
+class DemoLot:
+    """A virtual lot whose state is a pure function of the seed and the hub's clock.
+
+    Simulated time runs `time_scale` times faster than the hub clock from `start`. Every
+    question takes an optional hub timestamp (`at`; default: now on the hub clock), so a
+    test can ask what a frame taken at that moment must show.
+    """
+
+    def __init__(
+        self,
+        *,
+        seed: int,
+        time_scale: float,
+        arrivals_per_hour: float,
+        mean_stay: float,
+        known_plates: tuple[str, ...],
+        returning_share: float,
+        gates: dict[str, str],
+        start: float,
+        clock: Callable[[], float],
+        gate_state: Callable[[str], str | None],
+        time_zone: tzinfo,
+    ) -> None:
+        self.time_scale = time_scale
+        self.gates = gates
+        self._start = start
+        self._clock = clock
+        self._gate_state = gate_state
+        self.schedule = Schedule(
+            seed, time_scale, arrivals_per_hour, mean_stay, known_plates, returning_share
+        )
+        self._seed = seed
+        self._time_zone = time_zone
+        self._renderers: dict[str, OverheadRenderer | LaneRenderer] = {}
+        self._lock = threading.Lock()
+
+    # -- time -----------------------------------------------------------------------------
+
+    def sim_time(self, at: float | None = None) -> float:
+        """Simulated seconds since the demo started, at hub time `at` (default now)."""
+        return ((self._clock() if at is None else at) - self._start) * self.time_scale
+
+    # -- ground truth ---------------------------------------------------------------------
+
+    @property
+    def slot_polygons(self) -> dict[str, list[tuple[int, int]]]:
+        """Slot id -> polygon in overhead-camera pixels (also in slots.yaml)."""
+        return {slot.id: slot.polygon for slot in SLOTS}
+
+    def occupied_slots(self, at: float | None = None) -> dict[str, str]:
+        """Slot id -> plate of the car standing in it (cars driving in or out are not in one)."""
+        parked = self.schedule.parked(self.sim_time(at))
+        return {slot: visit.car.plate for slot, visit in sorted(parked.items())}
+
+    def driving(self, at: float | None = None) -> dict[str, str]:
+        """Slot id -> plate of each car driving to or away from that space (in the aisle, or
+        half in the space while it turns): the moments a frame and `occupied_slots` may
+        disagree about that one space."""
+        return {v.slot: v.car.plate for v in self.schedule.driving(self.sim_time(at))}
+
+    def lane_car(self, lane: str, at: float | None = None) -> LaneCar | None:
+        """The car in view of the `entry` or `exit` lane camera: plate, phase, plate box."""
+        if lane not in LANES:
+            raise ValueError(f"unknown lane {lane!r} (expected entry or exit)")
+        t = self.sim_time(at)
+        renderer = self._lane_renderer(lane)
+        return renderer.car_in_view(self.schedule.in_lane(lane, t), t)
+
+    def visits(self, at: float | None = None) -> list[Visit]:
+        """Every visit that has arrived by `at` (recent ones; older ones are forgotten)."""
+        return self.schedule.visits_until(self.sim_time(at))
+
+    # -- frames (camera threads) -----------------------------------------------------------
+
+    def render(self, view: str, timestamp: float) -> Image:
+        t = self.sim_time(timestamp)
+        if view == VIEW_OVERHEAD:
+            overhead = self._renderer(view)
+            assert isinstance(overhead, OverheadRenderer)
+            return overhead.render(t, self.schedule.visits_around(t))
+        lane = self._lane_renderer(view)
+        gate = self.gates.get(view)
+        state = self._gate_state(gate) if gate else None
+        return lane.render(t, timestamp, self.schedule.in_lane(view, t), state)
+
+    def _lane_renderer(self, view: str) -> LaneRenderer:
+        renderer = self._renderer(view)
+        assert isinstance(renderer, LaneRenderer)
+        return renderer
+
+    def _renderer(self, view: str) -> OverheadRenderer | LaneRenderer:
+        """Made on first use (the background takes a moment), once per view."""
+        with self._lock:
+            renderer = self._renderers.get(view)
+            if renderer is None:
+                if view == VIEW_OVERHEAD:
+                    renderer = OverheadRenderer(self._seed, self.time_scale)
+                elif view in (VIEW_ENTRY, VIEW_EXIT):
+                    renderer = LaneRenderer(
+                        self._seed, self.time_scale, view == VIEW_EXIT, self._time_zone
+                    )
+                else:
+                    raise ValueError(f"unknown demo view {view!r}")
+                self._renderers[view] = renderer
+                release_memory()
+            return renderer
