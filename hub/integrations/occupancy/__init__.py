@@ -43,7 +43,7 @@ def _load_lot(hub: Hub, config: LotConfig) -> tuple[list[Slot], Any]:
     from .calibration import lot_model
 
     slots = read_slots_file(config.slots_file) if config.slots_file else config.slots
-    return slots, lot_model(hub.data_dir, config.name)
+    return slots, lot_model(hub.data_dir, config.name, config.model_file)
 
 
 async def _async_start_lot(hub: Hub, config: LotConfig) -> OccupancyLot:

@@ -48,13 +48,16 @@ def _samples_path(data_dir: Path, lot: str) -> Path:
     return data_dir / CALIBRATION_DIR / f"{lot}.samples.npz"
 
 
-def lot_model(data_dir: Path, lot: str) -> SlotModel:
-    """The lot's calibrated model if it has one, else the shipped model.
+def lot_model(data_dir: Path, lot: str, configured: Path | None = None) -> SlotModel:
+    """The lot's calibration from the data directory if it has one, else the model file
+    its config names, else the shipped model.
 
-    Raises ModelError for a calibration file that exists but cannot be used.
+    Raises ModelError for a model file that cannot be used (or is named but missing).
     """
     path = model_path(data_dir, lot)
-    return SlotModel.load(path) if path.exists() else shipped_model()
+    if path.exists():
+        return SlotModel.load(path)
+    return SlotModel.load(configured) if configured is not None else shipped_model()
 
 
 def fit_lot_model(

@@ -14,6 +14,7 @@ from .const import (
     CONF_CAMERA,
     CONF_FPS,
     CONF_LOTS,
+    CONF_MODEL,
     CONF_MOTION_THRESHOLD,
     CONF_OVERLAY,
     CONF_SLOTS,
@@ -55,6 +56,9 @@ LOT_SCHEMA = vol.All(
             ),
             # Draw the slots, coloured by state, on the camera's restream.
             vol.Optional(CONF_OVERLAY, default=True): cv.boolean,
+            # A calibrated model file to start from (relative to the config folder); a
+            # calibration made with `occupancy.calibrate` / `parkhub calibrate` wins.
+            vol.Optional(CONF_MODEL): cv.string,
         }
     ),
     _slots_somewhere,
@@ -73,6 +77,7 @@ class LotConfig:
     overlay: bool
     slots: list[Slot] = field(default_factory=list)
     slots_file: Path | None = None
+    model_file: Path | None = None
 
 
 def lot_configs(config: dict[str, Any], config_dir: Path) -> list[LotConfig]:
@@ -80,6 +85,7 @@ def lot_configs(config: dict[str, Any], config_dir: Path) -> list[LotConfig]:
     lots = []
     for name, lot in config.get(CONF_LOTS, {}).items():
         slots_file = lot.get(CONF_SLOTS_FILE)
+        model_file = lot.get(CONF_MODEL)
         lots.append(
             LotConfig(
                 name=name,
@@ -90,6 +96,7 @@ def lot_configs(config: dict[str, Any], config_dir: Path) -> list[LotConfig]:
                 overlay=lot[CONF_OVERLAY],
                 slots=slots_from_config(lot.get(CONF_SLOTS, [])),
                 slots_file=config_dir / slots_file if slots_file else None,
+                model_file=config_dir / model_file if model_file else None,
             )
         )
     return lots

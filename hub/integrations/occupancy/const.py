@@ -22,6 +22,7 @@ CONF_FPS: Final = "fps"
 CONF_STABLE_FOR: Final = "stable_for"
 CONF_MOTION_THRESHOLD: Final = "motion_threshold"
 CONF_OVERLAY: Final = "overlay"
+CONF_MODEL: Final = "model"
 
 DEFAULT_FPS: Final = 2.0
 DEFAULT_STABLE_SECONDS: Final = 3.0
