@@ -66,7 +66,9 @@ async def main() -> None:
             {
                 "fitted_on_slots": len(y),
                 "check_seed": CHECK_SEED,
-                "shipped_accuracy": round(float((shipped_model().predict(check_x) == check_y).mean()), 4),
+                "shipped_accuracy": round(
+                    float((shipped_model().predict(check_x) == check_y).mean()), 4
+                ),
                 "calibrated_accuracy": round(float((model.predict(check_x) == check_y).mean()), 4),
                 "file": str(OUT.relative_to(ROOT)),
             }

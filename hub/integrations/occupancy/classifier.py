@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .const import MODEL_FILE
-from .features import frame_texture, slot_features
+from .features import frame_texture, slot_features, to_grey
 from .model import SlotModel
 from .sampler import Polygon, SlotSampler
 
@@ -31,7 +31,8 @@ class SlotClassifier:
         self.model = model or shipped_model()
 
     def features(self, frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-        return slot_features(self.sampler.patches(frame), frame_texture(frame))
+        grey = to_grey(frame)
+        return slot_features(self.sampler.patches(grey), frame_texture(grey))
 
     def probabilities(self, frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
         """P(occupied) for every slot, in the order of the polygons."""

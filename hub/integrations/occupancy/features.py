@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["FEATURE_NAMES", "frame_texture", "slot_features"]
+__all__ = ["FEATURE_NAMES", "frame_texture", "slot_features", "to_grey"]
 
 FEATURE_NAMES: tuple[str, ...] = (
     "log_std",
@@ -81,6 +81,14 @@ def _lbp_histogram(
     return np.asarray(counts / centre[0].size, np.float32)
 
 
+def to_grey(frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """A BGR frame in grey (a grey one as it is): converted once, used by both the
+    sampler and `frame_texture`."""
+    if frame.ndim == 2:
+        return frame
+    return np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), np.uint8)
+
+
 def frame_texture(frame: npt.NDArray[np.uint8]) -> tuple[float, float]:
     """How textured the whole view is: median and upper-quartile gradient of a 320x180
     thumbnail. A sharp, noisy camera and a soft one differ here, not in their cars, so
@@ -131,8 +139,9 @@ def slot_features(
     jxx, jyy, jxy = _mean(gx * gx), _mean(gy * gy), _mean(gx * gy)
     coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / (jxx + jyy + _EPS)
     centre = mag[:, h // 4 : h - h // 4, w // 6 : w - w // 6].mean(axis=(1, 2))
-    scale = level[:, None, None]
-    lit = g / scale
+    scale = (1.0 / level)[:, None, None]
+    lit = g * scale
+    rel = mag * scale
     columns = lit.mean(axis=1)  # profile along the slot's long side
     rows = lit.mean(axis=2)
     median, upper = np.log1p(texture[0]), np.log1p(texture[1])
@@ -143,8 +152,8 @@ def slot_features(
         std / level,
         log_grad,
         grad / level,
-        _share(mag > 0.15 * scale),
-        _share(mag > 0.4 * scale),
+        _share(rel > 0.15),
+        _share(rel > 0.4),
         np.log1p(lap_var),
         np.sqrt(lap_var) / level,
         _share(lit < 0.55),

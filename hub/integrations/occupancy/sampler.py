@@ -59,7 +59,7 @@ class SlotSampler:
         self._map_x, self._map_y = cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)
 
     def patches(self, frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
-        """All slots of a BGR frame as an (N, PATCH_H, PATCH_W) grey array."""
+        """All slots of a frame (grey, or BGR converted here) as (N, PATCH_H, PATCH_W)."""
         if self.count == 0:
             return np.zeros((0, PATCH_H, PATCH_W), np.uint8)
         if frame.ndim == 3:

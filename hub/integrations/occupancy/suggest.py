@@ -44,35 +44,57 @@ def _paint_mask(grey: Image) -> Image:
     return np.asarray(tophat > threshold, np.uint8) * 255
 
 
-def _lines(mask: Image, min_length: float) -> tuple[float, list[_Line]]:
-    segments = cv2.HoughLinesP(mask, 1, np.pi / 180, 25, minLineLength=min_length, maxLineGap=6)
-    if segments is None:
-        return 0.0, []
-    segments = segments.reshape(-1, 4).astype(np.float64)
+def _segments(mask: Image, min_length: float) -> npt.NDArray[np.float64]:
+    # A generous gap joins the dashes of worn or dashed paint into one stroke.
+    gap = max(6, round(min_length / 2))
+    found = cv2.HoughLinesP(mask, 1, np.pi / 180, 25, minLineLength=min_length, maxLineGap=gap)
+    if found is None:
+        return np.zeros((0, 4))
+    return np.asarray(found.reshape(-1, 4), np.float64)
+
+
+def _directions(segments: npt.NDArray[np.float64]) -> list[float]:
+    """The two most common stroke directions (radians), most common first."""
     dx, dy = segments[:, 2] - segments[:, 0], segments[:, 3] - segments[:, 1]
     angles = np.degrees(np.arctan2(dy, dx)) % 180
-    lengths = np.hypot(dx, dy)
-    histogram = np.bincount((angles // 5).astype(int) % 36, weights=lengths, minlength=36)
-    peak = int(np.argmax(histogram))
-    near = np.minimum(np.abs(angles - (peak * 5 + 2.5)), 180 - np.abs(angles - (peak * 5 + 2.5)))
-    chosen = segments[near <= 7.5]
-    angle = float(np.radians(np.median(angles[near <= 7.5])))
+    histogram = np.bincount((angles // 10).astype(int) % 18, minlength=18)
+    found = []
+    for peak in np.argsort(histogram)[::-1][:2]:
+        centre = peak * 10 + 5
+        near = np.minimum(np.abs(angles - centre), 180 - np.abs(angles - centre)) <= 10
+        if near.any():
+            found.append(float(np.radians(np.median(angles[near]))))
+    return found
+
+
+def _lines(segments: npt.NDArray[np.float64], angle: float, join: float) -> list[_Line]:
+    """Segments within 10 degrees of `angle`, as merged lines in that frame."""
     direction = np.array([np.cos(angle), np.sin(angle)])
     normal = np.array([-direction[1], direction[0]])
     lines = []
-    for x0, y0, x1, y1 in chosen:
+    for x0, y0, x1, y1 in segments:
         a, b = np.array([x0, y0]), np.array([x1, y1])
+        along = b - a
+        cosine = abs(float(along @ direction)) / (float(np.linalg.norm(along)) or 1.0)
+        if cosine < np.cos(np.radians(10)):
+            continue
         t0, t1 = sorted((float(a @ direction), float(b @ direction)))
         lines.append(_Line(float((a + b) @ normal / 2), t0, t1))
-    return angle, _merge(lines)
+    merged = _merge(lines, join)
+    if merged:
+        # Lot borders and kerbs run far longer than the lines between two spaces.
+        typical = float(np.median([line.end - line.start for line in merged]))
+        merged = [line for line in merged if line.end - line.start <= 2.5 * typical]
+    return merged
 
 
-def _merge(lines: list[_Line]) -> list[_Line]:
-    """One line per painted stroke: pieces at the same offset whose extents touch."""
+def _merge(lines: list[_Line], join: float) -> list[_Line]:
+    """One line per painted stroke: pieces at the same offset less than `join` apart
+    (the dashes of a dashed line)."""
     merged: list[_Line] = []
-    for line in sorted(lines, key=lambda item: (round(item.offset / 4), item.start)):
+    for line in sorted(lines, key=lambda item: (item.start, item.offset)):
         for other in merged:
-            if abs(other.offset - line.offset) < 4 and line.start <= other.end + 10:
+            if abs(other.offset - line.offset) < 5 and line.start <= other.end + join:
                 if line.end > other.end:
                     other.end = line.end
                 other.start = min(other.start, line.start)
@@ -83,40 +105,80 @@ def _merge(lines: list[_Line]) -> list[_Line]:
 
 
 def _from_lines(grey: Image) -> list[list[tuple[float, float]]]:
-    min_length = min(grey.shape) / 25
-    angle, lines = _lines(_paint_mask(grey), min_length)
+    """Slots between painted lines, in whichever of the two main stroke directions
+    yields more of them."""
+    segments = _segments(_paint_mask(grey), min(grey.shape) / 25)
+    if not len(segments):
+        return []
+    join = min(grey.shape) / 20
+    found = [_between(_lines(segments, angle, join), angle) for angle in _directions(segments)]
+    return max(found, key=len, default=[])
+
+
+def _rows(lines: list[_Line]) -> list[list[_Line]]:
+    """Lines side by side along one row of spaces: their middles (along the lines) agree
+    to within half the length of a whole stroke, however much of each stroke was found."""
+    if not lines:
+        return []
+    tolerance = 0.5 * float(np.percentile([line.end - line.start for line in lines], 90))
+    rows: list[list[_Line]] = []
+    for line in sorted(lines, key=lambda item: (item.start + item.end) / 2):
+        middle = (line.start + line.end) / 2
+        if rows and middle - np.mean([(x.start + x.end) / 2 for x in rows[-1]]) <= tolerance:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [row for row in rows if len(row) >= 3]
+
+
+def _fits(gap: float, width: float) -> bool:
+    count = round(gap / width)
+    return 1 <= count <= 4 and abs(gap - count * width) <= 0.25 * width
+
+
+def _typical_width(gaps: npt.NDArray[np.float64]) -> float:
+    """The space width that best explains the gaps: one space each counts most, two to
+    four (a hidden line) less. A kerb or a stray stroke makes odd gaps that a median
+    would follow; the wider width wins a tie, so spaces are not cut in halves."""
+
+    def score(width: float) -> float:
+        return sum((1.0 if round(g / width) == 1 else 0.4) for g in gaps if _fits(g, width))
+
+    return float(max(sorted(gaps, reverse=True), key=score))
+
+
+def _between(lines: list[_Line], angle: float) -> list[list[tuple[float, float]]]:
+    """Spaces between neighbouring lines of each row. The row's extent comes from all its
+    lines (a stroke half hidden by a car still counts), and a gap of several typical
+    widths is a line the paint or a car hid (up to four): it is split into that many spaces."""
     direction = np.array([np.cos(angle), np.sin(angle)])
     normal = np.array([-direction[1], direction[0]])
-    pairs = []
-    for index, first in enumerate(lines):
-        # The nearest line further across that starts and ends about where this one does:
-        # the two sides of one space.
-        length = first.end - first.start
-        for second in lines[index + 1 :]:
-            gap = second.offset - first.offset
-            if gap < 6 or gap > 3 * length:
-                continue
-            if (
-                abs(second.start - first.start) <= 0.3 * length
-                and abs(second.end - first.end) <= 0.3 * length
-            ):
-                pairs.append((first, second, gap, length))
-                break
-    if not pairs:
-        return []
-    typical = float(np.median([gap for _, _, gap, _ in pairs]))
     polygons = []
-    for first, second, gap, _ in pairs:
-        if not 0.6 * typical <= gap <= 1.5 * typical:
+    for row in _rows(lines):
+        start = float(np.percentile([line.start for line in row], 25))
+        end = float(np.percentile([line.end for line in row], 75))
+        offsets: list[float] = []
+        for offset in sorted(line.offset for line in row):
+            if not offsets or offset - offsets[-1] > 5:
+                offsets.append(offset)
+        gaps = np.diff(offsets)
+        if not len(gaps):
             continue
-        start, end = max(first.start, second.start), min(first.end, second.end)
-        corners = [
-            start * direction + first.offset * normal,
-            end * direction + first.offset * normal,
-            end * direction + second.offset * normal,
-            start * direction + second.offset * normal,
-        ]
-        polygons.append([(float(x), float(y)) for x, y in corners])
+        typical = _typical_width(gaps)
+        for left, gap in zip(offsets, gaps, strict=False):
+            if not _fits(gap, typical):
+                continue
+            count = round(gap / typical)
+            for part in range(count):
+                near = left + part * gap / count
+                far = left + (part + 1) * gap / count
+                corners = [
+                    start * direction + near * normal,
+                    end * direction + near * normal,
+                    end * direction + far * normal,
+                    start * direction + far * normal,
+                ]
+                polygons.append([(float(x), float(y)) for x, y in corners])
     return polygons
 
 

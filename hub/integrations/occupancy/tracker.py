@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from .classifier import SlotClassifier
 from .const import RECHECK_SECONDS
-from .features import frame_texture, slot_features
+from .features import frame_texture, slot_features, to_grey
 from .model import SlotModel
 from .sampler import Polygon
 
@@ -58,7 +58,8 @@ class LotWorker:
     def process(
         self, image: npt.NDArray[np.uint8], timestamp: float, unsettled: npt.NDArray[np.bool_]
     ) -> Readings:
-        patches = self.classifier.sampler.patches(image)
+        grey = to_grey(image)
+        patches = self.classifier.sampler.patches(grey)
         looks = patches.astype(np.float32)
         due = timestamp - self._checked_at >= RECHECK_SECONDS
         if self._reference is None:
@@ -71,7 +72,7 @@ class LotWorker:
         if not len(indices):
             return Readings(indices, np.zeros(0), timestamp)
         if timestamp - self._texture_at >= TEXTURE_SECONDS:
-            self._texture, self._texture_at = frame_texture(image), timestamp
+            self._texture, self._texture_at = frame_texture(grey), timestamp
         features = slot_features(patches[indices], self._texture)
         probabilities = self.classifier.model.probabilities(features)
         self._reference[indices] = looks[indices]

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
+
+import cv2
+import numpy as np
 
 from hub.core.hub import Hub
 from hub.integrations import demo
+from hub.integrations.occupancy.suggest import suggest_slots
 
 from ...conftest import Clock
 from .conftest import SetupOccupancy
@@ -50,3 +55,28 @@ async def test_slots_match_the_demo_ground_truth(
     free = hub.states.get("sensor.demo_free_spaces")
     assert free is not None
     assert free.attributes["total"] == 24
+
+
+async def test_suggested_slots_cover_the_demo_spaces(hub: Hub, clock: Clock) -> None:
+    await demo.async_setup(hub, demo.CONFIG_SCHEMA({"seed": 7, "time_scale": 10}))
+    truth = hub.data["demo"].lot
+    start = hub.scheduler.timestamp()
+    frames = [
+        await asyncio.to_thread(truth.render, "overhead", start + minutes * 60)
+        for minutes in (0, 4, 8)
+    ]
+    suggested = await asyncio.to_thread(suggest_slots, frames)
+
+    def overlap(a: list[tuple[float, float]], b: Sequence[tuple[float, float]]) -> float:
+        canvas_a = np.zeros((720, 1280), np.uint8)
+        canvas_b = np.zeros_like(canvas_a)
+        cv2.fillPoly(canvas_a, [np.int32(a)], 1)
+        cv2.fillPoly(canvas_b, [np.int32(b)], 1)
+        return float((canvas_a & canvas_b).sum() / max(1, (canvas_a | canvas_b).sum()))
+
+    found = [
+        any(overlap(polygon, slot.polygon) > 0.6 for slot in suggested)
+        for polygon in truth.slot_polygons.values()
+    ]
+    assert sum(found) >= 20, f"{sum(found)} of 24 spaces proposed"
+    assert len(suggested) <= 26
