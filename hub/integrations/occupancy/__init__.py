@@ -23,6 +23,7 @@ from .slots import Slot, SlotsFileError, read_slots_file
 
 if TYPE_CHECKING:
     from .lot import OccupancyLot
+    from .tracker import LotWorker
 
 __all__ = ["CONFIG_SCHEMA", "DOMAIN", "OccupancyData", "async_setup"]
 
@@ -38,12 +39,15 @@ class OccupancyData:
     on_unload: list[CALLBACK_TYPE] = field(default_factory=list)
 
 
-def _load_lot(hub: Hub, config: LotConfig) -> tuple[list[Slot], Any]:
-    """Blocking: the lot's slots (file or config) and its model (calibrated or shipped)."""
+def _load_lot(hub: Hub, config: LotConfig) -> tuple[list[Slot], LotWorker]:
+    """Blocking: the lot's slots (file or config), and its worker with the lot's model
+    (calibrated, configured or shipped) and sampling maps."""
     from .calibration import lot_model
+    from .tracker import LotWorker
 
     slots = read_slots_file(config.slots_file) if config.slots_file else config.slots
-    return slots, lot_model(hub.data_dir, config.name, config.model_file)
+    model = lot_model(hub.data_dir, config.name, config.model_file)
+    return slots, LotWorker([slot.polygon for slot in slots], model, config.motion_threshold)
 
 
 async def _async_start_lot(hub: Hub, config: LotConfig) -> OccupancyLot:
@@ -51,10 +55,10 @@ async def _async_start_lot(hub: Hub, config: LotConfig) -> OccupancyLot:
     from .model import ModelError
 
     try:
-        slots, model = await hub.async_add_executor_job(_load_lot, hub, config)
+        slots, worker = await hub.async_add_executor_job(_load_lot, hub, config)
     except (SlotsFileError, ModelError) as err:
         raise HubError(f"occupancy lot {config.name!r}: {err}") from None
-    lot = OccupancyLot(hub, config, slots, model)
+    lot = OccupancyLot(hub, config, slots, worker)
     await lot.async_start()
     return lot
 

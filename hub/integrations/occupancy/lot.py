@@ -41,12 +41,12 @@ CONFIDENCE_STEP = 0.1
 
 
 class OccupancyLot:
-    def __init__(self, hub: Hub, config: LotConfig, slots: list[Slot], model: SlotModel) -> None:
+    def __init__(self, hub: Hub, config: LotConfig, slots: list[Slot], worker: LotWorker) -> None:
         self.hub = hub
         self.config = config
         self.name = config.name
         self.slots = slots
-        self.worker = LotWorker([slot.polygon for slot in slots], model, config.motion_threshold)
+        self.worker = worker  # built in the executor: its sampling maps take a moment
         self.smoothers = [SlotSmoother() for _ in slots]
         self.slot_sensors = [
             SlotSensor(self.name, slot, smoother)

@@ -24,13 +24,17 @@ _SUPER = 2  # supersampling factor before the box filter
 
 
 def slot_quad(polygon: Polygon) -> npt.NDArray[np.float32]:
-    """Four corners of the slot, in order, starting on a long side.
+    """Four corners of the slot, in order around it, starting on a long side.
 
-    A four-point outline is kept as drawn (perspective matters); any other outline is
-    replaced by its smallest enclosing rotated rectangle.
+    A convex four-point outline keeps its corners (perspective matters), in whatever
+    order they were listed; any other outline is replaced by its smallest enclosing
+    rotated rectangle.
     """
     points = np.asarray(polygon, dtype=np.float32).reshape(-1, 2)
-    if len(points) != 4:
+    hull = cv2.convexHull(points).reshape(-1, 2)
+    if len(hull) == 4:
+        points = hull.astype(np.float32)
+    else:
         points = cv2.boxPoints(cv2.minAreaRect(points)).astype(np.float32)
     edges = np.linalg.norm(np.roll(points, -1, axis=0) - points, axis=1)
     if edges[0] + edges[2] < edges[1] + edges[3]:

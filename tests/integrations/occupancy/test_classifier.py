@@ -90,3 +90,12 @@ def test_dataset_reader_skips_unlabelled_spaces(tmp_path: Path) -> None:
     assert [(s.id, s.occupied) for s in frame.spaces] == [("1", True)]
     assert frame.spaces[0].polygon == [(80.0, 60.0), (150.0, 60.0), (150.0, 200.0), (80.0, 200.0)]
     assert draw_lot([True, False], polygons).shape == (720, 1280, 3)
+
+
+def test_corners_listed_in_any_order_give_the_same_answer() -> None:
+    polygons = bays(columns=2, rows=1)
+    image = draw_lot([True, False], polygons)
+    zigzag = [[p[0], p[1], p[3], p[2]] for p in polygons]  # crossing order
+    assert np.allclose(
+        SlotClassifier(zigzag).probabilities(image), SlotClassifier(polygons).probabilities(image)
+    )

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 import pytest
+from aiohttp import web
 
 from hub.__main__ import main
 from hub.integrations.occupancy.slots import read_slots_file
@@ -222,3 +225,27 @@ def test_slots_suggest_from_a_running_hub_that_is_not_there(
     )
     assert code == 1
     assert "parkhub slots suggest: http://127.0.0.1:9/api/camera/camera.north/snapshot.jpg" in err
+
+
+async def test_slots_suggest_reads_snapshots_from_a_running_hub(
+    tmp_path: Path, aiohttp_server: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    polygons = bays(columns=8, rows=2)
+    ok, jpeg = cv2.imencode(".jpg", draw_lot([i % 2 == 0 for i in range(16)], polygons, seed=2))
+    assert ok
+    asked: list[str] = []
+
+    async def snapshot(request: web.Request) -> web.Response:
+        asked.append(request.headers.get("Authorization", ""))
+        return web.Response(body=jpeg.tobytes(), content_type="image/jpeg")
+
+    app = web.Application()
+    app.router.add_get("/api/camera/camera.north/snapshot.jpg", snapshot)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    out_file = tmp_path / "slots.yaml"
+    args = ["slots", "suggest", "--camera", "camera.north", "--url", str(server.make_url("/"))]
+    args += ["--token", "secret", "--frames", "2", "--interval", "0", "--out", str(out_file)]
+    code = await asyncio.to_thread(main, args)
+    assert code == 0, capsys.readouterr().err
+    assert asked == ["Bearer secret", "Bearer secret"]
+    assert 14 <= len(await asyncio.to_thread(read_slots_file, out_file)) <= 17
