@@ -66,19 +66,30 @@ _LBP_LABELS = _lbp_lookup()
 
 
 def _lbp_histogram(
-    g: npt.NDArray[np.int16], level: npt.NDArray[np.float32]
+    patches: npt.NDArray[np.uint8], level: npt.NDArray[np.float32]
 ) -> npt.NDArray[np.float32]:
     """Rotation-invariant uniform LBP (10 bins), with a tolerance so sensor noise on flat
-    asphalt does not count as texture."""
-    n, h, w = g.shape
-    centre = g[:, 1:-1, 1:-1] + (0.04 * level + 2.0).astype(np.int16)[:, None, None]
-    code = np.zeros(centre.shape, np.uint8)
+    asphalt does not count as texture.
+
+    Computed with OpenCV on the stacked patches (8-bit, saturating: a centre plus its
+    tolerance above 255 has no brighter neighbour either way); the rows where two patches
+    meet are dropped before counting.
+    """
+    n, h, w = patches.shape
+    stack = patches.reshape(n * h, w)
+    tolerance = np.minimum(0.04 * level + 2.0, 255).astype(np.uint8)
+    raised = cv2.add(stack[1:-1, 1:-1], np.repeat(np.repeat(tolerance, h)[1:-1, None], w - 2, 1))
+    code = np.zeros((n * h, w - 2), np.uint8)
+    inner = code[1:-1]
     for bit, (dy, dx) in enumerate(_RING):
-        code |= (g[:, 1 + dy : h - 1 + dy, 1 + dx : w - 1 + dx] > centre).view(np.uint8) << bit
-    labels = np.take(_LBP_LABELS, code).astype(np.int64)
-    labels += (np.arange(n) * 10)[:, None, None]
+        neighbour = stack[1 + dy : n * h - 1 + dy, 1 + dx : w - 1 + dx]
+        brighter = np.asarray(cv2.compare(neighbour, raised, cv2.CMP_GT), np.uint8)
+        inner |= brighter & np.uint8(1 << bit)
+    codes = np.ascontiguousarray(code.reshape(n, h, w - 2)[:, 1:-1])
+    labels = cv2.LUT(codes, _LBP_LABELS).reshape(n, -1).astype(np.uint16)
+    labels += (np.arange(n, dtype=np.uint16) * 10)[:, None]
     counts = np.bincount(labels.ravel(), minlength=n * 10).reshape(n, 10)
-    return np.asarray(counts / centre[0].size, np.float32)
+    return np.asarray(counts / ((h - 2) * (w - 2)), np.float32)
 
 
 def to_grey(frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
@@ -165,6 +176,6 @@ def slot_features(
     ]
     features = np.empty((n, len(FEATURE_NAMES)), np.float32)
     features[:, : len(values)] = np.stack(values, axis=1)
-    features[:, len(values) : len(values) + 10] = _lbp_histogram(patches.astype(np.int16), level)
+    features[:, len(values) : len(values) + 10] = _lbp_histogram(patches, level)
     features[:, -3:] = np.stack([log_grad - median, log_grad - upper, log_std - upper], axis=1)
     return features
