@@ -41,6 +41,8 @@ CONFIDENCE_STEP = 0.1
 
 
 class OccupancyLot:
+    """A lot's slots, their smoothing state, entities and overlay, and its frame intake."""
+
     def __init__(self, hub: Hub, config: LotConfig, slots: list[Slot], worker: LotWorker) -> None:
         self.hub = hub
         self.config = config
@@ -68,6 +70,9 @@ class OccupancyLot:
         self._unsubscribe.append(
             self.hub.states.async_track(self.config.camera, self._camera_changed)
         )
+        camera = self.hub.states.get(self.config.camera)
+        if camera is not None and camera.state == STATE_UNAVAILABLE:
+            self._set_available(False)
         await self._async_attach_camera()
 
     def async_stop(self) -> None:
@@ -99,7 +104,10 @@ class OccupancyLot:
 
     def _camera_changed(self, event: Any) -> None:
         new = event.data.get("new_state")
-        available = new is not None and new.state != STATE_UNAVAILABLE
+        self._set_available(new is not None and new.state != STATE_UNAVAILABLE)
+
+    def _set_available(self, available: bool) -> None:
+        """What a camera that went away shows: the lot's entities `unavailable`."""
         for entity in (*self.slot_sensors, self.free_sensor):
             if entity.available != available:
                 entity._attr_available = available

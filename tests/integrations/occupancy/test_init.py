@@ -236,3 +236,11 @@ async def test_a_broken_slots_file_is_named_in_the_error(
     )
     with pytest.raises(HubError, match=r"bad.yaml: slots: .*polygon.*expected an \[x, y\] pair"):
         await setup_occupancy(lot_config)
+
+
+async def test_a_lot_whose_camera_is_already_down_starts_unavailable(
+    hub: Hub, setup_occupancy: SetupOccupancy, lot_config: dict[str, Any]
+) -> None:
+    hub.states.async_set("camera.north", "unavailable")
+    await setup_occupancy(lot_config)
+    assert hub.states.get("binary_sensor.north_slot_a1").state == "unavailable"  # type: ignore[union-attr]
