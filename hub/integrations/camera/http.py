@@ -125,6 +125,8 @@ async def _stream(request: web.Request) -> web.StreamResponse:
             encode_jpeg, frame.image, _drawers(data, camera.entity_id, overlays), data.jpeg_quality
         )
         head = f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\nContent-Length: {len(jpeg)}\r\n\r\n"
+        if closed.is_set():
+            return
         try:
             await response.write(head.encode() + jpeg + b"\r\n")
         except (ConnectionError, RuntimeError):  # the viewer went away
@@ -140,6 +142,7 @@ async def _stream(request: web.Request) -> web.StreamResponse:
             stop.cancel()
             ended.cancel()
     finally:
+        closed.set()  # a frame still being encoded is not written after the end
         unsubscribe()
     return response
 

@@ -12,6 +12,7 @@ is due. This module never imports the hub: it could run on another machine.
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -227,8 +228,11 @@ class CaptureSource(FrameSource):
         self._capture: cv2.VideoCapture | None = None
 
     def _open_capture(self) -> cv2.VideoCapture:
-        if isinstance(self._target, int):
-            return cv2.VideoCapture(self._target)
+        target = self._target
+        if isinstance(target, int) or target.startswith("/dev/"):
+            return cv2.VideoCapture(target)  # a USB camera: V4L2 picks it up
+        # RTSP over TCP unless the owner says otherwise: UDP loses packets on Wi-Fi.
+        os.environ.setdefault("OPENCV_FFMPEG_CAPTURE_OPTIONS", "rtsp_transport;tcp")
         timeout_ms = int(IO_TIMEOUT * 1000)
         params = [
             cv2.CAP_PROP_OPEN_TIMEOUT_MSEC,
@@ -236,7 +240,7 @@ class CaptureSource(FrameSource):
             cv2.CAP_PROP_READ_TIMEOUT_MSEC,
             timeout_ms,
         ]
-        return cv2.VideoCapture(self._target, cv2.CAP_FFMPEG, params)
+        return cv2.VideoCapture(target, cv2.CAP_FFMPEG, params)
 
     def open(self) -> None:
         capture = self._open_capture()

@@ -10,7 +10,9 @@ Three views, rendered with OpenCV for the hub's current time (see `lot.py`):
   barrier arm follows its gate entity's state (`gates:`; default gate.entry / gate.exit:
   open, opening, closing, closed); with no such entity it lifts as each car passes.
 
-Cameras show the views with `source: demo` and `view: overhead|entry|exit` (camera
+With `day_night: true` the simulated clock also turns day into night (from the hub's
+local time when the demo starts): the lot goes dark but for pools of lamp light, and the
+lanes dim. Cameras show the views with `source: demo` and `view: overhead|entry|exit` (camera
 integration). The same moment always looks the same for the same `seed`.
 
 Ground truth, for tests and evaluation, on `hub.data["demo"].lot` (a `DemoLot`):
@@ -21,7 +23,8 @@ Ground truth, for tests and evaluation, on `hub.data["demo"].lot` (a `DemoLot`):
 - `lane_car("entry" | "exit", at=None)` -> `LaneCar(plate, phase, plate_box)` or None,
 - `slot_polygons` -> `{"a01": [(x, y), ...]}` in overhead pixels, the same as the
   `slots.yaml` file beside this module (`camera_size` + `slots: [{id, polygon}]`),
-- `visits(at=None)`, `sim_time(at=None)`; `at` is a hub timestamp (default: now).
+- `visits(at=None)`, `sim_time(at=None)`, `darkness(at=None)` (0 day .. 1 night); `at`
+  is a hub timestamp (default: now).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from hub.core.hub import Hub
 
 from .const import (
     CONF_ARRIVALS_PER_HOUR,
+    CONF_DAY_NIGHT,
     CONF_ENTRY,
     CONF_EXIT,
     CONF_GATES,
@@ -82,6 +86,7 @@ CONFIG_SCHEMA = vol.Schema(
         vol.Optional(CONF_RETURNING_SHARE, default=DEFAULT_RETURNING_SHARE): vol.All(
             vol.Coerce(float), vol.Range(min=0, max=1, msg="expected 0 to 1")
         ),
+        vol.Optional(CONF_DAY_NIGHT, default=False): cv.boolean,
         vol.Optional(CONF_GATES, default=dict): vol.Schema(
             {
                 vol.Optional(CONF_ENTRY, default=DEFAULT_ENTRY_GATE): cv.entity_id,
@@ -122,6 +127,7 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> bool:
         clock=lambda: hub.scheduler.timestamp(),
         gate_state=gate_state,
         time_zone=hub.time_zone,
+        day_night=config[CONF_DAY_NIGHT],
     )
     hub.data[DOMAIN] = DemoData(lot)
     return True

@@ -13,6 +13,7 @@ CONF_MEAN_STAY: Final = "mean_stay"
 CONF_PLATES: Final = "plates"
 CONF_RETURNING_SHARE: Final = "returning_share"
 CONF_GATES: Final = "gates"
+CONF_DAY_NIGHT: Final = "day_night"
 CONF_ENTRY: Final = "entry"
 CONF_EXIT: Final = "exit"
 

@@ -31,6 +31,8 @@ CAR_WIDTH = 380
 PLATE_SIZE = (200, 48)
 PLATE_WHITE = (245, 245, 245)
 PLATE_YELLOW = (40, 200, 250)
+# How much darker the lane is at the darkest hour (its lamp keeps plates readable).
+NIGHT_DIMMING = 0.45
 # Arm angle (degrees above horizontal) by gate state.
 ANGLES = {"closed": 0.0, "closing": 40.0, "opening": 40.0, "open": 82.0}
 
@@ -139,7 +141,20 @@ def _background(seed: int, exit_lane: bool) -> Image:
     for x in range(30, width, 110):
         for y in (60, 115):
             cv2.rectangle(scene, (x, y), (x + 60, y + 34), (70, 60, 55), -1)
-    ground = 100 + rng.normal(0, 6, (height - HORIZON_Y - 40, width)).astype(np.float32)
+    road_h = height - HORIZON_Y - 40
+    patches = rng.normal(0, 1, (6, 12)).astype(np.float32)
+    ground = (
+        100
+        + 6 * cv2.resize(patches, (width, road_h), interpolation=cv2.INTER_CUBIC)
+        + rng.normal(0, 6, (road_h, width)).astype(np.float32)
+    )
+    # Darker tyre tracks where every car drives, brighter towards the camera.
+    for track_x in (width // 2 - 120, width // 2 + 120):
+        cv2.line(ground, (track_x, road_h), (width // 2 + (track_x - width // 2) // 3, 0), 88.0, 60)
+    ground = (
+        cv2.GaussianBlur(ground, (0, 0), 2)
+        * np.linspace(0.9, 1.08, road_h, dtype=np.float32)[:, None]
+    )
     scene[HORIZON_Y + 40 :] = ground[..., None] * np.array((1.03, 1.0, 0.97), np.float32)
     vanish = (width // 2, HORIZON_Y)
     for edge_x in (60, width - 60):
@@ -229,8 +244,15 @@ class LaneRenderer:
         return LaneCar(visit.car.plate, phase, box if visible else None)
 
     def render(
-        self, t: float, timestamp: float, visit: Visit | None, gate_state: str | None
+        self,
+        t: float,
+        timestamp: float,
+        visit: Visit | None,
+        gate_state: str | None,
+        darkness: float = 0.0,
     ) -> Image:
+        """The lane at simulated time `t`; at night a lamp over the barrier keeps the
+        plate readable, at lower contrast."""
         frame = self._scene.copy()
         where = self.locate(visit, t) if visit is not None else None
         behind_barrier = where is not None and where[3] < BARRIER_Y
@@ -241,6 +263,8 @@ class LaneRenderer:
         self._draw_arm(frame, barrier_angle(gate_state))
         if where is not None and visit is not None and not behind_barrier:
             self._paste(frame, visit, where)
+        if darkness > 0.01:
+            cv2.convertScaleAbs(frame, dst=frame, alpha=1.0 - NIGHT_DIMMING * darkness)
         self._noise.apply(frame, int(t))
         stamp = datetime.fromtimestamp(timestamp, self._tz).strftime("%Y-%m-%d %H:%M:%S")
         label = f"{'EXIT' if self._exit else 'ENTRY'} {stamp}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 
 from .const import LANES, VIEW_ENTRY, VIEW_EXIT, VIEW_OVERHEAD
 from .drawing import Image, release_memory
@@ -38,6 +38,7 @@ class DemoLot:
         clock: Callable[[], float],
         gate_state: Callable[[str], str | None],
         time_zone: tzinfo,
+        day_night: bool = False,
     ) -> None:
         self.time_scale = time_scale
         self.gates = gates
@@ -49,6 +50,10 @@ class DemoLot:
         )
         self._seed = seed
         self._time_zone = time_zone
+        self._day_night = day_night
+        # Simulated days start at the hub's local time of day when the demo started.
+        local = datetime.fromtimestamp(start, time_zone)
+        self._day_offset = local.hour * 3600 + local.minute * 60 + local.second
         self._renderers: dict[str, OverheadRenderer | LaneRenderer] = {}
         self._lock = threading.Lock()
 
@@ -57,6 +62,23 @@ class DemoLot:
     def sim_time(self, at: float | None = None) -> float:
         """Simulated seconds since the demo started, at hub time `at` (default now)."""
         return ((self._clock() if at is None else at) - self._start) * self.time_scale
+
+    def darkness(self, at: float | None = None) -> float:
+        """0 by day, 1 in the middle of the night (always 0 unless `day_night` is on).
+
+        Simulated time of day: the hub's local time when the demo started, plus simulated
+        seconds. Dawn from 06:00 to 08:00, dusk from 18:00 to 20:00.
+        """
+        if not self._day_night:
+            return 0.0
+        hour = ((self._day_offset + self.sim_time(at)) % 86400) / 3600
+        if 8 <= hour < 18:
+            return 0.0
+        if 6 <= hour < 8:
+            return _smooth(1 - (hour - 6) / 2)
+        if 18 <= hour < 20:
+            return _smooth((hour - 18) / 2)
+        return 1.0
 
     # -- ground truth ---------------------------------------------------------------------
 
@@ -95,11 +117,13 @@ class DemoLot:
         if view == VIEW_OVERHEAD:
             overhead = self._renderer(view)
             assert isinstance(overhead, OverheadRenderer)
-            return overhead.render(t, self.schedule.visits_around(t))
+            return overhead.render(t, self.schedule.visits_around(t), self.darkness(timestamp))
         lane = self._lane_renderer(view)
         gate = self.gates.get(view)
         state = self._gate_state(gate) if gate else None
-        return lane.render(t, timestamp, self.schedule.in_lane(view, t), state)
+        return lane.render(
+            t, timestamp, self.schedule.in_lane(view, t), state, self.darkness(timestamp)
+        )
 
     def _lane_renderer(self, view: str) -> LaneRenderer:
         renderer = self._renderer(view)
@@ -122,3 +146,8 @@ class DemoLot:
                 self._renderers[view] = renderer
                 release_memory()
             return renderer
+
+
+def _smooth(x: float) -> float:
+    """0..1 eased at both ends (light fades in and out, it does not switch)."""
+    return x * x * (3 - 2 * x)

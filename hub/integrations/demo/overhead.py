@@ -24,6 +24,8 @@ PAINT = (215, 222, 225)
 # Simulated seconds per day-light cycle and per cloud crossing.
 LIGHT_PERIOD = 2 * 3600.0
 CLOUD_PERIOD = 1200.0
+# Light left at the darkest hour, away from the lamps.
+NIGHT_AMBIENT = 0.18
 CAR_SIZES = {"sedan": (64, 134), "hatchback": (62, 118), "suv": (68, 140), "van": (70, 146)}
 
 
@@ -237,6 +239,7 @@ class OverheadRenderer:
         cloud = np.zeros((360, 520), np.float32)
         cv2.ellipse(cloud, (260, 180), (200, 120), 0, 0, 360, 0.28, -1)
         self._cloud = 1 - cv2.GaussianBlur(cloud, (0, 0), 40)[..., None]
+        self._lamps = _lamp_pools()
 
     def _sprite(self, visit: Visit) -> Sprite:
         sprite = self._sprites.get(visit.number)
@@ -252,7 +255,8 @@ class OverheadRenderer:
             self._sprites[visit.number] = sprite
         return sprite
 
-    def render(self, t: float, visits: list[Visit]) -> Image:
+    def render(self, t: float, visits: list[Visit], darkness: float = 0.0) -> Image:
+        """The lot at simulated time `t`; `darkness` 0 (day) to 1 (night: lamps only)."""
         frame = self._scene.copy()
         drive = DRIVE_SECONDS * self._lane
         for visit in visits:
@@ -263,7 +267,7 @@ class OverheadRenderer:
                 self._paste_moving(frame, visit, slot, (t - (visit.park - drive)) / drive, False)
             elif visit.leave <= t < visit.leave + drive:
                 self._paste_moving(frame, visit, slot, (t - visit.leave) / drive, True)
-        self._light(frame, t)
+        self._light(frame, t, darkness)
         self._noise.apply(frame, int(t))
         return frame
 
@@ -296,10 +300,19 @@ class OverheadRenderer:
         y = lane_y + (cy - lane_y) * step
         blend(frame, sprite, cx - width // 2, int(y - height / 2))
 
-    def _light(self, frame: Image, t: float) -> None:
+    def _light(self, frame: Image, t: float, darkness: float) -> None:
         brightness = 0.93 + 0.1 * math.sin(2 * math.pi * t / LIGHT_PERIOD)
-        cv2.convertScaleAbs(frame, dst=frame, alpha=brightness)
-        # A cloud's shadow drifting across the lot, left to right.
+        if darkness > 0.01:
+            # Night: a dim ambient light, plus pools of light under the lamp posts.
+            ambient = 1.0 - (1.0 - NIGHT_AMBIENT) * darkness
+            gain = (ambient + (1.0 - ambient) * self._lamps) * brightness
+            cv2.multiply(frame, cv2.merge([gain, gain, gain]), dst=frame, dtype=cv2.CV_8U)
+        else:
+            cv2.convertScaleAbs(frame, dst=frame, alpha=brightness)
+            self._cloud_shadow(frame, t)
+
+    def _cloud_shadow(self, frame: Image, t: float) -> None:
+        """A cloud's shadow drifting across the lot, left to right (daytime only)."""
         height, width = frame.shape[:2]
         ch, cw = self._cloud.shape[:2]
         x = int(((t % CLOUD_PERIOD) / CLOUD_PERIOD) * (width + cw)) - cw
@@ -308,3 +321,15 @@ class OverheadRenderer:
         if x0 < x1 and y0 < y1:
             roi = frame[y0:y1, x0:x1]
             roi[:] = (roi * self._cloud[y0 - y : y1 - y, x0 - x : x1 - x]).astype(np.uint8)
+
+
+def _lamp_pools() -> FloatImage:
+    """How much of the lamps' light reaches each pixel at night (0..1)."""
+    width, height = OVERHEAD_SIZE
+    pools: FloatImage = np.zeros((height, width), np.float32)
+    for x in (330, 650, 970):
+        for y in (AISLE[1] + 12, AISLE[3] - 12):
+            cv2.circle(pools, (x + (40 if y > ENTRANCE_Y else -40), y), 100, 1.0, -1)
+    pools = cv2.GaussianBlur(pools, (0, 0), 50)
+    result: FloatImage = np.clip(pools / pools.max(), 0, 1) * 0.9
+    return result

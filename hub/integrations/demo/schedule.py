@@ -193,8 +193,9 @@ class Schedule:
         stay = min(MAX_STAY, max(MIN_STAY, rng.lognormvariate(math.log(self._mean_stay), 0.6)))
         nose_in = rng.random() < 0.7
         free = [slot for slot, free_at in self._slot_free_at.items() if free_at < park]
-        if not free:
-            self._plate_free_at[car.plate] = arrive  # the lot is full: it does not come in
+        if not free:  # the lot is full: this car does not come in
+            self._plate_free_at[car.plate] = arrive
+            return
         slot = free[rng.randrange(len(free))]
         leave = self._book_exit(park + stay)
         self._add(Visit(len(self._visits), car, slot, arrive, park, leave, nose_in))

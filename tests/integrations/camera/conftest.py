@@ -7,6 +7,7 @@ requests get a 503, like a camera that reboots.
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -89,8 +90,16 @@ async def frame_server(hub: Hub, aiohttp_server: AiohttpServer) -> AsyncIterator
             return web.Response(body=b"<html>login</html>", content_type="text/html")
         return web.Response(body=frames[state.served % len(frames)], content_type="image/jpeg")
 
+    async def private(request: web.Request) -> web.StreamResponse:
+        """A camera that wants Basic auth (admin / secret) before it streams."""
+        expected = "Basic " + base64.b64encode(b"admin:secret").decode()
+        if request.headers.get("Authorization") != expected:
+            raise web.HTTPUnauthorized(headers={"WWW-Authenticate": 'Basic realm="camera"'})
+        return await mjpeg(request)
+
     app = web.Application()
     app.router.add_get("/stream", mjpeg)
+    app.router.add_get("/private", private)
     app.router.add_get("/snapshot.jpg", snapshot)
     server = await aiohttp_server(app, host="127.0.0.1")
     holder["state"] = FrameServer(server, frames=frames)

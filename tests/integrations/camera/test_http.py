@@ -125,3 +125,18 @@ async def test_mjpeg_bad_fps(
     response = await client.get("/api/camera/camera.gate/stream.mjpeg?fps=fast")
     assert response.status == 400
     assert "fps" in (await response.json())["error"]
+
+
+async def test_snapshot_of_a_camera_that_is_down(
+    hub: Hub, frame_server: FrameServer, aiohttp_client: Any, token: str, monkeypatch
+) -> None:
+    monkeypatch.setattr("hub.integrations.camera.http.SNAPSHOT_TIMEOUT", 0.3)
+    frame_server.down = True
+    client = await make_client(hub, frame_server, aiohttp_client, token)
+    camera = await async_get_camera(hub, "camera.gate")
+    await wait_until(lambda: camera.error is not None)
+    response = await client.get("/api/camera/camera.gate/snapshot.jpg")
+    assert response.status == 503
+    error = (await response.json())["error"]
+    assert error.startswith("camera.gate has no frame")
+    assert "HTTP 503" in error

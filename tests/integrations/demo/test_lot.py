@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -10,9 +12,11 @@ import voluptuous as vol
 
 from hub.core.hub import Hub
 from hub.integrations import demo
+from hub.integrations.demo import DemoLot
 from hub.integrations.demo.lane import ARM_Y
 from hub.integrations.demo.layout import SLOTS, SLOTS_FILE, slots_yaml
 from hub.integrations.demo.overhead import OverheadRenderer
+from hub.integrations.demo.schedule import Visit
 
 from .conftest import read_plate, setup_demo
 
@@ -178,3 +182,62 @@ def test_known_plates_come_back() -> None:
     schedule = Schedule(1, 10.0, 60, 900, ("RESIDNT1",), returning_share=0.5)
     plates = [visit.car.plate for visit in schedule.visits_until(20 * 3600)]
     assert plates.count("RESIDNT1") >= 2
+
+
+def test_a_busy_lot_never_double_books() -> None:
+    from hub.integrations.demo.schedule import Schedule
+
+    lane = 10.0
+    schedule = Schedule(3, lane, 120, 4 * 3600, ("RESIDNT1", "RESIDNT2"), returning_share=0.5)
+    visits = schedule.visits_until(12 * 3600)
+    arrived = [visit for visit in visits if visit.arrive > 0]
+    # 120 an hour ask to come in; a lot of 24 with four-hour stays turns most away.
+    assert 24 <= len(arrived) < 12 * 120 / 2
+    by_slot: dict[str, list[tuple[float, float]]] = {}
+    for visit in visits:
+        by_slot.setdefault(visit.slot, []).append((visit.park, visit.leave))
+    for slot, stays in by_slot.items():
+        stays.sort()
+        for (_, leave), (park, _) in itertools.pairwise(stays):
+            assert leave < park, f"two cars in {slot}"
+    for window, cars in ((Visit.entry_window, arrived), (Visit.exit_window, visits)):
+        spans = sorted(window(visit, lane) for visit in cars)
+        for (_, end), (start, _) in itertools.pairwise(spans):
+            assert end <= start, "two cars in one lane"
+    plates = [visit.car.plate for visit in visits]
+    assert plates.count("RESIDNT1") >= 2
+
+
+NIGHT_START = datetime(2026, 3, 2, 22, 0, tzinfo=UTC).timestamp()
+
+
+def _lot_starting_at_ten_pm(day_night: bool) -> DemoLot:
+    start = NIGHT_START
+    return DemoLot(
+        seed=4, time_scale=10, arrivals_per_hour=40, mean_stay=2700, known_plates=(),
+        returning_share=0, gates={}, start=start, clock=lambda: start,
+        gate_state=lambda _entity: None, time_zone=UTC, day_night=day_night,
+    )  # fmt: skip
+
+
+async def test_day_night_darkens_the_lot_but_plates_stay_readable() -> None:
+    night = _lot_starting_at_ten_pm(day_night=True)
+    always_day = _lot_starting_at_ten_pm(day_night=False)
+    start = NIGHT_START
+    assert night.darkness(start) == 1.0
+    assert always_day.darkness(start) == 0.0
+    # Ten simulated hours later (one real hour) it is 08:00 the next morning: day again.
+    assert night.darkness(start + 3600) == 0.0
+    dark = await asyncio.to_thread(night.render, "overhead", start)
+    lit = await asyncio.to_thread(always_day.render, "overhead", start)
+    assert dark.mean() < 0.6 * lit.mean()
+    at = next(
+        start + s / 2
+        for s in range(0, 4000)
+        if (car := night.lane_car("entry", start + s / 2)) and car.phase == "waiting"
+    )
+    car = night.lane_car("entry", at)
+    frame = await asyncio.to_thread(night.render, "entry", at)
+    assert car is not None
+    assert car.plate_box is not None
+    assert read_plate(frame, car.plate_box) == car.plate

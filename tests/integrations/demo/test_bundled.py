@@ -1,0 +1,54 @@
+"""The bundled config.yaml: the demo lot and its three cameras come up live and serve frames."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from pathlib import Path
+
+import aiohttp
+import cv2
+import numpy as np
+
+from hub.bootstrap import async_build_hub, load
+from hub.web import create_token
+
+REPO = Path(__file__).resolve().parents[3]
+CAMERAS = {"camera.overhead": (1280, 720), "camera.entry": (960, 540), "camera.exit": (960, 540)}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def test_bundled_config_runs_the_demo_cameras(tmp_path: Path, log_guard) -> None:
+    loaded = await asyncio.to_thread(load, REPO / "config.yaml")
+    token = await asyncio.to_thread(create_token, tmp_path, "test")
+    port = _free_port()
+    hub = await async_build_hub(loaded, data_dir=tmp_path, host="127.0.0.1", port=port)
+    try:
+        deadline = time.monotonic() + 20
+        while any(
+            (state := hub.states.get(camera)) is None or state.state != "idle" for camera in CAMERAS
+        ):
+            assert time.monotonic() < deadline, [hub.states.get(c) for c in CAMERAS]
+            await asyncio.sleep(0.05)
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {token}"}) as session:
+            for camera, (width, height) in CAMERAS.items():
+                url = f"http://127.0.0.1:{port}/api/camera/{camera}/snapshot.jpg"
+                async with session.get(url) as response:
+                    assert response.status == 200
+                    data = await response.read()
+                image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+                assert image.shape == (height, width, 3)
+                assert hub.states.get(camera).attributes["resolution"] == f"{width}x{height}"
+        # The demo's ground truth is there for tests, and agrees with its slots file.
+        lot = hub.data["demo"].lot
+        assert set(lot.occupied_slots()) <= set(lot.slot_polygons)
+        assert len(lot.slot_polygons) == 24
+    finally:
+        await hub.async_stop()
