@@ -78,6 +78,7 @@ async def async_build_hub(
 ) -> Hub:
     """Start the core parts, then every configured integration; returns the running hub."""
     hub = Hub(loaded.hub, config_dir=loaded.path.parent, data_dir=loaded.data_dir(data_dir))
+    hub.config_path = loaded.path
     await hub.async_add_executor_job(lambda: hub.data_dir.mkdir(parents=True, exist_ok=True))
     registry = EntityRegistry(hub)
     await registry.async_load()
