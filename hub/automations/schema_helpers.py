@@ -71,5 +71,9 @@ def number_or_entity(value: Any) -> float | str:
         try:
             return float(value)
         except ValueError:
+            pass
+        try:
             return cv.entity_id(value)
+        except vol.Invalid:
+            pass
     raise vol.Invalid(f"expected a number or an entity id, got {cv.describe_value(value)}")
