@@ -107,6 +107,10 @@ class _ForTimers:
 
         self._timers[entity_id] = (self._hub.scheduler.async_call_later(period, done), matched)
 
+    @property
+    def pending(self) -> bool:
+        return bool(self._timers)
+
     def matched(self, entity_id: str) -> Any:
         pending = self._timers.get(entity_id)
         return _MISSING if pending is None else pending[1]
@@ -165,16 +169,20 @@ async def _attach_state(
     any_change = attribute is None and from_states is None and to_states is None
     timers = _ForTimers(hub)
 
+    to_set = frozenset(to_states) if to_states is not None and attribute is None else None
+
     def on_change(event: Event) -> None:
-        entity_id: str = event.data["entity_id"]
-        old: State | None = event.data["old_state"]
-        new: State | None = event.data["new_state"]
+        data = event.data
+        new: State | None = data["new_state"]
+        if timers.pending:
+            pending = timers.matched(data["entity_id"])
+            if pending is not _MISSING and _value(new, attribute) != pending:
+                timers.cancel(data["entity_id"])
+        if new is None or (to_set is not None and new.state not in to_set):
+            return  # the common case, kept cheap: a change to a state nobody waits for
+        entity_id: str = data["entity_id"]
+        old: State | None = data["old_state"]
         old_value, new_value = _value(old, attribute), _value(new, attribute)
-        pending = timers.matched(entity_id)
-        if pending is not _MISSING and new_value != pending:
-            timers.cancel(entity_id)
-        if new is None:
-            return
         if not any_change and old_value == new_value:
             return
         old_text, new_text = _text(old_value), _text(new_value)
