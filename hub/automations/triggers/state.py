@@ -172,16 +172,16 @@ async def _attach_state(
     to_set = frozenset(to_states) if to_states is not None and attribute is None else None
 
     def on_change(event: Event) -> None:
-        data = event.data
-        new: State | None = data["new_state"]
+        changed = event.data
+        new: State | None = changed["new_state"]
         if timers.pending:
-            pending = timers.matched(data["entity_id"])
+            pending = timers.matched(changed["entity_id"])
             if pending is not _MISSING and _value(new, attribute) != pending:
-                timers.cancel(data["entity_id"])
+                timers.cancel(changed["entity_id"])
         if new is None or (to_set is not None and new.state not in to_set):
             return  # the common case, kept cheap: a change to a state nobody waits for
-        entity_id: str = data["entity_id"]
-        old: State | None = data["old_state"]
+        entity_id: str = changed["entity_id"]
+        old: State | None = changed["old_state"]
         old_value, new_value = _value(old, attribute), _value(new, attribute)
         if not any_change and old_value == new_value:
             return
