@@ -21,6 +21,7 @@ from blockbuster import BlockBuster, blockbuster_ctx
 from hub.config import HubConfig
 from hub.core.hub import Hub
 from hub.entity import EntityRegistry
+from tests.mqtt_broker import mosquitto  # noqa: F401  (a fixture any test may request)
 
 FROZEN_AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 

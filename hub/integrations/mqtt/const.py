@@ -1,0 +1,46 @@
+"""Names and defaults of the mqtt integration, in one place."""
+
+from __future__ import annotations
+
+from typing import Final
+
+DOMAIN: Final = "mqtt"
+
+CONF_BROKER: Final = "broker"
+CONF_USERNAME: Final = "username"
+CONF_PASSWORD: Final = "password"
+CONF_CLIENT_ID: Final = "client_id"
+CONF_KEEPALIVE: Final = "keepalive"
+CONF_CA_CERTS: Final = "certificate_authority"
+CONF_CLIENT_CERT: Final = "client_cert"
+CONF_CLIENT_KEY: Final = "client_key"
+CONF_TLS_INSECURE: Final = "tls_insecure"
+CONF_PREFIX: Final = "prefix"
+CONF_QUEUE_SIZE: Final = "queue_size"
+CONF_MAX_PAYLOAD: Final = "max_payload_size"
+CONF_EMBEDDED: Final = "embedded"
+CONF_HOST: Final = "host"
+CONF_PORT: Final = "port"
+
+BROKER_EMBEDDED: Final = "embedded"
+
+DEFAULT_PORT: Final = 1883
+DEFAULT_TLS_PORT: Final = 8883
+# The embedded broker's port: 1884, so it never fights a system Mosquitto for 1883.
+DEFAULT_EMBEDDED_PORT: Final = 1884
+DEFAULT_EMBEDDED_HOST: Final = "0.0.0.0"
+DEFAULT_KEEPALIVE: Final = 60
+DEFAULT_PREFIX: Final = "parkhub"
+DEFAULT_QUEUE_SIZE: Final = 1000
+DEFAULT_MAX_PAYLOAD: Final = 256 * 1024
+
+CONNECT_TIMEOUT: Final = 10.0
+DISCONNECT_TIMEOUT: Final = 2.0
+BACKOFF_MIN: Final = 0.5
+BACKOFF_MAX: Final = 60.0
+MISC_INTERVAL: Final = 1.0
+SUBACK_TIMEOUT: Final = 5.0
+
+TOPIC_STATUS: Final = "status"
+PAYLOAD_ONLINE: Final = "online"
+PAYLOAD_OFFLINE: Final = "offline"

@@ -1,0 +1,199 @@
+"""The MQTT client core against a real Mosquitto: publish, subscribe, status, reconnect."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from hub.core.exceptions import HubError, ServiceValidationError
+from hub.core.hub import Hub
+from hub.integrations import mqtt
+from hub.integrations.mqtt import (
+    ReceiveMessage,
+    async_publish,
+    async_subscribe,
+    async_wait_connected,
+    is_connected,
+)
+from tests.conftest import LogGuard
+from tests.integrations.mqtt.conftest import SetupMqtt
+from tests.mqtt_broker import MosquittoBroker, MqttTestClient, free_port, wait_until
+
+
+async def test_publish_reaches_a_device(
+    hub: Hub, setup_mqtt: SetupMqtt, mosquitto: MosquittoBroker
+) -> None:
+    await setup_mqtt()
+    async with MqttTestClient(mosquitto.port) as device:
+        await device.subscribe("barrier/#")
+        await async_publish(hub, "barrier/entry/set", "OPEN", qos=1)
+        await async_publish(hub, "barrier/entry/raw", b"\x01\x02")
+        [message] = await device.wait_for("barrier/entry/set")
+        assert (message.payload, message.qos, message.retain) == ("OPEN", 1, False)
+        await device.wait_for("barrier/entry/raw")
+
+
+async def test_subscribe_with_wildcards_runs_callbacks_on_the_loop(
+    hub: Hub, setup_mqtt: SetupMqtt, mosquitto: MosquittoBroker
+) -> None:
+    await setup_mqtt()
+    got: list[tuple[str, ReceiveMessage]] = []
+    loop_thread = threading.get_ident()
+
+    def plus(message: ReceiveMessage) -> None:
+        assert threading.get_ident() == loop_thread
+        got.append(("+", message))
+
+    async def hash_(message: ReceiveMessage) -> None:
+        await asyncio.sleep(0)
+        got.append(("#", message))
+
+    unsub_plus = await async_subscribe(hub, "bay/+/state", plus)
+    await async_subscribe(hub, "bay/#", hash_, qos=1)
+    async with MqttTestClient(mosquitto.port) as sensor:
+        await sensor.publish("bay/a1/state", "on")
+        await wait_until(lambda: len(got) == 2)
+        assert sorted(kind for kind, _ in got) == ["#", "+"]
+        message = got[0][1]
+        assert (message.topic, message.payload, message.retain) == ("bay/a1/state", "on", False)
+
+        unsub_plus()
+        await sensor.publish("bay/a2/state", "off")
+        await wait_until(lambda: len(got) == 3)
+        await asyncio.sleep(0.1)
+        assert [kind for kind, _ in got[2:]] == ["#"]
+
+
+async def test_a_late_subscriber_gets_the_retained_message(
+    hub: Hub, setup_mqtt: SetupMqtt, mosquitto: MosquittoBroker
+) -> None:
+    await setup_mqtt()
+    async with MqttTestClient(mosquitto.port) as sensor:
+        await sensor.publish("bay/a1/state", "on", retain=True)
+    first: list[ReceiveMessage] = []
+    second: list[ReceiveMessage] = []
+    await async_subscribe(hub, "bay/a1/state", first.append)
+    await wait_until(lambda: len(first) == 1)
+    await async_subscribe(hub, "bay/a1/state", second.append)
+    await wait_until(lambda: len(second) == 1)
+    assert second[0].retain
+    assert second[0].payload == "on"
+
+
+async def test_status_is_online_retained_and_offline_after_stop(
+    hub: Hub, setup_mqtt: SetupMqtt, mosquitto: MosquittoBroker
+) -> None:
+    await setup_mqtt()
+    assert is_connected(hub)
+    async with MqttTestClient(mosquitto.port) as watcher:
+        await watcher.subscribe("parkhub/status")
+        [online] = await watcher.wait_for("parkhub/status", "online")
+        assert online.retain
+        await hub.async_stop()
+        await watcher.wait_for("parkhub/status", "offline")
+    assert not is_connected(hub)
+
+
+async def test_last_will_says_offline_when_the_hub_vanishes(
+    hub: Hub, setup_mqtt: SetupMqtt, mosquitto: MosquittoBroker
+) -> None:
+    await setup_mqtt(keepalive=1)
+    async with MqttTestClient(mosquitto.port) as watcher:
+        await watcher.subscribe("parkhub/status")
+        await watcher.wait_for("parkhub/status", "online")
+        # Cut the socket under the client, as a crash or a pulled cable would.
+        runtime = hub.data["mqtt"]
+        sock = runtime.client._paho.socket()
+        sock.shutdown(2)
+        await watcher.wait_for("parkhub/status", "offline")
+
+
+async def test_queued_command_is_delivered_once_after_the_broker_returns(
+    hub: Hub, setup_mqtt: SetupMqtt, mosquitto: MosquittoBroker, log_guard: LogGuard
+) -> None:
+    await setup_mqtt()
+    got: list[ReceiveMessage] = []
+    await async_subscribe(hub, "keypad/+/code", got.append, qos=1)
+
+    await asyncio.to_thread(mosquitto.stop)
+    await wait_until(lambda: not is_connected(hub))
+    await async_publish(hub, "barrier/entry/set", "OPEN", qos=1)
+    await async_publish(hub, "parkhub/sensor/x/state", "dropped", qos=0)
+
+    await asyncio.to_thread(mosquitto.start)
+    async with MqttTestClient(mosquitto.port) as device:
+        await device.subscribe("barrier/entry/set")
+        async with asyncio.timeout(10):
+            await async_wait_connected(hub)
+        [command] = await device.wait_for("barrier/entry/set")
+        assert command.payload == "OPEN"
+        # Resubscribed after the reconnect.
+        await device.publish("keypad/1/code", "1234")
+        await wait_until(lambda: len(got) == 1)
+        await asyncio.sleep(0.3)
+        assert len(device.received("barrier/entry/set")) == 1
+        assert device.received("parkhub/sensor/x/state") == []
+
+
+async def test_queue_is_bounded_and_says_so(
+    hub: Hub,
+    setup_mqtt: SetupMqtt,
+    mosquitto: MosquittoBroker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await setup_mqtt(queue_size=2)
+    await asyncio.to_thread(mosquitto.stop)
+    await wait_until(lambda: not is_connected(hub))
+    for n in range(3):
+        await async_publish(hub, f"barrier/{n}/set", "OPEN", qos=1)
+    assert "MQTT queue full (2): dropped the oldest queued publish, to barrier/0/set" in caplog.text
+    await asyncio.to_thread(mosquitto.start)
+    async with MqttTestClient(mosquitto.port) as device:
+        await device.subscribe("barrier/+/set")
+        await async_wait_connected(hub)
+        await device.wait_for("barrier/+/set", count=2)
+        assert [m.topic for m in device.received("barrier/+/set")] == [
+            "barrier/1/set",
+            "barrier/2/set",
+        ]
+
+
+async def test_bad_payloads_are_logged_once_counted_and_ignored(
+    hub: Hub,
+    setup_mqtt: SetupMqtt,
+    mosquitto: MosquittoBroker,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await setup_mqtt(max_payload_size=16)
+    got: list[ReceiveMessage] = []
+    await async_subscribe(hub, "bay/#", got.append)
+    async with MqttTestClient(mosquitto.port) as sensor:
+        for _ in range(3):
+            await sensor.publish("bay/a1", b"\xff\xfe not text")
+            await sensor.publish("bay/a2", "x" * 17)
+        await sensor.publish("bay/a3", "fine")
+        await wait_until(lambda: len(got) == 1)
+    assert got[0].topic == "bay/a3"
+    runtime = hub.data["mqtt"]
+    assert runtime.bad_input.counts == {"payload is not UTF-8 text": 3, "payload too large": 3}
+    assert caplog.text.count("Ignoring MQTT message on bay/a1: payload is not UTF-8 text") == 1
+    assert "Ignoring MQTT message on bay/a2: payload too large: 17 bytes, limit 16" in caplog.text
+
+
+async def test_api_refuses_bad_topics_and_a_missing_setup(hub: Hub) -> None:
+    with pytest.raises(HubError, match="MQTT is not set up"):
+        await async_publish(hub, "a/b", "x")
+    with pytest.raises(ServiceValidationError, match="invalid MQTT topic filter 'a/#/b'"):
+        await async_subscribe(hub, "a/#/b", print)
+    with pytest.raises(ServiceValidationError, match="no \\+ or #"):
+        await async_publish(hub, "a/+", "x")
+    assert not is_connected(hub)
+
+
+async def test_unreachable_broker_does_not_block_setup(hub: Hub, log_guard: LogGuard) -> None:
+    await mqtt.async_setup(hub, mqtt.CONFIG_SCHEMA({"broker": f"mqtt://127.0.0.1:{free_port()}"}))
+    assert not is_connected(hub)
+    await async_publish(hub, "barrier/entry/set", "OPEN", qos=1)
+    assert hub.data["mqtt"].client.queued == 1
