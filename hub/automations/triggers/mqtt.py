@@ -1,14 +1,14 @@
 """`mqtt` trigger: a message on a topic (wildcards allowed), optionally a given payload.
 
-It subscribes through the MQTT integration's `async_subscribe(hub, topic, callback, qos)`,
-so it is active only when `mqtt:` is configured; without it the automation still loads
-and says once, in the log, that this trigger is idle. With `value_template` the payload
+It subscribes through the MQTT integration's `async_subscribe(hub, topic, callback, qos)`
+(imported when a trigger attaches, so automations without one never load MQTT), so it is
+active only when `mqtt:` is configured; without it the automation still loads and says
+once, in the log, that this trigger is idle. With `value_template` the payload
 is rendered first (`value`, and `value_json` when it is JSON) and compared to `payload`.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 from typing import TYPE_CHECKING, Any, Final
@@ -29,7 +29,6 @@ __all__ = ["TRIGGERS", "valid_subscribe_topic"]
 _LOGGER = logging.getLogger(__name__)
 
 MQTT_DOMAIN: Final = "mqtt"
-MQTT_MODULE: Final = "hub.integrations.mqtt"
 
 
 def valid_subscribe_topic(value: Any) -> str:
@@ -65,14 +64,13 @@ async def _attach_mqtt(
     if MQTT_DOMAIN not in hub.data:
         _LOGGER.warning("%s: mqtt trigger on %s is idle: MQTT is not configured", info.name, topic)
         return lambda: None
-    mqtt = importlib.import_module(MQTT_MODULE)
+    from hub.integrations.mqtt import ReceiveMessage, async_subscribe
+
     wanted: str | None = config.get("payload")
     template = Template(config["value_template"], hub) if "value_template" in config else None
 
-    def on_message(message: Any) -> None:
+    def on_message(message: ReceiveMessage) -> None:
         payload = message.payload
-        if isinstance(payload, bytes | bytearray):
-            payload = payload.decode("utf-8", errors="replace")
         try:
             payload_json: Any = json.loads(payload)
         except ValueError:
@@ -98,8 +96,7 @@ async def _attach_mqtt(
         }
         action(data, None)
 
-    unsubscribe: CALLBACK_TYPE = await mqtt.async_subscribe(hub, topic, on_message, config["qos"])
-    return unsubscribe
+    return await async_subscribe(hub, topic, on_message, config["qos"])
 
 
 TRIGGERS = {"mqtt": TriggerType(MQTT_SCHEMA, _attach_mqtt)}
