@@ -12,17 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from hub.core.context import Context
 from hub.core.exceptions import HubError
-from hub.template import Template, TemplateError, compile_complex, render_complex
+from hub.template import Template, compile_complex, render_complex
 
 from .conditions import build_condition, build_conditions
+from .run import ConditionFailed, Run, ScriptError, StepBody, StopRun
 from .schema import action_type
-from .trace import Trace
-from .triggers.state import render_period
+from .waits import WAIT_BUILDERS
 
 if TYPE_CHECKING:
     from hub.core.hub import Hub
@@ -30,45 +29,6 @@ if TYPE_CHECKING:
 __all__ = ["ConditionFailed", "Run", "Script", "ScriptError", "StopRun"]
 
 _LOGGER = logging.getLogger(__name__)
-
-
-class ScriptError(HubError):
-    """A step failed (or `stop:` with `error: true`); the run ends as failed."""
-
-
-class StopRun(Exception):
-    """`stop:` without error: the run ends here, successfully."""
-
-
-class ConditionFailed(Exception):
-    """A `condition:` step was false: the run ends here."""
-
-
-class Run:
-    """What one run carries through its steps."""
-
-    __slots__ = ("context", "hub", "name", "trace", "variables")
-
-    def __init__(
-        self,
-        hub: Hub,
-        name: str,
-        context: Context,
-        trace: Trace | None,
-        variables: dict[str, Any],
-    ) -> None:
-        self.hub = hub
-        self.name = name
-        self.context = context
-        self.trace = trace
-        self.variables = variables
-
-    def branch(self) -> Run:
-        """A parallel branch: its own copy of the variables, the same context and trace."""
-        return Run(self.hub, self.name, self.context, self.trace, dict(self.variables))
-
-
-StepBody = Callable[[Run, str], Awaitable[Any]]
 
 
 class _Step:
@@ -125,23 +85,6 @@ def _build(hub: Hub, config: dict[str, Any], name: str) -> _Step:
     return _Step(kind, config, _BUILDERS[kind](hub, config, name))
 
 
-async def _wait_future(hub: Hub, future: asyncio.Future[Any], seconds: float | None) -> bool:
-    """Wait for `future` on the hub's clock; False when `seconds` passed first."""
-    if seconds is None:
-        await hub.async_await_untracked(future)
-        return True
-
-    def expire(_now: Any) -> None:
-        if not future.done():
-            future.set_result(False)
-
-    cancel = hub.scheduler.async_call_later(seconds, expire)
-    try:
-        return bool(await hub.async_await_untracked(future))
-    finally:
-        cancel()
-
-
 # -- the step kinds ----------------------------------------------------------------------------
 
 
@@ -166,95 +109,6 @@ def _service(hub: Hub, config: dict[str, Any], name: str) -> StepBody:
         if response_variable:
             variables[response_variable] = result
         return {"service": full, "data": payload}
-
-    return body
-
-
-def _delay(hub: Hub, config: dict[str, Any], name: str) -> StepBody:
-    async def body(run: Run, _path: str) -> Any:
-        period = render_period(hub, config["delay"], run.variables)
-        future: asyncio.Future[Any] = hub.loop.create_future()
-        cancel = hub.scheduler.async_call_later(
-            period, lambda _now: None if future.done() else future.set_result(True)
-        )
-        try:
-            await hub.async_await_untracked(future)
-        finally:
-            cancel()
-        return {"delay": period.total_seconds()}
-
-    return body
-
-
-def _timeout(hub: Hub, config: dict[str, Any], run: Run) -> float | None:
-    if "timeout" not in config:
-        return None
-    return render_period(hub, config["timeout"], run.variables).total_seconds()
-
-
-def _finish_wait(config: dict[str, Any], run: Run, completed: bool, extra: dict[str, Any]) -> Any:
-    run.variables["wait"] = {"completed": completed, **extra}
-    if not completed and not config.get("continue_on_timeout", True):
-        raise StopRun("timed out")
-    return {"completed": completed}
-
-
-def _wait_template(hub: Hub, config: dict[str, Any], name: str) -> StepBody:
-    from hub.template import async_track_template
-
-    from .triggers import truthy
-
-    template = Template(config["wait_template"], hub)
-
-    async def body(run: Run, _path: str) -> Any:
-        timeout = _timeout(hub, config, run)
-        future: asyncio.Future[Any] = hub.loop.create_future()
-
-        def on_result(result: Any, _event: Any) -> None:
-            if future.done():
-                return
-            if isinstance(result, TemplateError):
-                future.set_exception(result)
-            elif truthy(result):
-                future.set_result(True)
-
-        untrack = async_track_template(hub, template, run.variables, on_result)
-        try:
-            completed = await _wait_future(hub, future, timeout)
-        finally:
-            untrack()
-        return _finish_wait(config, run, completed, {"trigger": None})
-
-    return body
-
-
-def _wait_for_trigger(hub: Hub, config: dict[str, Any], name: str) -> StepBody:
-    from .triggers import TriggerInfo, async_attach_triggers
-
-    async def body(run: Run, _path: str) -> Any:
-        timeout = _timeout(hub, config, run)
-        future: asyncio.Future[Any] = hub.loop.create_future()
-
-        def on_trigger(data: dict[str, Any], _context: Context | None) -> None:
-            if not future.done():
-                future.set_result(data)
-
-        info = TriggerInfo(name, run.variables)
-        detach = await async_attach_triggers(hub, config["wait_for_trigger"], on_trigger, info)
-        cancel = (
-            hub.scheduler.async_call_later(
-                timeout, lambda _now: None if future.done() else future.set_result(None)
-            )
-            if timeout is not None
-            else None
-        )
-        try:
-            fired = await hub.async_await_untracked(future)
-        finally:
-            detach()
-            if cancel is not None:
-                cancel()
-        return _finish_wait(config, run, fired is not None, {"trigger": fired})
 
     return body
 
@@ -416,9 +270,7 @@ def _condition(hub: Hub, config: dict[str, Any], name: str) -> StepBody:
 
 _BUILDERS: dict[str, Callable[[Hub, dict[str, Any], str], StepBody]] = {
     "service": _service,
-    "delay": _delay,
-    "wait_template": _wait_template,
-    "wait_for_trigger": _wait_for_trigger,
+    **WAIT_BUILDERS,
     "choose": _choose,
     "if": _if,
     "repeat": _repeat,

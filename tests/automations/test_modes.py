@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -128,3 +129,20 @@ async def test_state_shows_mode_and_last_triggered(
     assert state is not None
     assert state.attributes["last_triggered"] == clock.now().isoformat()
     await clock.advance(seconds=10)
+
+
+async def test_stopping_the_hub_cancels_waiting_runs(
+    hub: Hub, calls: list[ServiceCall], setup_automations: SetupAutomations
+) -> None:
+    manager = await slow_automation(setup_automations)
+    triggered: list[Any] = []
+    hub.bus.async_listen("automation_triggered", triggered.append)
+    await fire(hub, 1)
+    assert [event.data for event in triggered] == [
+        {"name": "slow", "entity_id": "automation.slow", "source": "event 'car'"}
+    ]
+    assert triggered[0].context == calls[0].context  # the run's context, on both
+    async with asyncio.timeout(5):
+        await hub.async_stop()  # does not wait for the 10 s delay
+    assert steps(calls) == ["start 1"]
+    assert manager.traces.get("slow")[0]["execution"] == "cancelled"
