@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,9 @@ async def async_build_hub(
     port: int | None = None,
 ) -> Hub:
     """Start the core parts, then every configured integration; returns the running hub."""
-    hub = Hub(loaded.hub, config_dir=loaded.path.parent, data_dir=loaded.data_dir(data_dir))
+    # `--port` wins over `hub: port:`, and integrations (zeroconf) see the port really served.
+    hub_config = loaded.hub if port is None else replace(loaded.hub, port=port)
+    hub = Hub(hub_config, config_dir=loaded.path.parent, data_dir=loaded.data_dir(data_dir))
     hub.config_path = loaded.path
     await hub.async_add_executor_job(lambda: hub.data_dir.mkdir(parents=True, exist_ok=True))
     registry = EntityRegistry(hub)

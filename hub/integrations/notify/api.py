@@ -1,0 +1,106 @@
+"""The panel's view of its notifications: list them, mark them read or unread, dismiss.
+
+REST under `/api/notify/panel` and two WebSocket commands, for the panel to come. New
+ones arrive as `notification_sent` events (subscribe with `subscribe_events`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import voluptuous as vol
+from aiohttp import web
+
+from hub.web.helpers import HUB_KEY, async_register_route, json_error, json_response
+from hub.web.ws import async_register_command
+from hub.web.ws_connection import ERR_NOT_FOUND, ActiveConnection, websocket_command
+
+from .const import DOMAIN
+
+if TYPE_CHECKING:
+    from hub.core.hub import Hub
+
+    from .store import OutboxStore
+
+__all__ = ["async_register_api"]
+
+PANEL_PATH = "/api/notify/panel"
+
+
+def _store(hub: Hub) -> OutboxStore:
+    store: OutboxStore = hub.data[DOMAIN].store
+    return store
+
+
+async def _listing(store: OutboxStore, unread_only: bool) -> dict[str, Any]:
+    items = await store.async_panel_list(unread_only)
+    return {"notifications": items, "unread": sum(1 for item in items if not item["read"])}
+
+
+async def _get_panel(request: web.Request) -> web.Response:
+    unread_only = request.query.get("unread", "").lower() in ("1", "true", "yes")
+    return json_response(await _listing(_store(request.app[HUB_KEY]), unread_only))
+
+
+async def _mark(request: web.Request, read: bool) -> web.Response:
+    note_id = request.match_info["id"]
+    if not await _store(request.app[HUB_KEY]).async_panel_mark(note_id, read):
+        return json_error(404, f"no panel notification {note_id!r}")
+    return json_response({"id": note_id, "read": read})
+
+
+async def _post_read(request: web.Request) -> web.Response:
+    return await _mark(request, True)
+
+
+async def _post_unread(request: web.Request) -> web.Response:
+    return await _mark(request, False)
+
+
+async def _post_read_all(request: web.Request) -> web.Response:
+    changed = await _store(request.app[HUB_KEY]).async_panel_mark(None, True)
+    return json_response({"marked": changed})
+
+
+async def _delete(request: web.Request) -> web.Response:
+    note_id = request.match_info["id"]
+    if not await _store(request.app[HUB_KEY]).async_panel_delete(note_id):
+        return json_error(404, f"no panel notification {note_id!r}")
+    return json_response({"id": note_id, "deleted": True})
+
+
+@websocket_command(
+    {vol.Required("type"): "notify/panel/list", vol.Optional("unread_only", default=False): bool}
+)
+async def _ws_list(conn: ActiveConnection, msg: dict[str, Any]) -> None:
+    conn.send_result(msg["id"], await _listing(_store(conn.hub), msg["unread_only"]))
+
+
+@websocket_command(
+    {
+        vol.Required("type"): "notify/panel/mark_read",
+        vol.Optional("notification_id"): str,
+        vol.Optional("read", default=True): bool,
+    }
+)
+async def _ws_mark(conn: ActiveConnection, msg: dict[str, Any]) -> None:
+    """Mark one notification (or, without `notification_id`, all of them)."""
+    note_id = msg.get("notification_id")
+    changed = await _store(conn.hub).async_panel_mark(note_id, msg["read"])
+    if note_id is not None and not changed:
+        conn.send_error(msg["id"], ERR_NOT_FOUND, f"no panel notification {note_id!r}")
+        return
+    conn.send_result(msg["id"], {"marked": changed})
+
+
+def async_register_api(hub: Hub) -> None:
+    """Add the routes and commands to the hub's web app (nothing when it has none)."""
+    if hub.http is None:
+        return
+    async_register_route(hub, "GET", PANEL_PATH, _get_panel)
+    async_register_route(hub, "POST", f"{PANEL_PATH}/read_all", _post_read_all)
+    async_register_route(hub, "POST", f"{PANEL_PATH}/{{id}}/read", _post_read)
+    async_register_route(hub, "POST", f"{PANEL_PATH}/{{id}}/unread", _post_unread)
+    async_register_route(hub, "DELETE", f"{PANEL_PATH}/{{id}}", _delete)
+    async_register_command(hub.http, _ws_list)
+    async_register_command(hub.http, _ws_mark)

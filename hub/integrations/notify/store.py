@@ -1,0 +1,216 @@
+"""The outbox's SQLite file: notifications waiting or done, and the panel's inbox.
+
+Every notification is committed here before its first attempt, so a crash or a kill
+never loses one; on start the pending ones are read back and resumed. The panel's
+persistent notifications live in the same file, keyed by the notification id, so a
+retried panel delivery can never show the same message twice.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+import aiosqlite
+
+from hub.core.json import json_dumps, json_loads
+
+from .const import STATUS_PENDING
+from .models import Notification
+
+__all__ = ["OutboxStore"]
+
+SCHEMA: Final = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id TEXT PRIMARY KEY,
+    notifier TEXT NOT NULL,
+    target TEXT NOT NULL,
+    title TEXT,
+    message TEXT NOT NULL,
+    data TEXT NOT NULL,
+    attachments TEXT NOT NULL,
+    created REAL NOT NULL,
+    tries INTEGER NOT NULL,
+    next_attempt REAL NOT NULL,
+    status TEXT NOT NULL,
+    context_id TEXT,
+    last_error TEXT,
+    finished REAL
+);
+CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, finished);
+CREATE TABLE IF NOT EXISTS panel (
+    id TEXT PRIMARY KEY,
+    notifier TEXT NOT NULL,
+    title TEXT,
+    message TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created REAL NOT NULL,
+    read INTEGER NOT NULL DEFAULT 0
+);
+"""
+_COLUMNS: Final = (
+    "id, notifier, target, title, message, data, attachments, created, tries, next_attempt,"
+    " context_id, last_error"
+)
+
+
+def _note(row: Any) -> Notification:
+    return Notification(
+        id=row[0],
+        notifier=row[1],
+        target=row[2],
+        title=row[3],
+        message=row[4],
+        data=json_loads(row[5]),
+        attachments=[Path(path) for path in json_loads(row[6])],
+        created=row[7],
+        tries=row[8],
+        next_attempt=row[9],
+        context_id=row[10],
+        last_error=row[11],
+    )
+
+
+def _panel_item(row: Any) -> dict[str, Any]:
+    return {
+        "id": row[0],
+        "notifier": row[1],
+        "title": row[2],
+        "message": row[3],
+        "data": json_loads(row[4]),
+        "created": row[5],
+        "read": bool(row[6]),
+    }
+
+
+class OutboxStore:
+    """The one connection to `notify.db`; each write is its own committed transaction."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    @classmethod
+    async def async_open(cls, path: Path) -> OutboxStore:
+        db = await aiosqlite.connect(path)
+        try:
+            await db.execute("PRAGMA journal_mode=WAL")
+            # FULL: a notification the service call accepted survives a power cut too.
+            await db.execute("PRAGMA synchronous=FULL")
+            await db.executescript(SCHEMA)
+            await db.commit()
+        except BaseException:
+            await db.close()
+            raise
+        return cls(db)
+
+    async def async_close(self) -> None:
+        await self._db.close()
+
+    # -- the outbox ------------------------------------------------------------------------
+
+    async def async_add(self, notes: list[Notification]) -> list[Notification]:
+        """Store new notifications in one transaction, before anyone tries to send them.
+
+        Returns those that were new: an id already stored (a caller's idempotency key
+        used again) is left as it was.
+        """
+        added: list[Notification] = []
+        for note in notes:
+            cursor = await self._db.execute(
+                f"INSERT OR IGNORE INTO outbox ({_COLUMNS}, status)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    note.id,
+                    note.notifier,
+                    note.target,
+                    note.title,
+                    note.message,
+                    json_dumps(note.data),
+                    json_dumps([str(path) for path in note.attachments]),
+                    note.created,
+                    note.tries,
+                    note.next_attempt,
+                    note.context_id,
+                    note.last_error,
+                    STATUS_PENDING,
+                ),
+            )
+            if cursor.rowcount:
+                added.append(note)
+        await self._db.commit()
+        return added
+
+    async def async_pending(self) -> list[Notification]:
+        """Everything not yet sent or given up on, oldest first (a restart resumes these)."""
+        async with self._db.execute(
+            f"SELECT {_COLUMNS} FROM outbox WHERE status = ? ORDER BY created, id",
+            (STATUS_PENDING,),
+        ) as cursor:
+            return [_note(row) async for row in cursor]
+
+    async def async_reschedule(self, note: Notification) -> None:
+        """Record a failed try and when the next one is due."""
+        await self._db.execute(
+            "UPDATE outbox SET tries = ?, next_attempt = ?, last_error = ? WHERE id = ?",
+            (note.tries, note.next_attempt, note.last_error, note.id),
+        )
+        await self._db.commit()
+
+    async def async_finish(self, note: Notification, status: str, at: float) -> None:
+        """Mark a notification sent or failed; it is never attempted again."""
+        await self._db.execute(
+            "UPDATE outbox SET status = ?, tries = ?, last_error = ?, finished = ? WHERE id = ?",
+            (status, note.tries, note.last_error, at, note.id),
+        )
+        await self._db.commit()
+
+    async def async_status(self, note_id: str) -> tuple[str, int] | None:
+        """(status, tries) of one notification, for the API and tests."""
+        async with self._db.execute(
+            "SELECT status, tries FROM outbox WHERE id = ?", (note_id,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else (row[0], row[1])
+
+    async def async_purge(self, before: float) -> None:
+        """Forget sent and failed notifications finished before `before`."""
+        await self._db.execute(
+            "DELETE FROM outbox WHERE status != ? AND finished < ?", (STATUS_PENDING, before)
+        )
+        await self._db.commit()
+
+    # -- the panel's inbox -----------------------------------------------------------------
+
+    async def async_panel_add(self, note: Notification, created: float) -> None:
+        """Store a panel notification; the same id twice is one notification."""
+        await self._db.execute(
+            "INSERT OR IGNORE INTO panel (id, notifier, title, message, data, created)"
+            " VALUES (?,?,?,?,?,?)",
+            (note.id, note.notifier, note.title, note.message, json_dumps(note.data), created),
+        )
+        await self._db.commit()
+
+    async def async_panel_list(self, unread_only: bool = False) -> list[dict[str, Any]]:
+        """Panel notifications, newest first."""
+        where = "WHERE read = 0" if unread_only else ""
+        async with self._db.execute(
+            "SELECT id, notifier, title, message, data, created, read FROM panel"
+            f" {where} ORDER BY created DESC, id DESC"
+        ) as cursor:
+            return [_panel_item(row) async for row in cursor]
+
+    async def async_panel_mark(self, note_id: str | None, read: bool) -> int:
+        """Mark one (or, with None, every) panel notification read or unread; rows changed."""
+        if note_id is None:
+            cursor = await self._db.execute("UPDATE panel SET read = ?", (int(read),))
+        else:
+            cursor = await self._db.execute(
+                "UPDATE panel SET read = ? WHERE id = ?", (int(read), note_id)
+            )
+        await self._db.commit()
+        return int(cursor.rowcount)
+
+    async def async_panel_delete(self, note_id: str) -> bool:
+        cursor = await self._db.execute("DELETE FROM panel WHERE id = ?", (note_id,))
+        await self._db.commit()
+        return bool(cursor.rowcount)

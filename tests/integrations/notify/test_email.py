@@ -1,0 +1,142 @@
+"""E-mail through a local aiosmtpd relay: STARTTLS, SSL and plain, login, HTML, attachments."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from hub.core.bus import Event
+from hub.core.exceptions import ServiceValidationError
+from hub.core.hub import Hub
+from tests.conftest import Clock
+
+from .conftest import SetupNotify, SmtpServer
+
+SmtpFactory = Callable[[str], Awaitable[SmtpServer]]
+# The plain-SMTP case logs in without TLS on purpose (a relay on the lot network).
+pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+
+JPEG = b"\xff\xd8\xff\xe0fake-jpeg-bytes\xff\xd9"
+
+
+async def setup_email(
+    setup_notify: SetupNotify, smtp: SmtpServer, encryption: str, password: str = "s3cret"
+) -> None:
+    await setup_notify(
+        {
+            "notifiers": [
+                {
+                    "name": "owner_mail",
+                    "platform": "email",
+                    "server": "127.0.0.1",
+                    "port": smtp.port,
+                    "encryption": encryption,
+                    "username": "lot",
+                    "password": password,
+                    "sender": "hub@lot.example",
+                    "sender_name": "Demo Lot",
+                    "verify_ssl": False,
+                    "target": "owner@lot.example",
+                }
+            ]
+        }
+    )
+
+
+@pytest.mark.parametrize("encryption", ["starttls", "ssl", "none"])
+async def test_email_with_html_and_snapshot(
+    hub: Hub,
+    setup_notify: SetupNotify,
+    smtp_server_factory: SmtpFactory,
+    events: dict[str, list[Event]],
+    encryption: str,
+) -> None:
+    smtp = await smtp_server_factory(encryption)
+    await setup_email(setup_notify, smtp, encryption)
+    snapshot = hub.data_dir / "snapshots" / "plate.jpg"
+    await asyncio.to_thread(snapshot.parent.mkdir)
+    await asyncio.to_thread(snapshot.write_bytes, JPEG)
+
+    result = await hub.services.async_call(
+        "notify",
+        "owner_mail",
+        {
+            "title": "Overstay",
+            "message": "KA01AB1234 stayed 3 h",
+            "data": {"html": "<p><b>KA01AB1234</b> stayed 3 h</p>", "attachments": [str(snapshot)]},
+        },
+    )
+    await hub.async_block_till_done()
+    assert len(events["notification_sent"]) == 1, events
+    assert smtp.logins == ["lot"]
+    ((envelope, message),) = smtp.messages
+    assert envelope.rcpt_tos == ["owner@lot.example"]
+    assert message["Subject"] == "Overstay"
+    assert message["From"] == "Demo Lot <hub@lot.example>"
+    assert result["ids"][0] in message["Message-ID"]
+    parts = {part.get_content_type(): part for part in message.walk()}
+    assert parts["text/plain"].get_payload(decode=True).strip() == b"KA01AB1234 stayed 3 h"
+    assert b"<b>KA01AB1234</b>" in parts["text/html"].get_payload(decode=True)
+    assert parts["image/jpeg"].get_filename() == "plate.jpg"
+    assert parts["image/jpeg"].get_payload(decode=True) == JPEG
+
+
+async def test_email_login_refused_is_final(
+    hub: Hub,
+    clock: Clock,
+    setup_notify: SetupNotify,
+    smtp_server_factory: SmtpFactory,
+    events: dict[str, list[Event]],
+) -> None:
+    smtp = await smtp_server_factory("starttls")
+    await setup_email(setup_notify, smtp, "starttls", password="wrong")
+    await hub.services.async_call("notify", "owner_mail", {"message": "hi"})
+    await hub.async_block_till_done()
+    await clock.advance(3600)
+    (failed,) = events["notification_failed"]
+    assert "login refused" in failed.data["error"]
+    assert failed.data["tries"] == 1
+    assert smtp.messages == []
+
+
+async def test_email_resent_after_relay_outage_keeps_message_id(
+    hub: Hub,
+    clock: Clock,
+    setup_notify: SetupNotify,
+    smtp_server_factory: SmtpFactory,
+    events: dict[str, list[Event]],
+) -> None:
+    smtp = await smtp_server_factory("none")
+    await setup_email(setup_notify, smtp, "none")
+    # The relay is down for the first attempt: nothing listens on its port.
+    runtime = hub.data["notify"]
+    mailer = runtime.notifiers["owner_mail"]
+    real_port, mailer.port = mailer.port, 1
+    await hub.services.async_call("notify", "owner_mail", {"message": "hi"})
+    await hub.async_block_till_done()
+    assert events["notification_sent"] == []
+    mailer.port = real_port
+    await clock.advance(10)
+    (sent,) = events["notification_sent"]
+    assert sent.data["tries"] == 2
+    ((_envelope, message),) = smtp.messages
+    assert sent.data["id"] in message["Message-ID"]
+
+
+async def test_attachments_must_be_files_in_the_data_dir(
+    hub: Hub, setup_notify: SetupNotify, smtp_server_factory: SmtpFactory, tmp_path: Path
+) -> None:
+    smtp = await smtp_server_factory("none")
+    await setup_email(setup_notify, smtp, "none")
+    outside = tmp_path / "secret.txt"
+    with pytest.raises(ServiceValidationError, match="outside the data directory"):
+        await hub.services.async_call(
+            "notify", "owner_mail", {"message": "hi", "data": {"attachments": [str(outside)]}}
+        )
+    with pytest.raises(ServiceValidationError, match="no such file"):
+        await hub.services.async_call(
+            "notify", "owner_mail", {"message": "hi", "data": {"attachments": ["nope.jpg"]}}
+        )
