@@ -138,3 +138,33 @@ async def test_nightly_report_counts_the_day_and_resets(hub: Hub, clock: Clock) 
     state = hub.states.get("counter.cars_today")
     assert state is not None
     assert state.state == "0"
+
+
+async def test_overstay_reaches_the_real_panel(
+    hub: Hub, clock: Clock, aiohttp_client: Any, log_guard: Any
+) -> None:
+    """With the real notify integration from the bundled config: the panel shows it."""
+    from hub.web import create_app, create_token
+
+    loaded = await asyncio.to_thread(load, BUNDLED)
+    token = await asyncio.to_thread(create_token, hub.data_dir, "test")
+    app = create_app(hub)
+    for domain in ("notify", "input_boolean", "counter", "automation"):
+        module: Any = await asyncio.to_thread(import_integration, loaded.manifests[domain])
+        await module.async_setup(hub, loaded.sections[domain])
+    client = await aiohttp_client(app, headers={"Authorization": f"Bearer {token}"})
+    hub.bus.async_fire("overstay", {"plate": "PH12CAR", "minutes": 25})
+    await clock.advance(seconds=1)
+    async with asyncio.timeout(5):
+        while True:  # delivery to the panel is one write to the outbox's SQLite file
+            response = await client.get("/api/notify/panel")
+            items = (await response.json())["notifications"]
+            if items:
+                break
+            await clock.advance(seconds=1)
+    assert [(item["title"], item["message"]) for item in items] == [
+        ("Overstay", "PH12CAR has overstayed")
+    ]
+    trace = hub.data["automation"].traces.get("overstay_sms")[0]
+    assert trace["execution"] == "finished"
+    assert trace["steps"][0]["error"] == "service notify.owner_sms not found"
