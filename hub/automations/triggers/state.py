@@ -94,7 +94,7 @@ class _ForTimers:
 
     def __init__(self, hub: Hub) -> None:
         self._hub = hub
-        self._timers: dict[str, tuple[CALLBACK_TYPE, Any]] = {}
+        self.waiting: dict[str, tuple[CALLBACK_TYPE, Any]] = {}
 
     def start(
         self, entity_id: str, period: timedelta, matched: Any, fire: Callable[[], None]
@@ -102,26 +102,22 @@ class _ForTimers:
         self.cancel(entity_id)
 
         def done(_now: Any) -> None:
-            self._timers.pop(entity_id, None)
+            self.waiting.pop(entity_id, None)
             fire()
 
-        self._timers[entity_id] = (self._hub.scheduler.async_call_later(period, done), matched)
-
-    @property
-    def pending(self) -> bool:
-        return bool(self._timers)
+        self.waiting[entity_id] = (self._hub.scheduler.async_call_later(period, done), matched)
 
     def matched(self, entity_id: str) -> Any:
-        pending = self._timers.get(entity_id)
+        pending = self.waiting.get(entity_id)
         return _MISSING if pending is None else pending[1]
 
     def cancel(self, entity_id: str) -> None:
-        pending = self._timers.pop(entity_id, None)
+        pending = self.waiting.pop(entity_id, None)
         if pending is not None:
             pending[0]()
 
     def cancel_all(self) -> None:
-        for entity_id in list(self._timers):
+        for entity_id in list(self.waiting):
             self.cancel(entity_id)
 
 
@@ -170,11 +166,12 @@ async def _attach_state(
     timers = _ForTimers(hub)
 
     to_set = frozenset(to_states) if to_states is not None and attribute is None else None
+    waiting = timers.waiting  # read directly: this runs on every change of the entity
 
     def on_change(event: Event) -> None:
         changed = event.data
         new: State | None = changed["new_state"]
-        if timers.pending:
+        if waiting:
             pending = timers.matched(changed["entity_id"])
             if pending is not _MISSING and _value(new, attribute) != pending:
                 timers.cancel(changed["entity_id"])
