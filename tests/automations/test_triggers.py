@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from hub.config import HubConfig
 from hub.core.context import Context
 from hub.core.hub import Hub
 from hub.core.services import ServiceCall
@@ -404,3 +405,24 @@ async def test_disabled_trigger_is_not_attached(
     hub.bus.async_fire("x")
     await hub.async_block_till_done()
     assert calls == []
+
+
+@pytest.mark.parametrize("hub_config", [HubConfig(time_zone="Europe/Amsterdam")])
+async def test_time_trigger_follows_local_time_across_dst(
+    hub: Hub, clock: Clock, calls: list[ServiceCall], setup_automations: SetupAutomations
+) -> None:
+    # 08:00 UTC is 09:00 in Amsterdam in March (CET); summer time starts on 29 March.
+    await setup_automations(
+        [
+            automation(
+                {"trigger": "time", "at": "09:30"},
+                utc="{{ utcnow().strftime('%d %H:%M') }}",
+                local="{{ now().strftime('%H:%M') }}",
+            )
+        ]
+    )
+    await clock.advance(minutes=30)
+    await clock.advance(days=28)
+    assert len(calls) == 29
+    assert calls[0].data == {"utc": "02 08:30", "local": "09:30"}
+    assert calls[-1].data == {"utc": "30 07:30", "local": "09:30"}  # CEST: UTC+2
