@@ -1,4 +1,5 @@
-"""The `parkhub` command: run the hub, check a config, manage API tokens."""
+"""The `parkhub` command: run the hub, check a config, manage API tokens, and measure,
+calibrate and set up slot occupancy."""
 
 from __future__ import annotations
 
@@ -36,6 +37,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     create.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     create.add_argument("--data", type=Path, help="data directory")
+
+    from .integrations.occupancy.cli import add_arguments as add_occupancy_arguments
+
+    add_occupancy_arguments(commands)
     return parser
 
 
@@ -43,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if getattr(args, "data", None) is not None:
         args.data = args.data.resolve()
+    if args.command in ("eval", "calibrate", "slots"):
+        from .integrations.occupancy.cli import run as run_occupancy
+
+        return run_occupancy(args)
     # Imported here so `parkhub --help` stays instant.
     from .bootstrap import async_run, load
     from .config import ConfigError

@@ -80,6 +80,7 @@ async def async_build_hub(
     # `--port` wins over `hub: port:`, and integrations (zeroconf) see the port really served.
     hub_config = loaded.hub if port is None else replace(loaded.hub, port=port)
     hub = Hub(hub_config, config_dir=loaded.path.parent, data_dir=loaded.data_dir(data_dir))
+    hub.config_path = loaded.path
     await hub.async_add_executor_job(lambda: hub.data_dir.mkdir(parents=True, exist_ok=True))
     registry = EntityRegistry(hub)
     await registry.async_load()

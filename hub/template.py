@@ -101,6 +101,9 @@ class _Environment(ImmutableSandboxedEnvironment):
             if len(self._compiled) >= _CACHE_SIZE:
                 self._compiled.clear()
             compiled = self._compiled[text] = self.from_string(text)
+            # A plain dict, not Jinja's ChainMap: every render copies the globals into its
+            # context, and copying a ChainMap costs more than the render itself.
+            compiled.globals = dict(compiled.globals)
         return compiled
 
 
@@ -111,6 +114,9 @@ def _environment(hub: Hub) -> _Environment:
     return env
 
 
+_LITERAL_STARTS: Final = frozenset("0123456789+-.[{('\"")
+
+
 def _parse_result(text: str) -> Any:
     """What the rendered text spells: a number, a boolean, None, a list or dict, or the text.
 
@@ -118,11 +124,13 @@ def _parse_result(text: str) -> Any:
     `"1e3"` stay text, so codes and plates keep their zeros).
     """
     stripped = text.strip()
+    if not stripped:
+        return text
     lowered = stripped.lower()
     if lowered in ("true", "false"):
         return lowered == "true"
-    if not stripped:
-        return text
+    if stripped[0] not in _LITERAL_STARTS and stripped not in ("None", "True", "False"):
+        return text  # plain words: no need to ask the parser (which is slow to say no)
     try:
         result = ast.literal_eval(stripped)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):

@@ -92,6 +92,8 @@ class Hub:
         self.loop = asyncio.get_running_loop()
         self.config = config
         self.config_dir = config_dir
+        # The file the config came from (bootstrap sets it): what automation reload re-reads.
+        self.config_path = config_dir / "config.yaml"
         self.data_dir = data_dir
         self.state = CoreState.not_running
         # Validated config names a zone that exists; zoneinfo caches it after validation.
@@ -102,6 +104,8 @@ class Hub:
         self.services = ServiceRegistry(self)
         self._tasks: set[asyncio.Future[Any]] = set()
         self._background_tasks: set[asyncio.Task[Any]] = set()
+        self._waiting: dict[asyncio.Task[Any], asyncio.Future[Any]] = {}
+        self._set_aside_waiters: set[asyncio.Future[None]] = set()
         self._close_jobs: list[Callable[[], Awaitable[None]]] = []
         self._executor = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="hub-worker")
         self._stopped = asyncio.Event()
@@ -141,6 +145,34 @@ class Hub:
             return None
         return self.async_create_task(_resume(coro, waiting_on), name)
 
+    async def async_await_untracked(self, awaitable: Awaitable[_T]) -> _T:
+        """Await what only the clock or another event will finish, without counting as work.
+
+        An automation waiting in a `delay:` is not busy: if its tracked task kept counting,
+        `async_block_till_done` (and so a test's `clock.advance`) would wait for a timer
+        that only advancing the clock can fire. For the wait, the caller's task counts as
+        pending only once what it awaits is done (it has work again). Called from a
+        coroutine `async_run_coroutine` still runs inline, it first lets that coroutine
+        move into its own task, so the task set aside is the right one.
+        """
+        await asyncio.sleep(0)
+        task = asyncio.current_task()
+        future = asyncio.ensure_future(awaitable)
+        tracked = task is not None and task in self._tasks
+        if tracked and task is not None:
+            self._tasks.discard(task)
+            self._waiting[task] = future
+            for waiter in self._set_aside_waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+        try:
+            return await future
+        finally:
+            if tracked and task is not None:
+                self._waiting.pop(task, None)
+                if not task.done():
+                    self._tasks.add(task)
+
     def async_create_background_task(
         self, target: Coroutine[Any, Any, _T], name: str
     ) -> asyncio.Task[_T]:
@@ -175,9 +207,19 @@ class Hub:
             _LOGGER.error("%s %s", message, task.get_name(), exc_info=err)
 
     async def async_block_till_done(self) -> None:
-        """Wait until every tracked task and worker job, and all they started, is done."""
+        """Wait until every tracked task and worker job, and all they started, is done.
+
+        A task that starts waiting on the clock (`async_await_untracked`) stops counting,
+        so the wait wakes up for that too, not only when a task ends.
+        """
         while pending := self._pending():
-            await asyncio.wait(pending)
+            set_aside = self.loop.create_future()
+            self._set_aside_waiters.add(set_aside)
+            try:
+                await asyncio.wait([*pending, set_aside], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                self._set_aside_waiters.discard(set_aside)
+                set_aside.cancel()
             # Let callbacks scheduled by the last tasks run too.
             await asyncio.sleep(0)
 
@@ -185,7 +227,14 @@ class Hub:
         """Tracked work still running, less the caller: a task may wait for the others
         (a stop requested from a task), never for itself."""
         current = asyncio.current_task()
-        return [task for task in self._tasks if not task.done() and task is not current]
+        pending = [task for task in self._tasks if not task.done() and task is not current]
+        # Tasks set aside by async_await_untracked count again once their wait is over.
+        pending.extend(
+            task
+            for task, awaited in self._waiting.items()
+            if awaited.done() and not task.done() and task is not current
+        )
+        return pending
 
     # -- life cycle ---------------------------------------------------------------------
 

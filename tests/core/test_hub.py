@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
+from typing import Any
 
 from hub.config import HubConfig
 from hub.core.bus import Event
@@ -116,3 +117,24 @@ async def test_stop_from_a_task_cancels_what_is_stuck_but_finishes(
     assert not stop.cancelled()
     assert hub.state is CoreState.stopped
     assert "Timed out waiting for hub_stop listeners; cancelling 1 tasks" in caplog.text
+
+
+async def test_waiting_on_the_clock_does_not_count_as_work(hub: Hub, clock: Any) -> None:
+    """A tracked task in `async_await_untracked` lets `async_block_till_done` return, and
+    counts again once what it waits for is done (so `clock.advance` sees it finish)."""
+    steps: list[str] = []
+
+    async def run() -> None:
+        steps.append("before")
+        done: asyncio.Future[None] = hub.loop.create_future()
+        hub.scheduler.async_call_later(60, lambda _now: done.set_result(None))
+        await hub.async_await_untracked(done)
+        await asyncio.sleep(0)  # more work after the wait, still tracked
+        steps.append("after")
+
+    hub.async_run_coroutine(run(), "waits a minute")
+    async with asyncio.timeout(1):
+        await hub.async_block_till_done()  # returns although the run is still waiting
+    assert steps == ["before"]
+    await clock.advance(seconds=60)
+    assert steps == ["before", "after"]

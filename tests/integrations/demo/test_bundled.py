@@ -33,7 +33,8 @@ async def test_bundled_config_runs_the_demo_cameras(tmp_path: Path, log_guard) -
     try:
         deadline = time.monotonic() + 20
         while any(
-            (state := hub.states.get(camera)) is None or state.state != "idle" for camera in CAMERAS
+            (state := hub.states.get(camera)) is None or state.state not in ("idle", "streaming")
+            for camera in CAMERAS
         ):
             assert time.monotonic() < deadline, [hub.states.get(c) for c in CAMERAS]
             await asyncio.sleep(0.05)

@@ -1,0 +1,164 @@
+"""Automation speed: how soon a state change starts the service call, and what a thousand
+automations cost every other state change.
+
+    python bench/automations.py --n 20000 --runs 5
+
+Prints one JSON object:
+- `trigger_to_service_us`: median microseconds from `states.async_set` on a watched entity
+  to the first line of the called service's handler (state trigger, one condition,
+  templated data), over `--n` changes;
+- `changes_per_s`: state changes per second with no automations and with 1,000 automations
+  each watching its own entity, for changes of entities nobody watches (`unwatched`), of
+  watched entities whose trigger does not match (`watched_no_match`), and the same with a
+  `state_changed` listener present as in a real run (`..._with_listener`); `cost_pct` is
+  the throughput lost to the 1,000 automations (median of `--runs`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from _common import peak_rss_mb
+
+from hub import __version__
+from hub.automations import AUTOMATIONS_SCHEMA, async_setup_automations
+from hub.config import HubConfig
+from hub.core.hub import Hub
+from hub.core.services import ServiceCall
+
+AUTOMATIONS = 1000
+
+
+async def _new_hub(folder: Path) -> Hub:
+    hub = Hub(HubConfig(), config_dir=folder, data_dir=folder)
+    await hub.async_start()
+    return hub
+
+
+async def latency(n: int) -> float:
+    """Median µs from a state change to the service handler starting."""
+    with tempfile.TemporaryDirectory() as folder:
+        hub = await _new_hub(Path(folder))
+        started: list[float] = []
+
+        def handler(_call: ServiceCall) -> None:
+            started.append(time.perf_counter())
+
+        hub.services.async_register("barrier", "open", handler)
+        hub.states.async_set("input_boolean.auto", "on")
+        config = [
+            {
+                "id": "open_on_arrival",
+                "triggers": [{"trigger": "state", "entity_id": "binary_sensor.lane", "to": "on"}],
+                "conditions": [
+                    {"condition": "state", "entity_id": "input_boolean.auto", "state": "on"}
+                ],
+                "actions": [
+                    {
+                        "action": "barrier.open",
+                        "target": {"entity_id": "gate.entry"},
+                        "data": {"reason": "car on {{ trigger.entity_id }}"},
+                    }
+                ],
+                "mode": "parallel",
+                "max": 1000,
+            }
+        ]
+        await async_setup_automations(hub, AUTOMATIONS_SCHEMA(config), Path(folder) / "x.yaml")
+        samples: list[float] = []
+        set_state = hub.states.async_set
+        gc.collect()
+        for _ in range(n):
+            set_state("binary_sensor.lane", "off")
+            before = time.perf_counter()
+            set_state("binary_sensor.lane", "on")
+            samples.append((started[-1] - before) * 1e6)
+            if len(started) > 1000:
+                started.clear()
+                await hub.async_block_till_done()
+        await hub.async_stop()
+        return statistics.median(samples)
+
+
+async def throughput(n: int, automations: int, watched: bool, listener: bool) -> float:
+    """State changes per second, with `automations` automations each on its own entity.
+
+    With `listener`, a `state_changed` listener is there too, as the recorder, the
+    WebSocket API and MQTT always are in a real run: every change then builds its event
+    anyway, with or without automations.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        hub = await _new_hub(Path(folder))
+        if listener:
+            hub.bus.async_listen("state_changed", lambda _event: None)
+        hub.services.async_register("bench", "noop", lambda _call: None)
+        if automations:
+            config = [
+                {
+                    "id": f"watch_{i}",
+                    "triggers": [
+                        {"trigger": "state", "entity_id": f"sensor.watched_{i}", "to": "alarm"}
+                    ],
+                    "actions": [{"action": "bench.noop"}],
+                }
+                for i in range(automations)
+            ]
+            await async_setup_automations(hub, AUTOMATIONS_SCHEMA(config), Path(folder) / "x.yaml")
+        prefix = "sensor.watched_" if watched else "sensor.other_"
+        entity_ids = [f"{prefix}{i % AUTOMATIONS}" for i in range(n)]
+        set_state = hub.states.async_set
+        gc.collect()
+        start = time.perf_counter()
+        for index, entity_id in enumerate(entity_ids):
+            set_state(entity_id, str(index))
+        await hub.async_block_till_done()
+        elapsed = time.perf_counter() - start
+        await hub.async_stop()
+        return n / elapsed
+
+
+async def main(n: int, runs: int) -> dict[str, Any]:
+    latencies = [await latency(n) for _ in range(runs)]
+    figures: dict[str, Any] = {}
+    cases = (
+        ("unwatched", False, False),
+        ("watched_no_match", True, False),
+        ("watched_no_match_with_listener", True, True),
+    )
+    for kind, watched, listener in cases:
+        none, many = [], []
+        for _ in range(runs):  # alternate, so drift in the machine hits both sides
+            none.append(await throughput(n, 0, watched, listener))
+            many.append(await throughput(n, AUTOMATIONS, watched, listener))
+        base, loaded = statistics.median(none), statistics.median(many)
+        figures[kind] = {
+            "no_automations": round(base),
+            f"{AUTOMATIONS}_automations": round(loaded),
+            "cost_pct": round((1 - loaded / base) * 100, 1),
+        }
+    return {
+        "parkhub": __version__,
+        "n": n,
+        "runs": runs,
+        "trigger_to_service_us": round(statistics.median(latencies), 1),
+        "trigger_to_service_us_runs": [round(value, 1) for value in latencies],
+        "changes_per_s": figures,
+        "targets": {"trigger_to_service_us": "< 100", "cost_pct": "< 20"},
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=20000, help="state changes per measurement")
+    parser.add_argument("--runs", type=int, default=5, help="repetitions (medians reported)")
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(main(args.n, args.runs)), indent=2))

@@ -1,0 +1,181 @@
+"""What the classifier sees of a slot: a few numbers that describe texture, not looks.
+
+A car is a cluster of strong, short, differently oriented edges (body, windows, wheels),
+dark and bright spots and often colour; empty asphalt is smooth, grey and at most crossed by
+a painted line. Every feature below is measured on the slot's own patch and, where light
+matters, divided by the patch's own brightness, so day, dusk, shade and a different camera
+move the numbers far less than a car does. All patches of a frame are done at once with
+numpy array operations (no per-slot Python loop), which is what keeps 100 slots far
+cheaper than decoding the frame.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["FEATURE_NAMES", "frame_texture", "slot_features", "to_grey"]
+
+FEATURE_NAMES: tuple[str, ...] = (
+    "log_std",
+    "contrast",
+    "log_grad",
+    "rel_grad",
+    "edges_lo",
+    "edges_hi",
+    "log_lap",
+    "rel_lap",
+    "dark",
+    "bright",
+    "coherence",
+    "centre_grad",
+    "col_profile",
+    "row_profile",
+    *(f"lbp_{i}" for i in range(10)),
+    "grad_vs_frame",
+    "grad_vs_frame_hi",
+    "std_vs_frame_hi",
+)
+
+_EPS = np.float32(1e-6)
+_TEXTURE_BINS = 768  # 3x3 Sobel magnitudes of 8-bit images stay under 1,536
+# Offsets of the 8 neighbours, in circular order, for the local binary patterns.
+_RING = ((-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1))
+
+
+def _mean(values: npt.NDArray[Any]) -> npt.NDArray[np.float32]:
+    """Per-patch mean of an (N, H, W) array (contiguous, so one flat reduction)."""
+    return np.asarray(values.reshape(len(values), -1).mean(axis=1), np.float32)
+
+
+def _lbp_lookup() -> npt.NDArray[np.uint8]:
+    """Label of each 8-bit neighbour code: its count of ones if it has at most two 0/1
+    transitions around the ring (a "uniform" pattern: spot, edge, corner), else 9."""
+    table = np.empty(256, np.uint8)
+    for code in range(256):
+        bits = [(code >> i) & 1 for i in range(8)]
+        transitions = sum(bits[i] != bits[i - 1] for i in range(8))
+        table[code] = sum(bits) if transitions <= 2 else 9
+    return table
+
+
+_LBP_LABELS = _lbp_lookup()
+
+
+def _lbp_histogram(
+    patches: npt.NDArray[np.uint8], level: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """Rotation-invariant uniform LBP (10 bins), with a tolerance so sensor noise on flat
+    asphalt does not count as texture.
+
+    Computed with OpenCV on the stacked patches (8-bit, saturating: a centre plus its
+    tolerance above 255 has no brighter neighbour either way); the rows where two patches
+    meet are dropped before counting.
+    """
+    n, h, w = patches.shape
+    stack = patches.reshape(n * h, w)
+    tolerance = np.minimum(0.04 * level + 2.0, 255).astype(np.uint8)
+    raised = cv2.add(stack[1:-1, 1:-1], np.repeat(np.repeat(tolerance, h)[1:-1, None], w - 2, 1))
+    code = np.zeros((n * h, w - 2), np.uint8)
+    inner = code[1:-1]
+    for bit, (dy, dx) in enumerate(_RING):
+        neighbour = stack[1 + dy : n * h - 1 + dy, 1 + dx : w - 1 + dx]
+        brighter = np.asarray(cv2.compare(neighbour, raised, cv2.CMP_GT), np.uint8)
+        inner |= brighter & np.uint8(1 << bit)
+    codes = np.ascontiguousarray(code.reshape(n, h, w - 2)[:, 1:-1])
+    labels = cv2.LUT(codes, _LBP_LABELS).reshape(n, -1).astype(np.uint16)
+    labels += (np.arange(n, dtype=np.uint16) * 10)[:, None]
+    counts = np.bincount(labels.ravel(), minlength=n * 10).reshape(n, 10)
+    return np.asarray(counts / ((h - 2) * (w - 2)), np.float32)
+
+
+def to_grey(frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """A BGR frame in grey (a grey one as it is): converted once, used by both the
+    sampler and `frame_texture`."""
+    if frame.ndim == 2:
+        return frame
+    return np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), np.uint8)
+
+
+def frame_texture(frame: npt.NDArray[np.uint8]) -> tuple[float, float]:
+    """How textured the whole view is: median and upper-quartile gradient of a 320x180
+    thumbnail. A sharp, noisy camera and a soft one differ here, not in their cars, so
+    slot texture measured against it carries over between cameras."""
+    small = cv2.resize(frame, (320, 180), interpolation=cv2.INTER_NEAREST)
+    thumb = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
+    gx = cv2.Sobel(thumb, cv2.CV_32F, 1, 0)
+    gy = cv2.Sobel(thumb, cv2.CV_32F, 0, 1)
+    magnitude = cv2.magnitude(gx, gy)
+    # Quantiles from a histogram (2-level bins): a sort of 57,600 values costs 4x more.
+    counts = cv2.calcHist([magnitude], [0], None, [_TEXTURE_BINS], [0, 2 * _TEXTURE_BINS])
+    cumulative = np.cumsum(counts.ravel())
+    median, upper = np.searchsorted(cumulative, [0.5 * cumulative[-1], 0.75 * cumulative[-1]])
+    return float(2 * median + 1), float(2 * upper + 1)
+
+
+def _share(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float32]:
+    return _mean(mask.view(np.uint8))
+
+
+def slot_features(
+    patches: npt.NDArray[np.uint8], texture: tuple[float, float]
+) -> npt.NDArray[np.float32]:
+    """(N, H, W) uint8 grey patches of one frame, and that frame's `frame_texture`
+    -> (N, len(FEATURE_NAMES)) features."""
+    n, h, w = patches.shape
+    if n == 0:
+        return np.zeros((0, len(FEATURE_NAMES)), np.float32)
+    # Filters run once over all patches stacked into one tall image (OpenCV, SIMD). The
+    # first and last row of each patch would see its neighbour patch vertically: they are
+    # zeroed, the same way for every slot and every camera.
+    stack = patches.reshape(n * h, w)
+    gx = cv2.Sobel(stack, cv2.CV_32F, 1, 0, ksize=1).reshape(n, h, w)
+    gy = cv2.Sobel(stack, cv2.CV_32F, 0, 1, ksize=1).reshape(n, h, w)
+    lap = cv2.Laplacian(stack, cv2.CV_32F, ksize=1).reshape(n, h, w)
+    for image in (gx, gy, lap):
+        image[:, 0] = 0
+        image[:, -1] = 0
+    mag = cv2.magnitude(gx, gy)
+
+    g = patches.astype(np.float32)
+    mean = _mean(g)
+    level = mean + 8.0  # brightness, floored so a black night patch does not explode ratios
+    std = np.sqrt(np.maximum(_mean(g * g) - mean * mean, 0.0))
+    grad = _mean(mag)
+    lap_var = _mean(lap * lap)
+    # Structure-tensor coherence: painted lines are one orientation, cars are many.
+    jxx, jyy, jxy = _mean(gx * gx), _mean(gy * gy), _mean(gx * gy)
+    coherence = np.sqrt((jxx - jyy) ** 2 + 4 * jxy**2) / (jxx + jyy + _EPS)
+    centre = mag[:, h // 4 : h - h // 4, w // 6 : w - w // 6].mean(axis=(1, 2))
+    scale = (1.0 / level)[:, None, None]
+    lit = g * scale
+    rel = mag * scale
+    columns = lit.mean(axis=1)  # profile along the slot's long side
+    rows = lit.mean(axis=2)
+    median, upper = np.log1p(texture[0]), np.log1p(texture[1])
+    log_std, log_grad = np.log1p(std), np.log1p(grad)
+
+    values = [
+        log_std,
+        std / level,
+        log_grad,
+        grad / level,
+        _share(rel > 0.15),
+        _share(rel > 0.4),
+        np.log1p(lap_var),
+        np.sqrt(lap_var) / level,
+        _share(lit < 0.55),
+        _share(lit > 1.45),
+        coherence,
+        centre / (grad + 1.0),
+        columns.std(axis=1),
+        rows.std(axis=1),
+    ]
+    features = np.empty((n, len(FEATURE_NAMES)), np.float32)
+    features[:, : len(values)] = np.stack(values, axis=1)
+    features[:, len(values) : len(values) + 10] = _lbp_histogram(patches, level)
+    features[:, -3:] = np.stack([log_grad - median, log_grad - upper, log_std - upper], axis=1)
+    return features

@@ -1,0 +1,101 @@
+"""The classifier's parts: sampling, features under changing light, the model file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hub.integrations.occupancy.classifier import SlotClassifier, shipped_model
+from hub.integrations.occupancy.const import PATCH_H, PATCH_W
+from hub.integrations.occupancy.dataset import find_frames
+from hub.integrations.occupancy.features import FEATURE_NAMES
+from hub.integrations.occupancy.model import ModelError, SlotModel, fit_logistic
+from hub.integrations.occupancy.sampler import SlotSampler, slot_quad
+
+from .scenes import bays, draw_lot, write_pklot
+
+
+def test_sampler_cuts_each_slot_upright_with_its_long_side_across() -> None:
+    image = np.zeros((100, 200, 3), np.uint8)
+    image[10:90, 20:60] = 255  # a tall white slot
+    patches = SlotSampler(
+        [[(20, 10), (60, 10), (60, 90), (20, 90)], [(100, 10), (140, 10), (140, 50)]]
+    ).patches(image)
+    assert patches.shape == (2, PATCH_H, PATCH_W)
+    assert patches[0, 1:-1, 1:-1].min() > 200  # all of the slot, nothing around it
+    assert patches[1].max() == 0
+    quad = slot_quad([(0, 0), (10, 0), (10, 40), (0, 40)])
+    assert np.linalg.norm(quad[1] - quad[0]) == 40  # starts on a long side
+
+
+@pytest.mark.parametrize("light", [0.35, 1.0, 1.8])
+def test_cars_and_empty_bays_apart_in_dim_and_bright_light(light: float) -> None:
+    polygons = bays(columns=6, rows=2)
+    taken = [i % 2 == 0 for i in range(12)]
+    from .scenes import draw_lot as draw
+
+    image = np.clip(draw(taken, polygons, seed=4).astype(np.float32) * light, 0, 255).astype(
+        np.uint8
+    )
+    probabilities = SlotClassifier(polygons).probabilities(image)
+    assert list(probabilities > 0.5) == taken
+
+
+def test_shipped_model_matches_the_features() -> None:
+    model = shipped_model()
+    assert model.weights.shape == (len(FEATURE_NAMES),)
+    assert "train.py" in model.source
+
+
+def test_fit_logistic_separates_and_refit_stays_near_the_prior() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 3))
+    y = x[:, 0] + 0.5 * x[:, 1] + rng.normal(scale=0.2, size=200) > 0
+    weights, bias = fit_logistic(x, y, l2=0.1)
+    assert ((x @ weights + bias > 0) == y).mean() > 0.9
+    model = SlotModel(np.zeros(3), np.ones(3), weights, bias)
+    nudged = model.refit(x[:4], ~y[:4], strength=1000.0)  # four contrary labels, strong pull
+    assert np.allclose(nudged.weights, weights, rtol=0.05)
+    assert (nudged.predict(x) == y).mean() > 0.9
+    # A camera on which the model is biased (calls everything occupied) is put right by
+    # calibrating on a few of its labelled slots.
+    biased = SlotModel(np.zeros(3), np.ones(3), weights, bias + 6.0)
+    assert (biased.predict(x) == y).mean() < 0.8
+    calibrated = biased.refit(x[:40], y[:40])
+    assert (calibrated.predict(x[40:]) == y[40:]).mean() > 0.85
+
+
+def test_model_files_round_trip_and_bad_ones_are_named(tmp_path: Path) -> None:
+    model = shipped_model()
+    model.save(tmp_path / "lot.json")
+    again = SlotModel.load(tmp_path / "lot.json")
+    assert np.allclose(again.weights, model.weights, atol=1e-5)
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(ModelError, match=r"bad.json: not a slot model"):
+        SlotModel.load(tmp_path / "bad.json")
+    (tmp_path / "old.json").write_text('{"features": ["a"], "mean": []}')
+    with pytest.raises(ModelError, match="made for other features"):
+        SlotModel.load(tmp_path / "old.json")
+
+
+def test_dataset_reader_skips_unlabelled_spaces(tmp_path: Path) -> None:
+    polygons = bays(columns=2, rows=1)
+    write_pklot(tmp_path, [[True, False]], polygons, lot="ufpr05")
+    xml = tmp_path / "frame_000.xml"
+    xml.write_text(xml.read_text().replace('occupied="0"', ""))
+    (frame,) = find_frames(tmp_path)
+    assert frame.lot == "ufpr05"
+    assert [(s.id, s.occupied) for s in frame.spaces] == [("1", True)]
+    assert frame.spaces[0].polygon == [(80.0, 60.0), (150.0, 60.0), (150.0, 200.0), (80.0, 200.0)]
+    assert draw_lot([True, False], polygons).shape == (720, 1280, 3)
+
+
+def test_corners_listed_in_any_order_give_the_same_answer() -> None:
+    polygons = bays(columns=2, rows=1)
+    image = draw_lot([True, False], polygons)
+    zigzag = [[p[0], p[1], p[3], p[2]] for p in polygons]  # crossing order
+    assert np.allclose(
+        SlotClassifier(zigzag).probabilities(image), SlotClassifier(polygons).probabilities(image)
+    )
