@@ -39,6 +39,8 @@ DEFAULT_MAX_PAYLOAD: Final = 256 * 1024
 
 CONNECT_TIMEOUT: Final = 10.0
 DISCONNECT_TIMEOUT: Final = 2.0
+# Setup waits this long for the first connection (a slow broker never holds up start-up).
+FIRST_CONNECT_WAIT: Final = 3.0
 BACKOFF_MIN: Final = 0.5
 BACKOFF_MAX: Final = 60.0
 MISC_INTERVAL: Final = 1.0

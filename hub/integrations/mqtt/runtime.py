@@ -14,7 +14,7 @@ from hub.core.bus import CALLBACK_TYPE
 from .bad_input import BadInput
 from .client import MqttClient
 from .config import MqttConfig
-from .const import CONNECT_TIMEOUT, PAYLOAD_ONLINE, SUBACK_TIMEOUT, TOPIC_STATUS
+from .const import FIRST_CONNECT_WAIT, PAYLOAD_ONLINE, SUBACK_TIMEOUT, TOPIC_STATUS
 from .models import ReceiveMessage
 from .subscriptions import MessageCallback, Subscription, SubscriptionTable
 
@@ -60,7 +60,7 @@ class MqttRuntime:
         """
         self.hub.async_create_background_task(self.client.async_run(), "mqtt client")
         try:
-            async with asyncio.timeout(CONNECT_TIMEOUT + 1):
+            async with asyncio.timeout(FIRST_CONNECT_WAIT):
                 await asyncio.shield(self.client.first_attempt)
         except TimeoutError:
             pass
