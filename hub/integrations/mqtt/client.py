@@ -95,10 +95,8 @@ class MqttClient:
         self.first_attempt: asyncio.Future[None] = loop.create_future()
         self._subacks: dict[int, asyncio.Future[None]] = {}
         self._writing_now = False
-        self.dropped = 0
         # The wait before the next attempt while the broker is unreachable, else None.
         self.retry_delay: float | None = None
-        self.queue_dropped = 0
         self._paho = self._make_paho()
 
     def _make_paho(self) -> paho.Client:
@@ -251,12 +249,10 @@ class MqttClient:
                 self._paho.publish(topic, payload, qos, retain)
             return
         if qos == 0 or not queue:
-            self.dropped += 1
             _LOGGER.debug("Not connected: dropped a publish to %s (sent again on connect)", topic)
             return
         if len(self._queue) >= self._settings.queue_size:
             dropped = self._queue.popleft()
-            self.queue_dropped += 1
             _LOGGER.warning(
                 "MQTT queue full (%d): dropped the oldest queued publish, to %s",
                 self._settings.queue_size,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
 
 __all__ = ["ConnectionSettings", "ReceiveMessage"]
 
@@ -43,6 +42,3 @@ class ConnectionSettings:
     will_payload: str = "offline"
     queue_size: int = 1000
     backoff: tuple[float, float] = (0.5, 60.0)
-
-
-QOS_LEVELS: Final = (0, 1, 2)
