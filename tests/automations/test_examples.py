@@ -66,7 +66,7 @@ async def test_barrier_opens_for_residents_only(hub: Hub, clock: Clock) -> None:
     plate(hub, "NL42RES", list="residents", camera="camera.exit", direction="exit")
     await hub.async_block_till_done()
     assert stand_ins.of("gate.open") == [
-        {"entity_id": "gate.entry", "reason": "resident KA01AB1234"}
+        {"entity_id": "gate.entry", "reason": "resident", "plate": "KA01AB1234"}
     ]
 
     hub.states.async_set("gate.entry", "open")  # already open: nothing to do
