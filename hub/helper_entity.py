@@ -25,13 +25,15 @@ from hub.entity import Entity, async_add_entities
 if TYPE_CHECKING:
     from hub.core.hub import Hub
 
-__all__ = ["HelperEntity", "async_setup_helpers", "helper_fields", "helpers_schema"]
+__all__ = [
+    "HelperEntity",
+    "async_setup_helpers",
+    "helper_fields",
+    "helpers_schema",
+    "restore_field",
+]
 
 _H = TypeVar("_H", bound="HelperEntity")
-
-
-def _empty(value: Any) -> Any:
-    return {} if value is None else value
 
 
 def helper_fields() -> dict[Any, Any]:
@@ -42,10 +44,15 @@ def helper_fields() -> dict[Any, Any]:
     }
 
 
+def restore_field(description: str) -> dict[Any, Any]:
+    """The `restore` option of helpers that are kept across restarts unless told not to."""
+    return {vol.Optional("restore", default=True, description=description): cv.boolean}
+
+
 def helpers_schema(item: Mapping[Any, Any] | Callable[[Any], Any]) -> vol.Schema:
     """`{object_id: {options}}`, an empty block meaning no helpers."""
     item_schema = vol.Schema(item, extra=vol.PREVENT_EXTRA) if isinstance(item, Mapping) else item
-    return vol.Schema(vol.All(_empty, {cv.slug: vol.All(_empty, item_schema)}))
+    return vol.Schema(vol.All(cv.empty_block, {cv.slug: vol.All(cv.empty_block, item_schema)}))
 
 
 class HelperEntity(Entity):
@@ -57,7 +64,8 @@ class HelperEntity(Entity):
         self.config = config
         self._attr_name = config.get("name")
         self._attr_icon = config.get("icon")
-        self._attr_should_restore = True
+        # Counters and timers may opt out (`restore: false`); the others always restore.
+        self._attr_should_restore = bool(config.get("restore", True))
 
 
 async def async_setup_helpers(

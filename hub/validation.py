@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from datetime import time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +22,7 @@ import voluptuous as vol
 __all__ = [
     "boolean",
     "describe_value",
+    "empty_block",
     "ensure_list",
     "entity_id",
     "entity_ids",
@@ -34,6 +36,7 @@ __all__ = [
     "time_of_day",
     "time_period",
     "time_zone",
+    "unique",
     "url",
 ]
 
@@ -164,6 +167,28 @@ def ensure_list(value: Any) -> list[Any]:
     if isinstance(value, list):
         return value
     return [value]
+
+
+def empty_block(value: Any) -> Any:
+    """A bare `section:` line (YAML null) means all defaults: put before the section's dict."""
+    return {} if value is None else value
+
+
+def unique(key: str, what: str) -> Callable[[list[dict[str, Any]]], list[dict[str, Any]]]:
+    """A validator for a list of mappings in which no two share `key`.
+
+    The error names the second one by its path: `camera id 'gate' is used twice`.
+    """
+
+    def validate(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        seen: set[Any] = set()
+        for index, item in enumerate(items):
+            if item[key] in seen:
+                raise vol.Invalid(f"{what} {item[key]!r} is used twice", path=[index, key])
+            seen.add(item[key])
+        return items
+
+    return validate
 
 
 def _period_from_dict(value: dict[Any, Any]) -> timedelta:

@@ -58,11 +58,6 @@ def _entity_glob(value: Any) -> str:
     return text
 
 
-def _empty_block(value: Any) -> Any:
-    """A bare `recorder:` line (YAML null) means all defaults."""
-    return {} if value is None else value
-
-
 _EXCLUDE_SCHEMA = vol.Schema(
     {
         vol.Optional("domains", default=list, description="Entity domains not to record"): vol.All(
@@ -80,7 +75,7 @@ _EXCLUDE_SCHEMA = vol.Schema(
 
 CONFIG_SCHEMA = vol.Schema(
     vol.All(
-        _empty_block,
+        cv.empty_block,
         vol.Schema(
             {
                 vol.Optional(
@@ -98,7 +93,7 @@ CONFIG_SCHEMA = vol.Schema(
                     "purge_time", default="04:12", description="Local time of the daily purge"
                 ): cv.time_of_day,
                 vol.Optional("exclude", default=dict, description="What not to record"): vol.All(
-                    _empty_block, _EXCLUDE_SCHEMA
+                    cv.empty_block, _EXCLUDE_SCHEMA
                 ),
             },
             extra=vol.PREVENT_EXTRA,

@@ -16,6 +16,7 @@ import voluptuous as vol
 
 from hub import validation as cv
 from hub.core.bus import CALLBACK_TYPE, Event
+from hub.core.context import Context
 from hub.core.states import State
 from hub.template import Template, TemplateError
 
@@ -25,7 +26,7 @@ from .base import TRIGGER_BASE, TriggerAction, TriggerInfo, TriggerType
 if TYPE_CHECKING:
     from hub.core.hub import Hub
 
-__all__ = ["TRIGGERS", "numeric_value", "render_period"]
+__all__ = ["TRIGGERS", "fire_now_or_after", "numeric_value", "render_period"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,6 +48,35 @@ def render_period(hub: Hub, value: Any, variables: dict[str, Any]) -> timedelta:
         return cv.time_period(value)
     except vol.Invalid as err:
         raise TemplateError(str(value), f"not a duration: {err.msg}") from None
+
+
+def fire_now_or_after(
+    hub: Hub,
+    info: TriggerInfo,
+    kind: str,
+    period: Any,
+    data: dict[str, Any],
+    context: Context | None,
+    action: TriggerAction,
+    wait_then: Callable[[timedelta, Callable[[], None]], None],
+) -> None:
+    """Fire a matched trigger now, or, with `for:`, hand `wait_then` the period and the firing.
+
+    The period may be a template over the trigger's data; one that fails to render is
+    logged (once until it renders again) and the match is dropped. `data["for"]` is set
+    either way.
+    """
+    if period is None:
+        data["for"] = None
+        action(data, context)
+        return
+    try:
+        wait = render_period(hub, period, {**info.variables, "trigger": data})
+    except TemplateError as err:
+        info.log_error("for", f"{kind} trigger for: {err}")
+        return
+    data["for"] = wait
+    wait_then(wait, lambda: action(data, context))
 
 
 def numeric_value(
@@ -196,17 +226,16 @@ async def _attach_state(
             "attribute": attribute,
             "description": f"state of {entity_id}",
         }
-        if period is None:
-            data["for"] = None
-            action(data, event.context)
-            return
-        try:
-            wait = render_period(hub, period, {**info.variables, "trigger": data})
-        except TemplateError as err:
-            info.log_error("for", f"state trigger for: {err}")
-            return
-        data["for"] = wait
-        timers.start(entity_id, wait, new_value, lambda: action(data, event.context))
+        fire_now_or_after(
+            hub,
+            info,
+            "state",
+            period,
+            data,
+            event.context,
+            action,
+            lambda wait, fire: timers.start(entity_id, wait, new_value, fire),
+        )
 
     untrack = hub.states.async_track(config["entity_id"], on_change)
 
@@ -282,17 +311,16 @@ async def _attach_numeric_state(
             "below": config.get("below"),
             "description": f"numeric state of {entity_id}",
         }
-        if period is None:
-            data["for"] = None
-            action(data, event.context)
-            return
-        try:
-            wait = render_period(hub, period, {**info.variables, "trigger": data})
-        except TemplateError as err:
-            info.log_error("for", f"numeric_state trigger for: {err}")
-            return
-        data["for"] = wait
-        timers.start(entity_id, wait, True, lambda: action(data, event.context))
+        fire_now_or_after(
+            hub,
+            info,
+            "numeric_state",
+            period,
+            data,
+            event.context,
+            action,
+            lambda wait, fire: timers.start(entity_id, wait, True, fire),
+        )
 
     untrack = hub.states.async_track(config["entity_id"], on_change)
 

@@ -6,6 +6,8 @@ and every minute if it reads the clock. With `for:` it must stay true that long.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
@@ -16,7 +18,7 @@ from hub.template import Template, TemplateError, async_track_template
 
 from ..schema_helpers import time_period_or_template
 from .base import TRIGGER_BASE, TriggerAction, TriggerInfo, TriggerType, truthy
-from .state import render_period
+from .state import fire_now_or_after
 
 if TYPE_CHECKING:
     from hub.core.hub import Hub
@@ -66,21 +68,14 @@ async def _attach_template(
             "description": "template",
         }
         context = event.context if event else None
-        if period is None:
-            data["for"] = None
-            action(data, context)
-            return
-        try:
-            wait = render_period(hub, period, {**info.variables, "trigger": data})
-        except TemplateError as err:
-            info.log_error("for", f"template trigger for: {err}")
-            return
-        data["for"] = wait
+        fire_now_or_after(hub, info, "template", period, data, context, action, wait_then)
+
+    def wait_then(wait: timedelta, fire: Callable[[], None]) -> None:
         stop_waiting()
 
         def done(_now: Any) -> None:
             cancel_for.clear()
-            action(data, context)
+            fire()
 
         cancel_for.append(hub.scheduler.async_call_later(wait, done))
 

@@ -111,19 +111,10 @@ ENTRY_SCHEMA = vol.All(
 )
 
 
-def _unique_ids(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen: set[str] = set()
-    for index, entry in enumerate(entries):
-        if entry[CONF_ID] in seen:
-            raise vol.Invalid(f"camera id {entry[CONF_ID]!r} is used twice", path=[index, CONF_ID])
-        seen.add(entry[CONF_ID])
-    return entries
-
-
 CONFIG_SCHEMA = vol.Schema(
     {
         vol.Optional(CONF_CAMERAS, default=list): vol.All(
-            cv.ensure_list, [ENTRY_SCHEMA], _unique_ids
+            cv.ensure_list, [ENTRY_SCHEMA], cv.unique(CONF_ID, "camera id")
         ),
         vol.Optional(CONF_JPEG_QUALITY, default=DEFAULT_JPEG_QUALITY): vol.All(
             int, vol.Range(min=10, max=100)

@@ -9,12 +9,17 @@ from typing import TYPE_CHECKING, Any, Final
 
 import voluptuous as vol
 
-from hub import validation as cv
 from hub.core.exceptions import ServiceValidationError
 from hub.core.services import ServiceCall
 from hub.core.states import State
 from hub.entity_services import async_register_entity_service
-from hub.helper_entity import HelperEntity, async_setup_helpers, helper_fields, helpers_schema
+from hub.helper_entity import (
+    HelperEntity,
+    async_setup_helpers,
+    helper_fields,
+    helpers_schema,
+    restore_field,
+)
 
 if TYPE_CHECKING:
     from hub.core.hub import Hub
@@ -30,9 +35,7 @@ CONFIG_SCHEMA = helpers_schema(
         vol.Optional("step", default=1): vol.All(vol.Coerce(int), vol.Range(min=1)),
         vol.Optional("minimum"): vol.Coerce(int),
         vol.Optional("maximum"): vol.Coerce(int),
-        vol.Optional(
-            "restore", default=True, description="Keep the count across restarts"
-        ): cv.boolean,
+        **restore_field("Keep the count across restarts"),
     }
 )
 
@@ -42,7 +45,6 @@ class Counter(HelperEntity):
 
     def __init__(self, object_id: str, config: Mapping[str, Any]) -> None:
         super().__init__(DOMAIN, object_id, config)
-        self._attr_should_restore = bool(config["restore"])
         self.value: int = config["initial"]
 
     @property

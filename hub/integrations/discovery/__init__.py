@@ -74,7 +74,7 @@ def _interfaces(value: Any) -> list[str] | None:
 
 CONFIG_SCHEMA: Final = vol.Schema(
     vol.All(
-        lambda value: {} if value is None else value,
+        cv.empty_block,
         vol.Schema(
             {
                 vol.Optional(

@@ -78,16 +78,7 @@ def _gate(value: Any) -> dict[str, Any]:
     return result
 
 
-def _unique_ids(gates: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen: set[str] = set()
-    for index, gate in enumerate(gates):
-        if gate[CONF_ID] in seen:
-            raise vol.Invalid(f"gate id {gate[CONF_ID]!r} is used twice", path=[index, CONF_ID])
-        seen.add(gate[CONF_ID])
-    return gates
-
-
-CONFIG_SCHEMA = vol.All(cv.ensure_list, [_gate], _unique_ids)
+CONFIG_SCHEMA = vol.All(cv.ensure_list, [_gate], cv.unique(CONF_ID, "gate id"))
 
 
 async def async_setup(hub: Hub, config: list[dict[str, Any]]) -> None:

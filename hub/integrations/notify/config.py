@@ -64,17 +64,6 @@ def _notifier(value: Any) -> dict[str, Any]:
     return result
 
 
-def _unique_names(notifiers: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen: set[str] = set()
-    for index, notifier in enumerate(notifiers):
-        if notifier[CONF_NAME] in seen:
-            raise vol.Invalid(
-                f"notifier name {notifier[CONF_NAME]!r} is used twice", path=[index, CONF_NAME]
-            )
-        seen.add(notifier[CONF_NAME])
-    return notifiers
-
-
 _RATE_SCHEMA: Final = vol.Schema(
     {
         vol.Optional("count", default=DEFAULT_RATE_COUNT, description="Messages"): cv.positive_int,
@@ -87,7 +76,7 @@ _RATE_SCHEMA: Final = vol.Schema(
 
 CONFIG_SCHEMA: Final = vol.Schema(
     vol.All(
-        lambda value: {} if value is None else value,
+        cv.empty_block,
         vol.Schema(
             {
                 vol.Optional(
@@ -114,7 +103,7 @@ CONFIG_SCHEMA: Final = vol.Schema(
                     description="Days to keep sent and failed notifications in the outbox",
                 ): cv.positive_int,
                 vol.Optional(CONF_NOTIFIERS, default=list, description="The notifiers"): vol.All(
-                    cv.ensure_list, [_notifier], _unique_names
+                    cv.ensure_list, [_notifier], cv.unique(CONF_NAME, "notifier name")
                 ),
             },
             extra=vol.PREVENT_EXTRA,

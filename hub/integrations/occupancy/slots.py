@@ -53,16 +53,7 @@ SLOT_SCHEMA = vol.Schema(
 )
 
 
-def _unique_ids(slots: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen: set[str] = set()
-    for index, slot in enumerate(slots):
-        if slot["id"] in seen:
-            raise vol.Invalid(f"slot id {slot['id']!r} is used twice", path=[index, "id"])
-        seen.add(slot["id"])
-    return slots
-
-
-SLOTS_SCHEMA = vol.All(cv.ensure_list, [SLOT_SCHEMA], _unique_ids)
+SLOTS_SCHEMA = vol.All(cv.ensure_list, [SLOT_SCHEMA], cv.unique("id", "slot id"))
 
 
 @dataclass(frozen=True, slots=True)

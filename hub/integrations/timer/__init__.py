@@ -23,7 +23,13 @@ from hub.core.exceptions import ServiceValidationError
 from hub.core.services import ServiceCall
 from hub.core.states import State
 from hub.entity_services import async_register_entity_service
-from hub.helper_entity import HelperEntity, async_setup_helpers, helper_fields, helpers_schema
+from hub.helper_entity import (
+    HelperEntity,
+    async_setup_helpers,
+    helper_fields,
+    helpers_schema,
+    restore_field,
+)
 
 if TYPE_CHECKING:
     from hub.core.hub import Hub
@@ -44,7 +50,7 @@ CONFIG_SCHEMA = helpers_schema(
     {
         **helper_fields(),
         vol.Optional("duration", default=timedelta(0)): cv.time_period,
-        vol.Optional("restore", default=True, description="Resume after a restart"): cv.boolean,
+        **restore_field("Resume after a restart"),
     }
 )
 
@@ -60,7 +66,6 @@ class Timer(HelperEntity):
 
     def __init__(self, object_id: str, config: Mapping[str, Any]) -> None:
         super().__init__(DOMAIN, object_id, config)
-        self._attr_should_restore = bool(config["restore"])
         self.status = STATE_IDLE
         self.duration: timedelta = config["duration"]
         self.remaining: timedelta = self.duration
