@@ -92,7 +92,10 @@ async def async_build_hub(
     # Claim the port first, so a taken one fails before integrations load models; serve
     # after them, so their routes are on the app before the router freezes.
     try:
-        sock = bind_socket(host, port if port is not None else loaded.hub.port)
+        # In a worker thread: a host name means a DNS lookup.
+        sock = await hub.async_add_executor_job(
+            bind_socket, host, port if port is not None else loaded.hub.port
+        )
     except HubError:
         await hub.async_stop()
         raise

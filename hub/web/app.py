@@ -138,6 +138,8 @@ async def _close_websockets(app: web.Application) -> None:
 def bind_socket(host: str, port: int) -> socket.socket:
     """Claim host:port before anything slow starts, so a taken port fails at once.
 
+    Blocking (a host name is looked up): call it in the executor.
+
     A port that is taken raises WebServerError saying so, instead of an OSError traceback.
     """
     try:
@@ -181,5 +183,5 @@ async def async_serve(hub: Hub, app: web.Application, sock: socket.socket) -> we
 
 async def async_start_web(hub: Hub, host: str, port: int) -> web.AppRunner:
     """Build the app and serve it on host:port at once (no integration routes to wait for)."""
-    sock = bind_socket(host, port)
+    sock = await hub.async_add_executor_job(bind_socket, host, port)
     return await async_serve(hub, create_app(hub), sock)
