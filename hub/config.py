@@ -161,7 +161,7 @@ def load_config(
             message = f"could not be checked ({type(err).__name__}: {err}); please report this bug"
             issues.append(ConfigIssue(data.file, key_line, section, message))
     if issues:
-        raise ConfigError(issues)
+        raise ConfigError(issues, result)
     return result
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,10 +72,17 @@ class ConfigIssue:
 
 
 class ConfigError(HubError):
-    """The config has problems; ``issues`` lists all of them, sorted by file then line."""
+    """The config has problems; ``issues`` lists all of them, sorted by file then line.
 
-    def __init__(self, issues: Iterable[ConfigIssue]) -> None:
+    ``sections`` holds the sections that did validate, for a caller that needs only some
+    of them (an automation reload must not fail over a missing secret elsewhere).
+    """
+
+    def __init__(
+        self, issues: Iterable[ConfigIssue], sections: Mapping[str, Any] | None = None
+    ) -> None:
         self.issues = sorted(issues, key=lambda i: (i.file, i.line, i.path, i.message))
+        self.sections: dict[str, Any] = dict(sections or {})
         super().__init__("\n".join(str(issue) for issue in self.issues))
 
 

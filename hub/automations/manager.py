@@ -112,7 +112,7 @@ class AutomationManager:
                 if not issue.path or issue.path.split(".")[0] == DOMAIN
             ]
             if not issues:
-                sections = {}
+                sections = err.sections  # the problems are all in other sections
             else:
                 message = "\n".join(str(issue) for issue in issues)
                 _LOGGER.error("Automations not reloaded; the running ones are kept:\n%s", message)

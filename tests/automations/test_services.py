@@ -176,3 +176,21 @@ async def test_reload_of_unreadable_yaml_is_reported(
     with pytest.raises(ServiceValidationError, match=r"config.yaml:\d+: invalid YAML"):
         await hub.services.async_call("automation", "reload")
     assert hub.states.get("automation.open_the_gate") is not None
+
+
+async def test_reload_is_not_stopped_by_problems_in_other_sections(
+    hub: Hub, calls: list[ServiceCall], setup_automations: SetupAutomations
+) -> None:
+    await setup_automations([GATE_AUTOMATION])
+    text = (
+        "hub:\n  name: Test\nmqtt:\n  password: !secret not_there\nautomation:\n"
+        "  - id: new_one\n"
+        "    triggers: [{trigger: event, event_type: car}]\n"
+        "    actions: [{action: test.record, data: {version: new}}]\n"
+    )
+    await asyncio.to_thread(hub.config_path.write_text, text)
+    await hub.services.async_call("automation", "reload")
+    assert hub.states.get("automation.open_the_gate") is None
+    hub.bus.async_fire("car")
+    await hub.async_block_till_done()
+    assert [call.data for call in calls] == [{"version": "new"}]
