@@ -150,6 +150,16 @@ class _ForTimers:
         for entity_id in list(self.waiting):
             self.cancel(entity_id)
 
+    def track(self, entity_ids: list[str], on_change: Callable[[Event], None]) -> CALLBACK_TYPE:
+        """Watch the trigger's entities; the returned remove drops pending timers too."""
+        untrack = self._hub.states.async_track(entity_ids, on_change)
+
+        def remove() -> None:
+            untrack()
+            self.cancel_all()
+
+        return remove
+
 
 # -- state -----------------------------------------------------------------------------------
 
@@ -237,13 +247,7 @@ async def _attach_state(
             lambda wait, fire: timers.start(entity_id, wait, new_value, fire),
         )
 
-    untrack = hub.states.async_track(config["entity_id"], on_change)
-
-    def remove() -> None:
-        untrack()
-        timers.cancel_all()
-
-    return remove
+    return timers.track(config["entity_id"], on_change)
 
 
 # -- numeric_state ---------------------------------------------------------------------------
@@ -322,13 +326,7 @@ async def _attach_numeric_state(
             lambda wait, fire: timers.start(entity_id, wait, True, fire),
         )
 
-    untrack = hub.states.async_track(config["entity_id"], on_change)
-
-    def remove() -> None:
-        untrack()
-        timers.cancel_all()
-
-    return remove
+    return timers.track(config["entity_id"], on_change)
 
 
 TRIGGERS = {
