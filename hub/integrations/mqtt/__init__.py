@@ -96,15 +96,24 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
         # need a task, and bus listeners may run inline in whoever fired hub_stop.
         hub.async_create_task(async_stop(), "mqtt stop")
 
-    hub.bus.async_listen_once(EVENT_HUB_STOP, stop)
-    await runtime.async_start()
-    for part in parts:
-        await part.async_start()
-    entities: list[Entity] = [BadMessagesSensor(runtime.bad_input)]
-    entities += [
-        build_entity(runtime, platform, item) for platform in PLATFORMS for item in config[platform]
-    ]
-    await async_add_mqtt_entities(hub, entities)
+    unlisten = hub.bus.async_listen_once(EVENT_HUB_STOP, stop)
+    try:
+        await runtime.async_start()
+        for part in parts:
+            await part.async_start()
+        entities: list[Entity] = [BadMessagesSensor(runtime.bad_input)]
+        entities += [
+            build_entity(runtime, platform, item)
+            for platform in PLATFORMS
+            for item in config[platform]
+        ]
+        await async_add_mqtt_entities(hub, entities)
+    except BaseException:
+        # Undo what started, so the loader's retry finds the broker's port free again.
+        unlisten()
+        hub.data.pop(DOMAIN, None)
+        await async_stop()
+        raise
 
 
 def _runtime(hub: Hub) -> MqttRuntime:

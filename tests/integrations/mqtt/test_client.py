@@ -276,3 +276,29 @@ async def test_embedded_broker_port_taken_is_retried_later(
     assert f"cannot listen on 127.0.0.1:{port}" in caplog.text
     assert "retrying in 10 s" in caplog.text
     assert not is_connected(hub)
+
+
+async def test_a_failed_setup_frees_the_embedded_broker_port(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Setup failing after the broker started stops it, so the loader's retry can bind."""
+    from hub.integrations.mqtt.discovery_in import DiscoveryIn
+
+    async def broken_start(self: DiscoveryIn) -> None:
+        raise RuntimeError("discovery could not start")
+
+    monkeypatch.setattr(DiscoveryIn, "async_start", broken_start)
+    port = free_port()
+    config = mqtt.CONFIG_SCHEMA(
+        {"broker": "embedded", "embedded": {"host": "127.0.0.1", "port": port}}
+    )
+    with pytest.raises(RuntimeError, match="discovery could not start"):
+        await mqtt.async_setup(hub, config)
+
+    assert "mqtt" not in hub.data
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))  # free again
+    monkeypatch.undo()
+    await mqtt.async_setup(hub, config)
+    async with asyncio.timeout(5):
+        await async_wait_connected(hub)
