@@ -18,6 +18,7 @@ from hub.core.files import write_atomically
 
 from .classifier import shipped_model
 from .const import CALIBRATION_DIR
+from .features import FEATURES_VERSION
 from .model import ModelError, SlotModel
 
 __all__ = [
@@ -86,15 +87,21 @@ def add_samples_and_fit(
     if samples.exists():
         try:
             with np.load(samples) as stored:
-                features = np.concatenate([stored["features"], features])
-                occupied = np.concatenate([stored["occupied"], occupied])
+                # Samples measured by an older version of the features would mislead the
+                # fit: they are dropped and the lot is calibrated on the new labels alone.
+                version = int(stored["version"]) if "version" in stored.files else 1
+                if version == FEATURES_VERSION:
+                    features = np.concatenate([stored["features"], features])
+                    occupied = np.concatenate([stored["occupied"], occupied])
         except (OSError, ValueError, KeyError) as err:
             raise ModelError(f"{samples}: unreadable calibration samples ({err})") from None
     if not len(occupied):
         raise CalibrationError(f"lot {lot!r}: no labelled slots to calibrate on")
     model = fit_lot_model(features, occupied, f"calibrated on {len(occupied)} slots")
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, features=features, occupied=occupied)
+    np.savez_compressed(
+        buffer, features=features, occupied=occupied, version=np.int32(FEATURES_VERSION)
+    )
     samples.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(samples, buffer.getvalue())
     if model is not None:

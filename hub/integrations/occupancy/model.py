@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .features import FEATURE_NAMES
+from .features import FEATURE_NAMES, FEATURES_VERSION
 
 __all__ = ["ModelError", "SlotModel", "fit_logistic"]
 
@@ -51,6 +51,7 @@ class SlotModel:
         return {
             "kind": "logistic",
             "features": list(FEATURE_NAMES),
+            "features_version": FEATURES_VERSION,
             "mean": self.mean.round(6).tolist(),
             "scale": self.scale.round(6).tolist(),
             "weights": self.weights.round(6).tolist(),
@@ -69,7 +70,10 @@ class SlotModel:
     def load(cls, path: Path) -> SlotModel:
         try:
             data = json.loads(path.read_text())
-            if data.get("features") != list(FEATURE_NAMES):
+            if (
+                data.get("features") != list(FEATURE_NAMES)
+                or data.get("features_version", 1) != FEATURES_VERSION
+            ):
                 raise ModelError(f"{path}: made for other features; recalibrate the lot")
             return cls(
                 mean=np.asarray(data["mean"], np.float64),

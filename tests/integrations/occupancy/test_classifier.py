@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from hub.integrations.occupancy.classifier import SlotClassifier, shipped_model
 from hub.integrations.occupancy.const import PATCH_H, PATCH_W
 from hub.integrations.occupancy.dataset import find_frames
-from hub.integrations.occupancy.features import FEATURE_NAMES
+from hub.integrations.occupancy.features import FEATURE_NAMES, slot_features
 from hub.integrations.occupancy.model import ModelError, SlotModel, fit_logistic
 from hub.integrations.occupancy.sampler import SlotSampler, slot_quad
 
@@ -78,6 +79,21 @@ def test_model_files_round_trip_and_bad_ones_are_named(tmp_path: Path) -> None:
     (tmp_path / "old.json").write_text('{"features": ["a"], "mean": []}')
     with pytest.raises(ModelError, match="made for other features"):
         SlotModel.load(tmp_path / "old.json")
+    # Same feature names, but measured by an earlier version of the features: refused too.
+    data = json.loads((tmp_path / "lot.json").read_text())
+    del data["features_version"]
+    (tmp_path / "v1.json").write_text(json.dumps(data))
+    with pytest.raises(ModelError, match=r"v1\.json: made for other features"):
+        SlotModel.load(tmp_path / "v1.json")
+
+
+def test_patch_features_do_not_depend_on_the_neighbouring_patches() -> None:
+    """Patches are filtered side by side; the seams must not leak one slot into another."""
+    rng = np.random.default_rng(3)
+    patches = rng.integers(0, 256, size=(5, PATCH_H, PATCH_W), dtype=np.uint8)
+    together = slot_features(patches, (40.0, 80.0))
+    alone = np.concatenate([slot_features(patches[i : i + 1], (40.0, 80.0)) for i in range(5)])
+    assert np.allclose(together, alone, atol=1e-4)
 
 
 def test_dataset_reader_skips_unlabelled_spaces(tmp_path: Path) -> None:
