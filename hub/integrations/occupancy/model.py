@@ -10,16 +10,19 @@ without forgetting what it learned (see `refit`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from .const import PATCH_H, PATCH_W
 from .features import FEATURE_NAMES, FEATURES_VERSION
+from .references import LotHead, reference_features
 
-__all__ = ["ModelError", "SlotModel", "fit_logistic"]
+__all__ = ["ModelError", "SlotModel", "fit_logistic", "sigmoid"]
 
 FloatArray = npt.NDArray[np.float64]
 MAX_STEP = 2.0
@@ -31,7 +34,11 @@ class ModelError(Exception):
 
 @dataclass(frozen=True)
 class SlotModel:
-    """Standardise, weigh, squash: `P(occupied) = sigmoid(w . (x - mean) / scale + b)`."""
+    """Standardise, weigh, squash: `P(occupied) = sigmoid(w . (x - mean) / scale + b)`.
+
+    A calibrated lot's model also carries its slots' empty references and the head that
+    uses them (`references.py`); `SlotClassifier` applies them to the slots they belong to.
+    """
 
     mean: FloatArray
     scale: FloatArray
@@ -39,10 +46,31 @@ class SlotModel:
     bias: float
     threshold: float = 0.5
     source: str = ""
+    head: LotHead | None = None
+    references: dict[str, npt.NDArray[np.float32]] = field(default_factory=dict)
+
+    def logits(self, features: npt.NDArray[np.floating[Any]]) -> FloatArray:
+        return np.asarray(((features - self.mean) / self.scale) @ self.weights + self.bias)
 
     def probabilities(self, features: npt.NDArray[np.floating[Any]]) -> FloatArray:
-        z = ((features - self.mean) / self.scale) @ self.weights + self.bias
-        return np.asarray(0.5 * (1.0 + np.tanh(0.5 * z)), np.float64)
+        return sigmoid(self.logits(features))
+
+    def sample_logits(
+        self,
+        features: npt.NDArray[np.floating[Any]],
+        patches: npt.NDArray[np.uint8],
+        keys: Sequence[str],
+    ) -> FloatArray:
+        """Logits of labelled samples, with the head for those whose slot has a reference
+        (`SlotClassifier.classify` does the same for a camera's slots, references cached)."""
+        logits = self.logits(features)
+        known = np.array([key in self.references for key in keys], bool)
+        if self.head is not None and known.any():
+            looks = np.stack([self.references[k] for k, ok in zip(keys, known, strict=True) if ok])
+            logits[known] = self.head.logits(
+                logits[known], reference_features(patches[known], looks)
+            )
+        return logits
 
     def predict(self, features: npt.NDArray[np.floating[Any]]) -> npt.NDArray[np.bool_]:
         return self.probabilities(features) >= self.threshold
@@ -58,6 +86,12 @@ class SlotModel:
             "bias": round(self.bias, 6),
             "threshold": self.threshold,
             "source": self.source,
+            **({"head": self.head.as_dict()} if self.head is not None else {}),
+            **(
+                {"references": {k: v.round(4).ravel().tolist() for k, v in self.references.items()}}
+                if self.references
+                else {}
+            ),
         }
 
     def save(self, path: Path) -> None:
@@ -82,6 +116,11 @@ class SlotModel:
                 bias=float(data["bias"]),
                 threshold=float(data.get("threshold", 0.5)),
                 source=str(data.get("source", "")),
+                head=LotHead.from_dict(data["head"]) if "head" in data else None,
+                references={
+                    str(key): np.asarray(look, np.float32).reshape(2, PATCH_H, PATCH_W)
+                    for key, look in data.get("references", {}).items()
+                },
             )
         except (OSError, ValueError, KeyError, TypeError) as err:
             raise ModelError(f"{path}: not a slot model ({err})") from None
@@ -106,6 +145,11 @@ class SlotModel:
         return SlotModel(
             self.mean, self.scale, self.weights * scale, self.bias * scale + offset, 0.5, source
         )
+
+
+def sigmoid(z: FloatArray) -> FloatArray:
+    """The logistic function, without overflow."""
+    return np.asarray(0.5 * (1.0 + np.tanh(0.5 * z)), np.float64)
 
 
 def fit_logistic(

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from .classifier import SlotClassifier
 from .const import RECHECK_SECONDS
-from .features import frame_texture, slot_features, to_grey
+from .features import frame_texture, to_grey
 from .model import SlotModel
 from .sampler import Polygon
 
@@ -52,7 +52,7 @@ class LotWorker:
 
     def set_model(self, model: SlotModel) -> None:
         """A new (calibrated) model; every slot is classified again on the next frame."""
-        self.classifier.model = model
+        self.classifier.set_model(model)
         self._checked_at[:] = -np.inf
 
     def process(
@@ -73,8 +73,7 @@ class LotWorker:
             return Readings(indices, np.zeros(0), timestamp)
         if timestamp - self._texture_at >= TEXTURE_SECONDS:
             self._texture, self._texture_at = frame_texture(grey), timestamp
-        features = slot_features(patches[indices], self._texture)
-        probabilities = self.classifier.model.probabilities(features)
+        probabilities = self.classifier.classify(patches, self._texture, indices)
         self._reference[indices] = looks[indices]
         self._checked_at[indices] = timestamp
         return Readings(indices, probabilities, timestamp)
