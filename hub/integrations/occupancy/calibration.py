@@ -84,6 +84,7 @@ def fit_lot_model(
     patches: npt.NDArray[np.uint8],
     keys: Sequence[str],
     source: str = "",
+    strength: float = REFIT_STRENGTH,
 ) -> SlotModel | None:
     """The shipped model calibrated on these labelled slots, or None while either kind
     has fewer than MIN_PER_CLASS of them.
@@ -96,7 +97,7 @@ def fit_lot_model(
     full = int(occupied.sum())
     if min(full, len(occupied) - full) < MIN_PER_CLASS:
         return None
-    base = shipped_model().refit(features.astype(np.float64), occupied, REFIT_STRENGTH, source)
+    base = shipped_model().refit(features.astype(np.float64), occupied, strength, source)
     looks, known = leave_one_out_references(patches, keys, occupied)
     if min(int(occupied[known].sum()), int((~occupied[known]).sum())) < MIN_PER_CLASS:
         return base
