@@ -14,6 +14,7 @@ before instead of replacing it.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -27,7 +28,7 @@ from hub.core.files import write_atomically
 from .classifier import shipped_model
 from .const import CALIBRATION_DIR
 from .features import FEATURES_VERSION
-from .model import ModelError, SlotModel, fit_logistic
+from .model import ModelError, SlotModel, StaleModelError, fit_logistic
 from .references import (
     LotHead,
     build_references,
@@ -42,6 +43,8 @@ __all__ = [
     "lot_model",
     "model_path",
 ]
+
+_LOGGER = logging.getLogger(__name__)
 
 # How hard the lot's scale and offset are pulled towards the shipped model's (1, 0).
 REFIT_STRENGTH = 10.0
@@ -70,11 +73,17 @@ def lot_model(data_dir: Path, lot: str, configured: Path | None = None) -> SlotM
     """The lot's calibration from the data directory if it has one, else the model file
     its config names, else the shipped model.
 
-    Raises ModelError for a model file that cannot be used (or is named but missing).
+    Raises ModelError for a model file that cannot be used (or is named but missing); a
+    calibration made for older features is skipped with a warning.
     """
     path = model_path(data_dir, lot)
     if path.exists():
-        return SlotModel.load(path)
+        try:
+            return SlotModel.load(path)
+        except StaleModelError as err:
+            # Calibrated by an older version: the lot keeps working on the configured or
+            # shipped model until an operator labels frames again.
+            _LOGGER.warning("occupancy lot %r: %s; using the uncalibrated model", lot, err)
     return SlotModel.load(configured) if configured is not None else shipped_model()
 
 

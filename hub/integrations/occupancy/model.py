@@ -23,7 +23,7 @@ from .const import PATCH_H, PATCH_W
 from .features import FEATURE_NAMES, FEATURES_VERSION
 from .references import LotHead, reference_features
 
-__all__ = ["ModelError", "SlotModel", "fit_logistic", "sigmoid"]
+__all__ = ["ModelError", "SlotModel", "StaleModelError", "fit_logistic", "sigmoid"]
 
 FloatArray = npt.NDArray[np.float64]
 MAX_STEP = 2.0
@@ -31,6 +31,10 @@ MAX_STEP = 2.0
 
 class ModelError(Exception):
     """A model file that cannot be used; the message names the file."""
+
+
+class StaleModelError(ModelError):
+    """A model made for other features (an older version of this code)."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,7 @@ class SlotModel:
                 data.get("features") != list(FEATURE_NAMES)
                 or data.get("features_version", 1) != FEATURES_VERSION
             ):
-                raise ModelError(f"{path}: made for other features; recalibrate the lot")
+                raise StaleModelError(f"{path}: made for other features; recalibrate the lot")
             return cls(
                 mean=np.asarray(data["mean"], np.float64),
                 scale=np.asarray(data["scale"], np.float64),

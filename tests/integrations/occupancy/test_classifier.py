@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hub.integrations.occupancy.calibration import fit_lot_model
+from hub.integrations.occupancy.calibration import fit_lot_model, lot_model, model_path
 from hub.integrations.occupancy.classifier import SlotClassifier, shipped_model
 from hub.integrations.occupancy.const import PATCH_H, PATCH_W
 from hub.integrations.occupancy.dataset import find_frames
@@ -87,6 +87,20 @@ def test_model_files_round_trip_and_bad_ones_are_named(tmp_path: Path) -> None:
     (tmp_path / "v1.json").write_text(json.dumps(data))
     with pytest.raises(ModelError, match=r"v1\.json: made for other features"):
         SlotModel.load(tmp_path / "v1.json")
+
+
+def test_a_lot_calibrated_by_an_older_version_falls_back_to_the_shipped_model(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    stale = shipped_model().as_dict()
+    del stale["features_version"]
+    model_path(tmp_path, "north").parent.mkdir(parents=True)
+    model_path(tmp_path, "north").write_text(json.dumps(stale))
+    assert lot_model(tmp_path, "north") is shipped_model()
+    assert "made for other features" in caplog.text
+    model_path(tmp_path, "north").write_text("{")  # broken, not stale: still an error
+    with pytest.raises(ModelError, match="not a slot model"):
+        lot_model(tmp_path, "north")
 
 
 def test_patch_features_do_not_depend_on_the_neighbouring_patches() -> None:
