@@ -43,12 +43,19 @@ def polygon_key(polygon: Polygon) -> str:
     return ";".join(f"{float(x):.1f},{float(y):.1f}" for x, y in polygon)
 
 
+def _per_patch_mean(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Mean of each row of an (N, H*W) array, as a matrix-vector product (BLAS): much
+    faster than numpy reducing over two axes of an (N, H, W) array."""
+    return np.asarray(values @ np.full(values.shape[1], 1.0 / values.shape[1], np.float32))
+
+
 def _normalised(patches: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     """Brightness and contrast taken out; the +4 keeps a flat patch's noise small."""
-    g = patches.astype(np.float32)
-    g -= g.mean(axis=(1, 2), keepdims=True)
-    g /= np.sqrt((g * g).mean(axis=(1, 2), keepdims=True)) + 4.0
-    return g
+    n = len(patches)
+    g = patches.reshape(n, -1).astype(np.float32)
+    g -= _per_patch_mean(g)[:, None]
+    g /= (np.sqrt(_per_patch_mean(g * g)) + 4.0)[:, None]
+    return g.reshape(patches.shape)
 
 
 def _gradients(patches: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
@@ -61,7 +68,7 @@ def _gradients(patches: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     mag = np.ascontiguousarray(mag)
     mag[:, :, 0] = 0  # the columns where two patches met
     mag[:, :, -1] = 0
-    level = patches.reshape(n, -1).mean(axis=1).astype(np.float32) + 8.0
+    level = _per_patch_mean(patches.reshape(n, -1).astype(np.float32)) + 8.0
     return np.asarray(mag / level[:, None, None], np.float32)
 
 
@@ -117,14 +124,20 @@ def reference_features(
     patches: npt.NDArray[np.uint8], references: npt.NDArray[np.float32]
 ) -> npt.NDArray[np.float32]:
     """(N, H, W) patches against their slots' (N, 2, H, W) references -> (N, 4)."""
-    looks = _looks(patches)
-    pattern, gradient = looks[:, 0], looks[:, 1]
-    ncc = (pattern * references[:, 0]).mean(axis=(1, 2))
-    diff = np.abs(pattern - references[:, 0]).mean(axis=(1, 2))
-    change = gradient - references[:, 1]
-    grad_diff = np.abs(change).mean(axis=(1, 2))
-    grad_excess = np.maximum(change, 0).mean(axis=(1, 2))
-    return np.stack([ncc, diff, grad_diff, grad_excess], axis=1).astype(np.float32)
+    n = len(patches)
+    pattern = _normalised(patches).reshape(n, -1)
+    gradient = _gradients(patches).reshape(n, -1)
+    empty_pattern = references[:, 0].reshape(n, -1)
+    change = gradient - references[:, 1].reshape(n, -1)
+    return np.stack(
+        [
+            _per_patch_mean(pattern * empty_pattern),
+            _per_patch_mean(np.abs(pattern - empty_pattern)),
+            _per_patch_mean(np.abs(change)),
+            _per_patch_mean(np.maximum(change, 0)),
+        ],
+        axis=1,
+    ).astype(np.float32)
 
 
 @dataclass(frozen=True)
