@@ -29,7 +29,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from hub.integrations.occupancy.dataset import find_frames
-from hub.integrations.occupancy.features import frame_texture, slot_features
+from hub.integrations.occupancy.features import FEATURES_VERSION, frame_texture, slot_features
 from hub.integrations.occupancy.model import SlotModel, fit_logistic
 from hub.integrations.occupancy.sampler import SlotSampler
 
@@ -103,7 +103,10 @@ def main() -> None:
             model.weights,
             model.bias,
             0.5,
-            "scripts/occupancy/train.py on PKLot UFPR05 + aerial-lot + carpark",
+            f"scripts/occupancy/train.py (features v{FEATURES_VERSION}, L2 {L2}) on "
+            + ", ".join(f"{name} ({len(ly)} slots)" for name, (_, ly, _) in lots.items())
+            + f": {args.pklot.name} (PKLot, Almeida et al. 2015), aerial-lot and carpark"
+            " converted by make_datasets.py",
         )
         model.save(MODEL_PATH)
         report["trained_on_all"] = {

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from .const import MODEL_FILE
+from .const import MODEL_FILE, PATCH_H, PATCH_W
 from .features import frame_texture, slot_features, to_grey
-from .model import SlotModel
+from .model import SlotModel, sigmoid
+from .references import polygon_key, reference_features
 from .sampler import Polygon, SlotSampler
 
 __all__ = ["SlotClassifier", "shipped_model"]
@@ -28,12 +29,48 @@ class SlotClassifier:
 
     def __init__(self, polygons: Sequence[Polygon], model: SlotModel | None = None) -> None:
         self.sampler = SlotSampler(polygons)
-        self.model = model or shipped_model()
+        self.keys = [polygon_key(polygon) for polygon in polygons]
+        self.set_model(model or shipped_model())
+
+    def set_model(self, model: SlotModel) -> None:
+        """Use `model`, and the empty references it has for these slots (if calibrated)."""
+        self.model = model
+        self._has_reference = np.array([key in model.references for key in self.keys], bool)
+        self._references = np.zeros((len(self.keys), 2, PATCH_H, PATCH_W), np.float32)
+        for index, key in enumerate(self.keys):
+            if key in model.references:
+                self._references[index] = model.references[key]
+
+    def sample(
+        self, frame: npt.NDArray[np.uint8]
+    ) -> tuple[npt.NDArray[np.uint8], tuple[float, float]]:
+        """Every slot's patch, and the view's texture level."""
+        grey = to_grey(frame)
+        return self.sampler.patches(grey), frame_texture(grey)
 
     def features(self, frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-        grey = to_grey(frame)
-        return slot_features(self.sampler.patches(grey), frame_texture(grey))
+        patches, texture = self.sample(frame)
+        return slot_features(patches, texture)
+
+    def classify(
+        self,
+        patches: npt.NDArray[np.uint8],
+        texture: tuple[float, float],
+        indices: npt.NDArray[np.intp] | None = None,
+    ) -> npt.NDArray[np.float64]:
+        """P(occupied) of the slots `indices` (all when None), from their patches."""
+        chosen = patches if indices is None else patches[indices]
+        if indices is None:
+            indices = np.arange(len(patches))
+        logits = self.model.logits(slot_features(chosen, texture))
+        head = self.model.head
+        if head is not None:
+            known = self._has_reference[indices]
+            if known.any():
+                compared = reference_features(chosen[known], self._references[indices[known]])
+                logits[known] = head.logits(logits[known], compared)
+        return sigmoid(logits)
 
     def probabilities(self, frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
         """P(occupied) for every slot, in the order of the polygons."""
-        return self.model.probabilities(self.features(frame))
+        return self.classify(*self.sample(frame))

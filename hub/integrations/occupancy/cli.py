@@ -113,12 +113,13 @@ def _calibrate(args: argparse.Namespace) -> int:
     from .calibration import MIN_PER_CLASS, CalibrationError, add_samples_and_fit, model_path
     from .classifier import SlotClassifier, shipped_model
     from .dataset import DatasetError, find_frames
+    from .features import slot_features
     from .model import ModelError
     from .slots import SlotsFileError
 
     try:
         if args.dataset is not None:
-            rows, labels = [], []
+            rows, labels, sampled, keys = [], [], [], []
             for frame in find_frames(args.dataset):
                 image = cv2.imread(str(frame.image), cv2.IMREAD_COLOR)
                 if image is None:
@@ -126,12 +127,16 @@ def _calibrate(args: argparse.Namespace) -> int:
                 classifier = SlotClassifier(
                     [space.polygon for space in frame.spaces], shipped_model()
                 )
-                rows.append(classifier.features(np.asarray(image, np.uint8)))
+                frame_patches, texture = classifier.sample(np.asarray(image, np.uint8))
+                rows.append(slot_features(frame_patches, texture))
+                sampled.append(frame_patches)
+                keys += classifier.keys
                 labels.append(np.array([space.occupied for space in frame.spaces], bool))
             slots, data_dir = _lot_slots(args)
             if not rows:
                 raise DatasetError(f"{args.dataset}: no images with PKLot XML labels found")
             features, occupied = np.concatenate(rows), np.concatenate(labels)
+            patches = np.concatenate(sampled)
         else:
             slots, data_dir = _lot_slots(args)
             image = cv2.imread(str(args.image))
@@ -146,11 +151,13 @@ def _calibrate(args: argparse.Namespace) -> int:
                     f"--occupied/--skip: no such slot(s) in lot {args.lot!r}: {unknown}"
                 )
             keep = np.array([i not in skipped for i in ids], bool)
-            features = SlotClassifier([s.polygon for s in slots], shipped_model()).features(
-                np.asarray(image, np.uint8)
-            )[keep]
+            classifier = SlotClassifier([s.polygon for s in slots], shipped_model())
+            all_patches, texture = classifier.sample(np.asarray(image, np.uint8))
+            features = slot_features(all_patches, texture)[keep]
+            patches = all_patches[keep]
+            keys = [key for key, kept in zip(classifier.keys, keep, strict=True) if kept]
             occupied = np.array([i in marked for i in ids], bool)[keep]
-        model, count = add_samples_and_fit(data_dir, args.lot, features, occupied)
+        model, count = add_samples_and_fit(data_dir, args.lot, features, occupied, patches, keys)
     except (ConfigError, DatasetError, CalibrationError, SlotsFileError, ModelError) as err:
         return _fail("calibrate", err)
     if model is None:
@@ -163,7 +170,7 @@ def _calibrate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 0
-    predicted = model.predict(features)
+    predicted = model.sample_logits(features, patches, keys) >= 0.0
     print(
         json.dumps(
             {

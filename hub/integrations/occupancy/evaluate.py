@@ -18,6 +18,7 @@ from .baseline import DEFAULT_BASELINE_THRESHOLD, baseline_ratios
 from .calibration import MIN_PER_CLASS, fit_lot_model
 from .classifier import SlotClassifier, shipped_model
 from .dataset import DatasetError, LabelledFrame, find_frames
+from .features import slot_features
 from .model import SlotModel
 
 __all__ = ["METHODS", "evaluate"]
@@ -52,18 +53,25 @@ class _Texture:
     def prepare(self, frame: LabelledFrame) -> None:
         self._classifier(frame)
 
-    def features(self, frame: LabelledFrame, image: npt.NDArray[np.uint8]) -> Any:
-        return self._classifier(frame).features(image)
-
     def predict(self, frame: LabelledFrame, image: npt.NDArray[np.uint8]) -> Any:
-        return self.model.predict(self.features(frame, image))
+        return self._classifier(frame).probabilities(image) >= self.model.threshold
 
     def calibrate(self, frames: Iterable[LabelledFrame]) -> None:
-        rows, labels = [], []
+        rows, labels, patches, keys = [], [], [], []
         for frame in frames:
-            rows.append(self.features(frame, _decode(frame)))
+            classifier = self._classifier(frame)
+            sampled, texture = classifier.sample(_decode(frame))
+            rows.append(slot_features(sampled, texture))
+            patches.append(sampled)
+            keys += classifier.keys
             labels.append(_truth(frame))
-        model = fit_lot_model(np.concatenate(rows), np.concatenate(labels)) if rows else None
+        model = (
+            fit_lot_model(
+                np.concatenate(rows), np.concatenate(labels), np.concatenate(patches), keys
+            )
+            if rows
+            else None
+        )
         if model is None:
             raise DatasetError(
                 f"calibration needs at least {MIN_PER_CLASS} occupied and {MIN_PER_CLASS} "

@@ -2,8 +2,9 @@
 
 Slots are fixed while a camera runs, so the sampling maps are built once per lot: each
 slot's outline is mapped (perspective) onto a PATCH_H x PATCH_W rectangle with its long
-side horizontal, sampled at twice that size and box-filtered down, so a big slot near the
-camera and a small one far away end up at the same scale without aliasing. Every view then
+side horizontal, point-sampled at twice that size (nearest pixel: a third of the cost of
+bilinear) and box-filtered down, so each patch pixel averages four samples of the slot and
+a big slot near the camera and a small one far away end up at the same scale. Every view then
 looks alike to the classifier, which is what lets one model work on cameras it never saw.
 """
 
@@ -60,7 +61,8 @@ class SlotSampler:
             rows = slice(index * height, (index + 1) * height)
             map_x[rows] = (source[0] / source[2]).reshape(height, width)
             map_y[rows] = (source[1] / source[2]).reshape(height, width)
-        self._map_x, self._map_y = cv2.convertMaps(map_x, map_y, cv2.CV_16SC2)
+        # Integer pixel positions only: nearest-pixel sampling needs no interpolation table.
+        self._map, self._unused = cv2.convertMaps(map_x, map_y, cv2.CV_16SC2, nninterpolation=True)
 
     def patches(self, frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
         """All slots of a frame (grey, or BGR converted here) as (N, PATCH_H, PATCH_W)."""
@@ -69,7 +71,7 @@ class SlotSampler:
         if frame.ndim == 3:
             frame = np.asarray(cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY), np.uint8)
         big = cv2.remap(
-            frame, self._map_x, self._map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+            frame, self._map, self._unused, cv2.INTER_NEAREST, borderMode=cv2.BORDER_REPLICATE
         )
         small = cv2.resize(big, (PATCH_W, PATCH_H * self.count), interpolation=cv2.INTER_AREA)
         return np.asarray(small, np.uint8).reshape(self.count, PATCH_H, PATCH_W)

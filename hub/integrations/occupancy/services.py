@@ -17,6 +17,7 @@ from hub.core.services import ServiceCall
 
 from .calibration import add_samples_and_fit
 from .const import DOMAIN, SERVICE_CALIBRATE, SERVICE_SAVE_SLOTS
+from .features import slot_features
 from .lot import OccupancyLot
 from .slots import SLOTS_SCHEMA, slots_from_config, write_slots_file
 
@@ -60,8 +61,13 @@ def async_register_services(
         image = lot.latest_image
 
         def fit() -> tuple[Any, int]:
-            features = lot.worker.classifier.features(image)[keep]
-            return add_samples_and_fit(hub.data_dir, lot.name, features, occupied)
+            classifier = lot.worker.classifier
+            patches, texture = classifier.sample(image)
+            features = slot_features(patches, texture)[keep]
+            keys = [key for key, kept in zip(classifier.keys, keep, strict=True) if kept]
+            return add_samples_and_fit(
+                hub.data_dir, lot.name, features, occupied, patches[keep], keys
+            )
 
         model, count = await hub.async_add_executor_job(fit)
         if model is not None:

@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 import numpy.typing as npt
 
 from .classifier import SlotClassifier
 from .const import RECHECK_SECONDS
-from .features import frame_texture, slot_features, to_grey
+from .features import frame_texture, to_grey
 from .model import SlotModel
 from .sampler import Polygon
 
@@ -45,14 +46,14 @@ class LotWorker:
         self.classifier = SlotClassifier(polygons, model)
         self.motion_threshold = motion
         count = len(polygons)
-        self._reference: npt.NDArray[np.float32] | None = None
+        self._reference: npt.NDArray[np.uint8] | None = None
         self._checked_at = np.full(count, -np.inf)
         self._texture: tuple[float, float] = (0.0, 0.0)
         self._texture_at = -np.inf
 
     def set_model(self, model: SlotModel) -> None:
         """A new (calibrated) model; every slot is classified again on the next frame."""
-        self.classifier.model = model
+        self.classifier.set_model(model)
         self._checked_at[:] = -np.inf
 
     def process(
@@ -60,22 +61,28 @@ class LotWorker:
     ) -> Readings:
         grey = to_grey(image)
         patches = self.classifier.sampler.patches(grey)
-        looks = patches.astype(np.float32)
+        count = len(patches)
         due = timestamp - self._checked_at >= RECHECK_SECONDS
         if self._reference is None:
-            todo = np.ones(len(patches), bool)
-            self._reference = looks.copy()
+            todo = np.ones(count, bool)
+            self._reference = patches.copy()
         else:
-            motion = np.abs(looks - self._reference).mean(axis=(1, 2))
+            # Mean absolute grey change per slot: OpenCV's saturating difference of the
+            # uint8 patches, summed per row of the (N, H*W) view.
+            change = cv2.absdiff(patches.reshape(count, -1), self._reference.reshape(count, -1))
+            motion = change.sum(axis=1, dtype=np.uint32) / np.float32(change.shape[1])
             todo = (motion > self.motion_threshold) | due | unsettled
         indices = np.flatnonzero(todo)
         if not len(indices):
             return Readings(indices, np.zeros(0), timestamp)
         if timestamp - self._texture_at >= TEXTURE_SECONDS:
             self._texture, self._texture_at = frame_texture(grey), timestamp
-        features = slot_features(patches[indices], self._texture)
-        probabilities = self.classifier.model.probabilities(features)
-        self._reference[indices] = looks[indices]
+        if len(indices) == count:  # every slot: no copies of the patches
+            probabilities = self.classifier.classify(patches, self._texture)
+            self._reference[:] = patches
+        else:
+            probabilities = self.classifier.classify(patches, self._texture, indices)
+            self._reference[indices] = patches[indices]
         self._checked_at[indices] = timestamp
         return Readings(indices, probabilities, timestamp)
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from hub.integrations.occupancy.calibration import fit_lot_model, lot_model, model_path
 from hub.integrations.occupancy.classifier import SlotClassifier, shipped_model
 from hub.integrations.occupancy.const import PATCH_H, PATCH_W
 from hub.integrations.occupancy.dataset import find_frames
-from hub.integrations.occupancy.features import FEATURE_NAMES
+from hub.integrations.occupancy.features import FEATURE_NAMES, slot_features
 from hub.integrations.occupancy.model import ModelError, SlotModel, fit_logistic
 from hub.integrations.occupancy.sampler import SlotSampler, slot_quad
 
@@ -78,6 +81,35 @@ def test_model_files_round_trip_and_bad_ones_are_named(tmp_path: Path) -> None:
     (tmp_path / "old.json").write_text('{"features": ["a"], "mean": []}')
     with pytest.raises(ModelError, match="made for other features"):
         SlotModel.load(tmp_path / "old.json")
+    # Same feature names, but measured by an earlier version of the features: refused too.
+    data = json.loads((tmp_path / "lot.json").read_text())
+    del data["features_version"]
+    (tmp_path / "v1.json").write_text(json.dumps(data))
+    with pytest.raises(ModelError, match=r"v1\.json: made for other features"):
+        SlotModel.load(tmp_path / "v1.json")
+
+
+def test_a_lot_calibrated_by_an_older_version_falls_back_to_the_shipped_model(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    stale = shipped_model().as_dict()
+    del stale["features_version"]
+    model_path(tmp_path, "north").parent.mkdir(parents=True)
+    model_path(tmp_path, "north").write_text(json.dumps(stale))
+    assert lot_model(tmp_path, "north") is shipped_model()
+    assert "made for other features" in caplog.text
+    model_path(tmp_path, "north").write_text("{")  # broken, not stale: still an error
+    with pytest.raises(ModelError, match="not a slot model"):
+        lot_model(tmp_path, "north")
+
+
+def test_patch_features_do_not_depend_on_the_neighbouring_patches() -> None:
+    """Patches are filtered side by side; the seams must not leak one slot into another."""
+    rng = np.random.default_rng(3)
+    patches = rng.integers(0, 256, size=(5, PATCH_H, PATCH_W), dtype=np.uint8)
+    together = slot_features(patches, (40.0, 80.0))
+    alone = np.concatenate([slot_features(patches[i : i + 1], (40.0, 80.0)) for i in range(5)])
+    assert np.allclose(together, alone, atol=1e-4)
 
 
 def test_dataset_reader_skips_unlabelled_spaces(tmp_path: Path) -> None:
@@ -99,3 +131,59 @@ def test_corners_listed_in_any_order_give_the_same_answer() -> None:
     assert np.allclose(
         SlotClassifier(zigzag).probabilities(image), SlotClassifier(polygons).probabilities(image)
     )
+
+
+MARKED = (0, 1, 8, 9)  # bays with painted symbols and stains, seen only when empty
+
+
+def _marked_lot(taken: list[bool], seed: int, light: float = 1.0) -> np.ndarray:
+    import cv2
+
+    polygons = bays(columns=8, rows=2)
+    image = draw_lot(taken, polygons, seed=seed).astype(np.float32)
+    for index in MARKED:
+        if taken[index]:
+            continue
+        (x0, y0), (x1, y1) = polygons[index][0], polygons[index][2]
+        rng = np.random.default_rng(100 + index)  # the same markings every day
+        for _ in range(14):
+            centre = (int(rng.integers(x0 + 8, x1 - 8)), int(rng.integers(y0 + 8, y1 - 8)))
+            shade = (230, 230, 230) if rng.random() < 0.5 else (30, 30, 30)
+            cv2.circle(image, centre, int(rng.integers(3, 8)), shade, -1)
+    return np.clip(image * light, 0, 255).astype(np.uint8)
+
+
+def test_calibration_learns_each_slots_empty_look(tmp_path: Path) -> None:
+    """Empty bays with busy markings look like cars to the shared model; a lot calibrated
+    on six labelled frames knows them by their own empty look, in any light, and keeps
+    that knowledge in its model file."""
+    polygons = bays(columns=8, rows=2)
+    rng = np.random.default_rng(1)
+    shared = SlotClassifier(polygons)
+    rows, labels, patches, keys = [], [], [], []
+    for seed in range(6):
+        taken = list(rng.random(16) < 0.5)
+        sampled, texture = shared.sample(_marked_lot(taken, seed))
+        rows.append(slot_features(sampled, texture))
+        patches.append(sampled)
+        keys += shared.keys
+        labels.append(np.array(taken))
+    model = fit_lot_model(
+        np.concatenate(rows), np.concatenate(labels), np.concatenate(patches), keys
+    )
+    assert model is not None
+    assert model.head is not None
+    assert set(model.references) == set(shared.keys)  # every bay was empty at least once
+    model.save(tmp_path / "lot.json")
+    calibrated = SlotClassifier(polygons, SlotModel.load(tmp_path / "lot.json"))
+    platt_only = SlotClassifier(polygons, replace(model, head=None, references={}))
+    for seed in range(10, 13):
+        taken = list(rng.random(16) < 0.5)
+        assert any(not taken[i] for i in MARKED)
+        for light in (0.6, 1.0, 1.3):
+            image = _marked_lot(taken, seed, light)
+            assert list(calibrated.probabilities(image) >= 0.5) == taken
+        wrong = (shared.probabilities(image) >= 0.5) != np.array(taken)
+        assert wrong.any()
+        assert set(np.flatnonzero(wrong)) <= set(MARKED)
+        assert ((platt_only.probabilities(image) >= 0.5) != np.array(taken)).any()

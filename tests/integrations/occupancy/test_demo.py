@@ -57,6 +57,51 @@ async def test_slots_match_the_demo_ground_truth(
     assert free.attributes["total"] == 24
 
 
+async def test_slots_match_the_demo_ground_truth_at_night(
+    hub: Hub, clock: Clock, setup_occupancy: SetupOccupancy
+) -> None:
+    """With `day_night: true` the lot is dark but for lamp pools; the bundled demo
+    calibration (fitted by day and night) still reads it."""
+    config = {"seed": 7, "time_scale": 60, "day_night": True}
+    await demo.async_setup(hub, demo.CONFIG_SCHEMA(config))
+    truth = hub.data["demo"].lot
+    lots = await setup_occupancy(
+        {
+            "lots": {
+                "demo": {
+                    "camera": "camera.overhead",
+                    "slots_file": str(REPO / "hub/integrations/demo/slots.yaml"),
+                    "model": str(REPO / "demo_occupancy_model.json"),
+                    "stable_for": 0,
+                }
+            }
+        }
+    )
+    lot = lots["demo"]
+    for _ in range(4):  # at most a simulated day to the next night
+        if truth.darkness() >= 0.99:
+            break
+        await clock.advance(seconds=360)  # six simulated hours
+    assert truth.darkness() >= 0.99
+    agree = total = 0
+    for _ in range(8):
+        await clock.advance(seconds=15)  # 15 simulated minutes
+        now = hub.scheduler.timestamp()
+        if truth.darkness(now) < 0.99:
+            break
+        await lot.async_process_frame(await asyncio.to_thread(truth.render, "overhead", now))
+        parked, moving = truth.occupied_slots(now), truth.driving(now)
+        for slot in lot.slots:
+            if slot.id in moving:
+                continue
+            state = hub.states.get(f"binary_sensor.demo_slot_{slot.id}")
+            assert state is not None
+            agree += state.state == ("on" if slot.id in parked else "off")
+            total += 1
+    assert total >= 24 * 3
+    assert agree / total >= 0.95, f"{agree}/{total} slots agree with the demo's ground truth"
+
+
 async def test_suggested_slots_cover_the_demo_spaces(hub: Hub, clock: Clock) -> None:
     await demo.async_setup(hub, demo.CONFIG_SCHEMA({"seed": 7, "time_scale": 10}))
     truth = hub.data["demo"].lot
