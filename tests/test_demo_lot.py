@@ -1,14 +1,15 @@
 """The bundled config.yaml's example automations, running in the demo through the real parts.
 
 The hub is built from the bundled config the way `parkhub run` builds it (`load`, then
-`async_build_hub`), with the config changed only where a test machine needs it: the
-embedded broker and the web server on free loopback ports, discovery on loopback and not
-announcing, the demo lot's files by absolute path. Everything else (demo gates, demo
-cameras, occupancy, the notify panel, the automations) is as a user gets it, and the test
-looks from the outside: MQTT topics, REST, the WebSocket, camera snapshots.
+`async_build_hub`), from a copy changed only where a test machine needs it
+(tests/bundled_config.py). Everything else (demo gates, demo cameras, occupancy, the
+notify panel, the automations) is as a user gets it, and the test looks from outside:
+MQTT topics on the embedded broker, REST, the WebSocket, camera snapshots.
 
 Only the plate reader and the parking integration are stood in for (they do not exist
 yet): their `plate_detected` and `overstay` events are fired on the bus as they will be.
+The lot-full example is not here: the demo lot does not fill up, and the warning waits a
+minute of hub time; tests/automations/test_examples.py moves the clock for it.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import asyncio
 import json
 import logging
 import math
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -27,20 +28,18 @@ import cv2
 import numpy as np
 import pytest
 import pytest_asyncio
-import yaml
 
 from hub.bootstrap import async_build_hub, load
 from hub.core.context import Context
 from hub.core.hub import Hub
 from hub.integrations.demo.lane import ANGLES, ARM_LENGTH, ARM_Y, POST_X
 from hub.web import create_token
-from hub.yaml_loader import load_yaml
+from tests.bundled_config import write_test_config
 from tests.conftest import LogGuard
 from tests.mqtt_broker import MqttTestClient, free_port, wait_until
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-REPO = Path(__file__).resolve().parents[1]
 RESIDENT = "NL42RES"  # one of the demo's `plates:`, a resident who comes back now and then
 
 
@@ -71,31 +70,6 @@ class DemoHub:
             return await response.read()
 
 
-def _plain(value: Any) -> Any:
-    """The loader's line-aware nodes as plain dicts and lists, for yaml.safe_dump."""
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
-
-
-def write_test_config(folder: Path, web_port: int, mqtt_port: int) -> Path:
-    """The bundled config.yaml, changed only where a test machine needs it."""
-    config = _plain(load_yaml(REPO / "config.yaml"))
-    config["hub"]["port"] = web_port
-    config["mqtt"]["embedded"] = {"host": "127.0.0.1", "port": mqtt_port}
-    config["discovery"].update(
-        interfaces=["127.0.0.1"], announce=False, onvif_target=f"127.0.0.1:{free_port()}"
-    )
-    for lot in config["occupancy"]["lots"].values():  # files that ship beside config.yaml
-        for key in ("slots_file", "model"):
-            lot[key] = str(REPO / lot[key])
-    path = folder / "config.yaml"
-    path.write_text(yaml.safe_dump(config, sort_keys=False))
-    return path
-
-
 @pytest.fixture(scope="module")
 def module_log_guard() -> Iterator[LogGuard]:
     """Errors logged anywhere in the module fail it (the hub runs across its tests)."""
@@ -116,11 +90,23 @@ async def demo(
     path = await asyncio.to_thread(write_test_config, folder, web_port, mqtt_port)
     loaded = await asyncio.to_thread(load, path)
     token = await asyncio.to_thread(create_token, loaded.data_dir(), "test")
+    threads_before = set(threading.enumerate())
     hub = await async_build_hub(loaded, host="127.0.0.1")
     try:
         yield DemoHub(hub, web_port, mqtt_port, token)
     finally:
         await hub.async_stop()
+    # The whole demo stops cleanly: no timer, task or worker thread left running.
+    assert hub.scheduler.pending == 0, "timers left after stop"
+    assert not [task for task in hub._tasks if not task.done()], "tasks left after stop"
+    threads = [
+        thread
+        for thread in set(threading.enumerate()) - threads_before
+        if not thread.name.startswith("asyncio_")  # the test's own to_thread workers
+    ]
+    for thread in threads:  # one that has just reported back may still be returning
+        await asyncio.to_thread(thread.join, 1)
+    assert not [t for t in threads if t.is_alive()], f"threads left after stop: {threads}"
 
 
 def _state(hub: Hub, entity_id: str) -> str | None:
