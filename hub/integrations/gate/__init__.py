@@ -27,6 +27,7 @@ from .const import (
     BACKEND_DEMO,
     BACKEND_HTTP,
     BACKEND_MQTT,
+    CONF_AUTO_CLOSE,
     CONF_BACKEND,
     CONF_ID,
     CONF_NAME,
@@ -64,6 +65,8 @@ _DEMO_KEYS: dict[Any, Any] = {
     vol.Optional(CONF_TRAVEL_TIME, default=timedelta(seconds=DEFAULT_TRAVEL_TIME)): (
         cv.time_period
     ),
+    # Close by itself this long after it is open (default: stay open until told).
+    vol.Optional(CONF_AUTO_CLOSE): cv.positive_time_period,
 }
 _BACKEND_KEYS = {BACKEND_DEMO: _DEMO_KEYS, BACKEND_HTTP: HTTP_KEYS, BACKEND_MQTT: GATE_KEYS}
 
@@ -89,7 +92,9 @@ async def async_setup(hub: Hub, config: list[dict[str, Any]]) -> None:
         object_id, name, backend = conf[CONF_ID], conf.get(CONF_NAME), conf[CONF_BACKEND]
         if backend == BACKEND_DEMO:
             seconds = conf[CONF_TRAVEL_TIME].total_seconds()
-            gates.append(DemoGate(object_id, name, seconds))
+            auto_close = conf.get(CONF_AUTO_CLOSE)
+            hold = auto_close.total_seconds() if auto_close is not None else None
+            gates.append(DemoGate(object_id, name, seconds, hold))
         elif backend == BACKEND_HTTP:
             if session is None:
                 session = aiohttp.ClientSession()

@@ -1,9 +1,10 @@
-"""The bundled config.yaml: the demo lot and its three cameras come up live and serve frames."""
+"""The bundled config.yaml: the demo lot and its three cameras come up live and serve frames.
+
+(Run from the copy a test machine can run: loopback ports, no announcing.)"""
 
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from pathlib import Path
 
@@ -13,23 +14,18 @@ import numpy as np
 
 from hub.bootstrap import async_build_hub, load
 from hub.web import create_token
+from tests.bundled_config import write_test_config
+from tests.mqtt_broker import free_port
 
-REPO = Path(__file__).resolve().parents[3]
 CAMERAS = {"camera.overhead": (1280, 720), "camera.entry": (960, 540), "camera.exit": (960, 540)}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def test_bundled_config_runs_the_demo_cameras(tmp_path: Path, log_guard) -> None:
-    loaded = await asyncio.to_thread(load, REPO / "config.yaml")
-    token = await asyncio.to_thread(create_token, tmp_path, "test")
-    port = _free_port()
-    hub = await async_build_hub(loaded, data_dir=tmp_path, host="127.0.0.1", port=port)
+    port = free_port()
+    path = await asyncio.to_thread(write_test_config, tmp_path, port, free_port())
+    loaded = await asyncio.to_thread(load, path)
+    token = await asyncio.to_thread(create_token, tmp_path / "data", "test")
+    hub = await async_build_hub(loaded, data_dir=tmp_path / "data", host="127.0.0.1")
     try:
         deadline = time.monotonic() + 20
         while any(

@@ -53,6 +53,37 @@ async def test_demo_gate_moves_by_itself(hub: Hub, clock: Clock) -> None:
     assert state_of(hub, "gate.exit") == "open"
 
 
+async def test_demo_gate_closes_by_itself_with_auto_close(hub: Hub, clock: Clock) -> None:
+    await setup_gates(
+        hub, {"id": "entry", "backend": "demo", "travel_time": 2, "auto_close": "00:00:10"}
+    )
+    await hub.services.async_call("gate", "open", {"entity_id": "gate.entry"})
+    await clock.advance(seconds=2)
+    assert state_of(hub, "gate.entry") == "open"
+    await clock.advance(seconds=6)
+    # Opened again while open (the next car): the wait before closing starts over.
+    await hub.services.async_call("gate", "open", {"entity_id": "gate.entry"})
+    await clock.advance(seconds=9.9)
+    assert state_of(hub, "gate.entry") == "open"
+    await clock.advance(seconds=0.1)
+    assert state_of(hub, "gate.entry") == "closing"
+    await clock.advance(seconds=2)
+    assert state_of(hub, "gate.entry") == "closed"
+    await clock.advance(seconds=60)
+    assert state_of(hub, "gate.entry") == "closed"
+
+    # Closed by hand before the time is up: it stays closed, no second close later.
+    await hub.services.async_call("gate", "open", {"entity_id": "gate.entry"})
+    await clock.advance(seconds=3)
+    await hub.services.async_call("gate", "close", {"entity_id": "gate.entry"})
+    await clock.advance(seconds=2)
+    assert state_of(hub, "gate.entry") == "closed"
+    changes = []
+    hub.bus.async_listen("state_changed", changes.append)
+    await clock.advance(seconds=60)
+    assert [e.data["entity_id"] for e in changes if e.data["entity_id"] == "gate.entry"] == []
+
+
 async def test_every_command_fires_gate_command_with_its_cause(hub: Hub, clock: Clock) -> None:
     await setup_gates(hub, {"id": "entry", "backend": "demo", "travel_time": 1})
     commands = []

@@ -1,27 +1,22 @@
-"""The bundled config.yaml: the demo lot's spaces show up as occupancy entities, live."""
+"""The bundled config.yaml: the demo lot's spaces show up as occupancy entities, live.
+
+(Run from the copy a test machine can run: loopback ports, no announcing.)"""
 
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
 from pathlib import Path
 
 from hub.bootstrap import async_build_hub, load
-
-REPO = Path(__file__).resolve().parents[3]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.bundled_config import write_test_config
+from tests.mqtt_broker import free_port
 
 
 async def test_bundled_config_watches_the_demo_lot(tmp_path: Path, log_guard: object) -> None:
-    loaded = await asyncio.to_thread(load, REPO / "config.yaml")
-    hub = await async_build_hub(loaded, data_dir=tmp_path, host="127.0.0.1", port=_free_port())
+    path = await asyncio.to_thread(write_test_config, tmp_path, free_port(), free_port())
+    loaded = await asyncio.to_thread(load, path)
+    hub = await async_build_hub(loaded, data_dir=tmp_path / "data", host="127.0.0.1")
     try:
         deadline = time.monotonic() + 20
         while (free := hub.states.get("sensor.demo_free_spaces")) is None or free.state in (
