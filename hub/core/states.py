@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,9 @@ __all__ = ["State", "StateMachine", "valid_entity_id"]
 
 _ENTITY_ID = re.compile(r"^(?!_)[a-z0-9_]+(?<!_)\.(?!_)[a-z0-9_]+(?<!_)$")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+# A subscription to an entity: the listener, and the new states it wants (None: all).
+_Tracker = tuple[EventListener, frozenset[str] | None]
 
 
 def valid_entity_id(entity_id: str) -> bool:
@@ -118,7 +121,7 @@ class StateMachine:
         self._bus = bus
         self._timestamp = timestamp
         self._states: dict[str, State] = {}
-        self._trackers: dict[str, tuple[EventListener, ...]] = {}
+        self._trackers: dict[str, tuple[_Tracker, ...]] = {}
 
     def get(self, entity_id: str) -> State | None:
         return self._states.get(entity_id)
@@ -204,34 +207,64 @@ class StateMachine:
         origin: EventOrigin,
         now: float | None,
     ) -> None:
+        """Tell the bus's and this entity's listeners, building the event only if one wants it.
+
+        A tracker with a `to_states` filter that the new state misses is skipped before
+        anything is allocated: most watchers wait for one rare state of a busy entity.
+        """
         trackers = self._trackers.get(entity_id)
         bus = self._bus
-        if not trackers and not bus.has_listeners(EVENT_STATE_CHANGED):
+        event: Event | None = None
+        if bus.has_listeners(EVENT_STATE_CHANGED):
+            event = self._event(entity_id, old, new, context, origin, now)
+            bus.async_dispatch(event)
+        if trackers is None:
             return
-        event = Event(
+        new_text = new.state if new is not None else None
+        for listener, to_states in trackers:
+            if to_states is not None and new_text not in to_states:
+                continue
+            if event is None:
+                event = self._event(entity_id, old, new, context, origin, now)
+            bus.async_run_listener(listener, event)
+
+    def _event(
+        self,
+        entity_id: str,
+        old: State | None,
+        new: State | None,
+        context: Context,
+        origin: EventOrigin,
+        now: float | None,
+    ) -> Event:
+        return Event(
             EVENT_STATE_CHANGED,
             {"entity_id": entity_id, "old_state": old, "new_state": new},
             origin,
             context,
             now if now is not None else self._timestamp(),
         )
-        bus.async_dispatch(event)
-        if trackers:
-            bus.async_run_listeners(trackers, event)
 
     def async_track(
-        self, entity_ids: str | Iterable[str], listener: EventListener
+        self,
+        entity_ids: str | Iterable[str],
+        listener: EventListener,
+        *,
+        to_states: Collection[str] | None = None,
     ) -> CALLBACK_TYPE:
         """Call `listener(state_changed event)` when any of these entities changes.
 
-        Returns the unsubscribe callable.
+        With `to_states`, only changes whose new state is one of them reach the listener
+        (a removal never does): the rest are turned away by a set lookup, before an event
+        is built. Returns the unsubscribe callable, which undoes this subscription only.
         """
         ids = [entity_ids] if isinstance(entity_ids, str) else list(entity_ids)
+        tracker: _Tracker = (listener, None if to_states is None else frozenset(to_states))
         for entity_id in ids:
-            self._trackers[entity_id] = (*self._trackers.get(entity_id, ()), listener)
+            self._trackers[entity_id] = (*self._trackers.get(entity_id, ()), tracker)
 
         def remove() -> None:
             for entity_id in ids:
-                remove_keyed(self._trackers, entity_id, listener)
+                remove_keyed(self._trackers, entity_id, tracker)
 
         return remove

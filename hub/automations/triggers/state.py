@@ -156,16 +156,15 @@ async def _attach_state(
     hub: Hub, config: dict[str, Any], action: TriggerAction, info: TriggerInfo
 ) -> CALLBACK_TYPE:
     attribute: str | None = config.get("attribute")
-    from_states: list[str] | None = config.get("from")
-    to_states: list[str] | None = config.get("to")
-    not_from: list[str] = config.get("not_from", [])
-    not_to: list[str] = config.get("not_to", [])
+    # Matchers are sets built once here, not lists searched on every change.
+    from_states = _matcher(config.get("from"))
+    to_states = _matcher(config.get("to"))
+    not_from = _matcher(config.get("not_from")) or frozenset()
+    not_to = _matcher(config.get("not_to")) or frozenset()
     period = config.get("for")
     # With no from/to, an attribute change of a watched state counts too (like HA).
     any_change = attribute is None and from_states is None and to_states is None
     timers = _ForTimers(hub)
-
-    to_set = frozenset(to_states) if to_states is not None and attribute is None else None
     waiting = timers.waiting  # read directly: this runs on every change of the entity
 
     def on_change(event: Event) -> None:
@@ -175,20 +174,32 @@ async def _attach_state(
             pending = timers.matched(changed["entity_id"])
             if pending is not _MISSING and _value(new, attribute) != pending:
                 timers.cancel(changed["entity_id"])
-        if new is None or (to_set is not None and new.state not in to_set):
-            return  # the common case, kept cheap: a change to a state nobody waits for
-        entity_id: str = changed["entity_id"]
+        if new is None:
+            return
         old: State | None = changed["old_state"]
-        old_value, new_value = _value(old, attribute), _value(new, attribute)
-        if not any_change and old_value == new_value:
-            return
-        old_text, new_text = _text(old_value), _text(new_value)
+        old_value: Any
+        new_value: Any
+        old_text: str | None
+        new_text: str | None
+        if attribute is None:  # the usual trigger: plain states, already text
+            old_value = old_text = old.state if old is not None else None
+            new_value = new_text = new.state
+            if to_states is not None and new_text not in to_states:
+                return  # the common case, kept cheap: a change to a state nobody waits for
+            if not any_change and old_text == new_text:
+                return
+        else:
+            old_value, new_value = _value(old, attribute), new.attributes.get(attribute)
+            if not any_change and old_value == new_value:
+                return
+            old_text, new_text = _text(old_value), _text(new_value)
+            if to_states is not None and new_text not in to_states:
+                return
         if from_states is not None and old_text not in from_states:
-            return
-        if to_states is not None and new_text not in to_states:
             return
         if old_text in not_from or new_text in not_to:
             return
+        entity_id: str = changed["entity_id"]
         data: dict[str, Any] = {
             "entity_id": entity_id,
             "from_state": old,
@@ -208,13 +219,23 @@ async def _attach_state(
         data["for"] = wait
         timers.start(entity_id, wait, new_value, lambda: action(data, event.context))
 
-    untrack = hub.states.async_track(config["entity_id"], on_change)
+    # Without `for:` a change to another state is of no use to this trigger (no timer to
+    # cancel), so the state machine may turn it away before building the event.
+    untrack = hub.states.async_track(
+        config["entity_id"],
+        on_change,
+        to_states=to_states if period is None and attribute is None else None,
+    )
 
     def remove() -> None:
         untrack()
         timers.cancel_all()
 
     return remove
+
+
+def _matcher(values: list[str] | None) -> frozenset[str] | None:
+    return None if values is None else frozenset(values)
 
 
 # -- numeric_state ---------------------------------------------------------------------------
