@@ -21,8 +21,8 @@ __all__ = ["State", "StateMachine", "valid_entity_id"]
 _ENTITY_ID = re.compile(r"^(?!_)[a-z0-9_]+(?<!_)\.(?!_)[a-z0-9_]+(?<!_)$")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
-# A subscription to an entity: the listener, and the new states it wants (None: all).
-_Tracker = tuple[EventListener, frozenset[str] | None]
+# A subscription to an entity: the listener, and the old and new states it wants (None: any).
+_Tracker = tuple[EventListener, frozenset[str] | None, frozenset[str] | None]
 
 
 def valid_entity_id(entity_id: str) -> bool:
@@ -209,7 +209,7 @@ class StateMachine:
     ) -> None:
         """Tell the bus's and this entity's listeners, building the event only if one wants it.
 
-        A tracker with a `to_states` filter that the new state misses is skipped before
+        A tracker whose `from_states`/`to_states` this change misses is skipped before
         anything is allocated: most watchers wait for one rare state of a busy entity.
         """
         trackers = self._trackers.get(entity_id)
@@ -220,9 +220,12 @@ class StateMachine:
             bus.async_dispatch(event)
         if trackers is None:
             return
+        old_text = old.state if old is not None else None
         new_text = new.state if new is not None else None
-        for listener, to_states in trackers:
+        for listener, from_states, to_states in trackers:
             if to_states is not None and new_text not in to_states:
+                continue
+            if from_states is not None and old_text not in from_states:
                 continue
             if event is None:
                 event = self._event(entity_id, old, new, context, origin, now)
@@ -250,16 +253,18 @@ class StateMachine:
         entity_ids: str | Iterable[str],
         listener: EventListener,
         *,
+        from_states: Collection[str] | None = None,
         to_states: Collection[str] | None = None,
     ) -> CALLBACK_TYPE:
         """Call `listener(state_changed event)` when any of these entities changes.
 
-        With `to_states`, only changes whose new state is one of them reach the listener
-        (a removal never does): the rest are turned away by a set lookup, before an event
-        is built. Returns the unsubscribe callable, which undoes this subscription only.
+        With `from_states` or `to_states`, only changes from (or into) one of those states
+        reach the listener; a new entity has no state to come from, and a removed one none
+        to go to. The rest are turned away by set lookups, before an event is built.
+        Returns the unsubscribe callable, which undoes this subscription only.
         """
         ids = [entity_ids] if isinstance(entity_ids, str) else list(entity_ids)
-        tracker: _Tracker = (listener, None if to_states is None else frozenset(to_states))
+        tracker: _Tracker = (listener, _states_set(from_states), _states_set(to_states))
         for entity_id in ids:
             self._trackers[entity_id] = (*self._trackers.get(entity_id, ()), tracker)
 
@@ -268,3 +273,7 @@ class StateMachine:
                 remove_keyed(self._trackers, entity_id, tracker)
 
         return remove
+
+
+def _states_set(states: Collection[str] | None) -> frozenset[str] | None:
+    return None if states is None else frozenset(states)

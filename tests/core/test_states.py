@@ -129,6 +129,19 @@ async def test_tracking_to_states_sees_only_changes_into_them(hub: Hub) -> None:
     assert seen == [("gate.entry", "open"), ("gate.entry", "open"), ("gate.exit", "open")]
 
 
+async def test_tracking_from_states_sees_only_changes_out_of_them(hub: Hub) -> None:
+    seen: list[str] = []
+    hub.states.async_track(
+        "gate.entry", lambda event: seen.append(event.data["new_state"].state), from_states=["open"]
+    )
+    hub.states.async_set("gate.entry", "open")  # created: it came from no state
+    hub.states.async_set("gate.entry", "closing")
+    hub.states.async_set("gate.entry", "closed")
+    hub.states.async_set("gate.entry", "open")
+    hub.states.async_set("gate.entry", "open", {"by": "keypad"})  # from open, still open
+    assert seen == ["closing", "open"]
+
+
 async def test_filtered_and_plain_trackers_keep_their_order(hub: Hub) -> None:
     order: list[str] = []
     hub.bus.async_listen(EVENT_STATE_CHANGED, lambda _event: order.append("bus"))

@@ -219,12 +219,15 @@ async def _attach_state(
         data["for"] = wait
         timers.start(entity_id, wait, new_value, lambda: action(data, event.context))
 
-    # Without `for:` a change to another state is of no use to this trigger (no timer to
-    # cancel), so the state machine may turn it away before building the event.
+    # Without `for:` no timer waits to be cancelled, so a change from or into a state this
+    # trigger does not want is of no use to it: the state machine may turn it away before
+    # building the event.
+    prefilter = period is None and attribute is None
     untrack = hub.states.async_track(
         config["entity_id"],
         on_change,
-        to_states=to_states if period is None and attribute is None else None,
+        from_states=from_states if prefilter else None,
+        to_states=to_states if prefilter else None,
     )
 
     def remove() -> None:
