@@ -14,7 +14,8 @@ Prints one JSON object:
   (`watched_no_match`: the state machine turns them away before building an event), and
   the same with a `state_changed` listener present as in a real run (`..._with_listener`).
   In `watched_no_match_for` the triggers wait for the alarm to hold 5 minutes (`for:`), so
-  every change reaches its trigger, as one could end a pending match. `cost_pct` is the
+  every change reaches its trigger, as one could end a pending match (and
+  `watched_no_match_for_with_listener` with the listener). `cost_pct` is the
   throughput lost to the 1,000 automations (medians of `--runs`, the two sides
   alternating and taking turns to go first).
 """
@@ -148,6 +149,7 @@ async def main(n: int, runs: int) -> dict[str, Any]:
         ("watched_no_match", True, False, False),
         ("watched_no_match_with_listener", True, True, False),
         ("watched_no_match_for", True, False, True),
+        ("watched_no_match_for_with_listener", True, True, True),
     )
     for kind, watched, listener, hold in cases:
         none, many = [], []
