@@ -16,8 +16,9 @@ Prints one JSON object:
   In `watched_no_match_for` the triggers wait for the alarm to hold 5 minutes (`for:`), so
   every change reaches its trigger, as one could end a pending match (and
   `watched_no_match_for_with_listener` with the listener). `cost_pct` is the
-  throughput lost to the 1,000 automations (medians of `--runs`, the two sides
-  alternating and taking turns to go first).
+  throughput lost to the 1,000 automations. The two hubs live side by side and take
+  turns of one change per entity (`--runs` x `--n` changes each); rates are medians over
+  the turns, `cost_pct` the median of each turn's loss against the bare turn beside it.
 """
 
 from __future__ import annotations
@@ -94,10 +95,8 @@ async def latency(n: int) -> float:
         return statistics.median(samples)
 
 
-async def throughput(
-    n: int, automations: int, watched: bool, listener: bool, hold: bool = False
-) -> float:
-    """State changes per CPU second, with `automations` automations each on its own entity.
+async def _watching_hub(folder: Path, automations: int, listener: bool, hold: bool) -> Hub:
+    """A hub with `automations` automations, each waiting for its own entity's alarm.
 
     With `listener`, a `state_changed` listener is there too, as the recorder, the
     WebSocket API and MQTT always are in a real run: every change then builds its event
@@ -105,40 +104,66 @@ async def throughput(
     state machine checks for it before building an event; with `hold` it waits for the
     alarm to hold for 5 minutes, so every change reaches the trigger (one might end a
     pending match), which rejects it.
-
-    The clock is the process's CPU time, not the wall: the machine is shared, and time
-    other jobs take from this process is not time the hub spent. On an idle machine the
-    two agree (the loop never waits here).
     """
-    with tempfile.TemporaryDirectory() as folder:
-        hub = await _new_hub(Path(folder))
-        if listener:
-            hub.bus.async_listen("state_changed", lambda _event: None)
-        hub.services.async_register("bench", "noop", lambda _call: None)
-        if automations:
-            config = [
-                {
-                    "id": f"watch_{i}",
-                    "triggers": [
-                        {"trigger": "state", "entity_id": f"sensor.watched_{i}", "to": "alarm"}
-                        | ({"for": {"minutes": 5}} if hold else {})
-                    ],
-                    "actions": [{"action": "bench.noop"}],
-                }
-                for i in range(automations)
-            ]
-            await async_setup_automations(hub, AUTOMATIONS_SCHEMA(config), Path(folder) / "x.yaml")
+    hub = await _new_hub(folder)
+    if listener:
+        hub.bus.async_listen("state_changed", lambda _event: None)
+    hub.services.async_register("bench", "noop", lambda _call: None)
+    if automations:
+        config = [
+            {
+                "id": f"watch_{i}",
+                "triggers": [
+                    {"trigger": "state", "entity_id": f"sensor.watched_{i}", "to": "alarm"}
+                    | ({"for": {"minutes": 5}} if hold else {})
+                ],
+                "actions": [{"action": "bench.noop"}],
+            }
+            for i in range(automations)
+        ]
+        await async_setup_automations(hub, AUTOMATIONS_SCHEMA(config), folder / "x.yaml")
+    return hub
+
+
+async def throughput(
+    n: int, runs: int, watched: bool, listener: bool, hold: bool
+) -> dict[str, Any]:
+    """State changes per CPU second without automations and with 1,000, and what they cost.
+
+    Both hubs live side by side and take turns, a round of one change per entity each
+    (who goes first alternates), `runs * n` changes per side in all; a first untimed round
+    creates the entities. Rates are the medians over the rounds, and the cost is the
+    median over the rounds of what the loaded hub lost against the bare one in the same
+    round: rounds of a few milliseconds put both sides under the same load from other
+    jobs, and the medians drop the rounds another job disturbed. The clock is the
+    process's CPU time, not the wall: time other jobs take from this process is not time
+    the hub spent (on an idle machine the two agree, as the loop never waits here).
+    """
+    with tempfile.TemporaryDirectory() as bare_dir, tempfile.TemporaryDirectory() as loaded_dir:
+        bare = await _watching_hub(Path(bare_dir), 0, listener, hold)
+        loaded = await _watching_hub(Path(loaded_dir), AUTOMATIONS, listener, hold)
         prefix = "sensor.watched_" if watched else "sensor.other_"
-        entity_ids = [f"{prefix}{i % AUTOMATIONS}" for i in range(n)]
-        set_state = hub.states.async_set
+        entity_ids = [f"{prefix}{i}" for i in range(AUTOMATIONS)]
+        rates: dict[Hub, list[float]] = {bare: [], loaded: []}
         gc.collect()
-        start = time.process_time()
-        for index, entity_id in enumerate(entity_ids):
-            set_state(entity_id, str(index))
-        await hub.async_block_till_done()
-        elapsed = time.process_time() - start
-        await hub.async_stop()
-        return n / elapsed
+        for turn in range(max(1, runs * n // AUTOMATIONS) + 1):
+            offset = turn * AUTOMATIONS  # every set is a change: the value is new each time
+            for hub in (bare, loaded) if turn % 2 == 0 else (loaded, bare):
+                set_state = hub.states.async_set
+                start = time.process_time()
+                for index, entity_id in enumerate(entity_ids, offset):
+                    set_state(entity_id, str(index))
+                await hub.async_block_till_done()
+                if turn:
+                    rates[hub].append(AUTOMATIONS / (time.process_time() - start))
+        await bare.async_stop()
+        await loaded.async_stop()
+        losses = [1 - many / none for none, many in zip(rates[bare], rates[loaded], strict=True)]
+        return {
+            "no_automations": round(statistics.median(rates[bare])),
+            f"{AUTOMATIONS}_automations": round(statistics.median(rates[loaded])),
+            "cost_pct": round(statistics.median(losses) * 100, 1),
+        }
 
 
 async def main(n: int, runs: int) -> dict[str, Any]:
@@ -152,17 +177,7 @@ async def main(n: int, runs: int) -> dict[str, Any]:
         ("watched_no_match_for_with_listener", True, True, True),
     )
     for kind, watched, listener, hold in cases:
-        none, many = [], []
-        for run in range(runs):  # alternate, and swap who goes first, so drift hits both
-            sides = [(none, 0), (many, AUTOMATIONS)]
-            for figures_of, count in sides if run % 2 == 0 else reversed(sides):
-                figures_of.append(await throughput(n, count, watched, listener, hold))
-        base, loaded = statistics.median(none), statistics.median(many)
-        figures[kind] = {
-            "no_automations": round(base),
-            f"{AUTOMATIONS}_automations": round(loaded),
-            "cost_pct": round((1 - loaded / base) * 100, 1),
-        }
+        figures[kind] = await throughput(n, runs, watched, listener, hold)
     return {
         "parkhub": __version__,
         "n": n,
