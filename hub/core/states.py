@@ -220,12 +220,11 @@ class StateMachine:
             bus.async_dispatch(event)
         if trackers is None:
             return
-        old_text = old.state if old is not None else None
         new_text = new.state if new is not None else None
         for listener, from_states, to_states in trackers:
             if to_states is not None and new_text not in to_states:
                 continue
-            if from_states is not None and old_text not in from_states:
+            if from_states is not None and (old.state if old else None) not in from_states:
                 continue
             if event is None:
                 event = self._event(entity_id, old, new, context, origin, now)

@@ -176,19 +176,21 @@ async def _attach_state(
                 timers.cancel(changed["entity_id"])
         if new is None:
             return
-        old: State | None = changed["old_state"]
+        old: State | None
         old_value: Any
         new_value: Any
         old_text: str | None
         new_text: str | None
         if attribute is None:  # the usual trigger: plain states, already text
-            old_value = old_text = old.state if old is not None else None
             new_value = new_text = new.state
             if to_states is not None and new_text not in to_states:
                 return  # the common case, kept cheap: a change to a state nobody waits for
+            old = changed["old_state"]
+            old_value = old_text = old.state if old is not None else None
             if not any_change and old_text == new_text:
                 return
         else:
+            old = changed["old_state"]
             old_value, new_value = _value(old, attribute), new.attributes.get(attribute)
             if not any_change and old_value == new_value:
                 return
