@@ -216,7 +216,10 @@ class StateMachine:
         bus = self._bus
         event: Event | None = None
         if bus.has_listeners(EVENT_STATE_CHANGED):
-            event = self._event(entity_id, old, new, context, origin, now)
+            if now is None:
+                now = self._timestamp()
+            data = {"entity_id": entity_id, "old_state": old, "new_state": new}
+            event = Event(EVENT_STATE_CHANGED, data, origin, context, now)
             bus.async_dispatch(event)
         if trackers is None:
             return
@@ -226,26 +229,12 @@ class StateMachine:
                 continue
             if from_states is not None and (old.state if old else None) not in from_states:
                 continue
-            if event is None:
-                event = self._event(entity_id, old, new, context, origin, now)
+            if event is None:  # built here, not above, as the first tracker to want it
+                if now is None:
+                    now = self._timestamp()
+                data = {"entity_id": entity_id, "old_state": old, "new_state": new}
+                event = Event(EVENT_STATE_CHANGED, data, origin, context, now)
             bus.async_run_listener(listener, event)
-
-    def _event(
-        self,
-        entity_id: str,
-        old: State | None,
-        new: State | None,
-        context: Context,
-        origin: EventOrigin,
-        now: float | None,
-    ) -> Event:
-        return Event(
-            EVENT_STATE_CHANGED,
-            {"entity_id": entity_id, "old_state": old, "new_state": new},
-            origin,
-            context,
-            now if now is not None else self._timestamp(),
-        )
 
     def async_track(
         self,
