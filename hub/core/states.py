@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .bus import CALLBACK_TYPE, Event, EventListener, EventOrigin, remove_keyed
+from .bus import CALLBACK_TYPE, Event, EventListener, EventOrigin, without
 from .const import EVENT_STATE_CHANGED, MAX_STATE_LENGTH
 from .context import Context
 from .exceptions import InvalidEntityId, ServiceValidationError
@@ -121,7 +121,10 @@ class StateMachine:
         self._bus = bus
         self._timestamp = timestamp
         self._states: dict[str, State] = {}
-        self._trackers: dict[str, tuple[_Tracker, ...]] = {}
+        # Per entity: its trackers, and their listeners alone when none of them filters.
+        self._trackers: dict[
+            str, tuple[tuple[_Tracker, ...], tuple[EventListener, ...] | None]
+        ] = {}
 
     def get(self, entity_id: str) -> State | None:
         return self._states.get(entity_id)
@@ -212,19 +215,31 @@ class StateMachine:
         A tracker whose `from_states`/`to_states` this change misses is skipped before
         anything is allocated: most watchers wait for one rare state of a busy entity.
         """
-        trackers = self._trackers.get(entity_id)
+        watched = self._trackers.get(entity_id)
         bus = self._bus
-        event: Event | None = None
+        event: Event | None
+        if watched is not None and watched[1] is not None:  # no filter: all want the event
+            event = Event(
+                EVENT_STATE_CHANGED,
+                {"entity_id": entity_id, "old_state": old, "new_state": new},
+                origin,
+                context,
+                now if now is not None else self._timestamp(),
+            )
+            bus.async_dispatch(event)
+            bus.async_run_listeners(watched[1], event)
+            return
+        event = None
         if bus.has_listeners(EVENT_STATE_CHANGED):
             if now is None:
                 now = self._timestamp()
             data = {"entity_id": entity_id, "old_state": old, "new_state": new}
             event = Event(EVENT_STATE_CHANGED, data, origin, context, now)
             bus.async_dispatch(event)
-        if trackers is None:
+        if watched is None:
             return
         new_text = new.state if new is not None else None
-        for listener, from_states, to_states in trackers:
+        for listener, from_states, to_states in watched[0]:
             if to_states is not None and new_text not in to_states:
                 continue
             if from_states is not None and (old.state if old else None) not in from_states:
@@ -254,13 +269,27 @@ class StateMachine:
         ids = [entity_ids] if isinstance(entity_ids, str) else list(entity_ids)
         tracker: _Tracker = (listener, _states_set(from_states), _states_set(to_states))
         for entity_id in ids:
-            self._trackers[entity_id] = (*self._trackers.get(entity_id, ()), tracker)
+            self._watch(entity_id, (*self._tracking(entity_id), tracker))
 
         def remove() -> None:
             for entity_id in ids:
-                remove_keyed(self._trackers, entity_id, tracker)
+                self._watch(entity_id, without(self._tracking(entity_id), tracker))
 
         return remove
+
+    def _tracking(self, entity_id: str) -> tuple[_Tracker, ...]:
+        watched = self._trackers.get(entity_id)
+        return () if watched is None else watched[0]
+
+    def _watch(self, entity_id: str, trackers: tuple[_Tracker, ...]) -> None:
+        """Keep an entity's trackers, with their bare listeners when none filters (the
+        event is then built at once and handed to all, with no check per tracker)."""
+        if not trackers:
+            self._trackers.pop(entity_id, None)
+        elif any(tracker[1] is not None or tracker[2] is not None for tracker in trackers):
+            self._trackers[entity_id] = (trackers, None)
+        else:
+            self._trackers[entity_id] = (trackers, tuple(tracker[0] for tracker in trackers))
 
 
 def _states_set(states: Collection[str] | None) -> frozenset[str] | None:
