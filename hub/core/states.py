@@ -23,6 +23,9 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 # A subscription to an entity: the listener, and the old and new states it wants (None: any).
 _Tracker = tuple[EventListener, frozenset[str] | None, frozenset[str] | None]
+# An entity's trackers; their bare listeners when none filters; when all of them filter
+# the new state, every state any of them wants (so one lookup turns the rest away).
+_Watchers = tuple[tuple[_Tracker, ...], tuple[EventListener, ...] | None, frozenset[str] | None]
 
 
 def valid_entity_id(entity_id: str) -> bool:
@@ -121,10 +124,9 @@ class StateMachine:
         self._bus = bus
         self._timestamp = timestamp
         self._states: dict[str, State] = {}
-        # Per entity: its trackers, and their listeners alone when none of them filters.
-        self._trackers: dict[
-            str, tuple[tuple[_Tracker, ...], tuple[EventListener, ...] | None]
-        ] = {}
+        self._trackers: dict[str, _Watchers] = {}
+        # One set object per distinct filter: a thousand `to: "on"` share one, kept in cache.
+        self._filters: dict[frozenset[str], frozenset[str]] = {}
 
     def get(self, entity_id: str) -> State | None:
         return self._states.get(entity_id)
@@ -239,6 +241,8 @@ class StateMachine:
         if watched is None:
             return
         new_text = new.state if new is not None else None
+        if watched[2] is not None and new_text not in watched[2]:
+            return  # none of this entity's trackers waits for this state
         for listener, from_states, to_states in watched[0]:
             if to_states is not None and new_text not in to_states:
                 continue
@@ -267,7 +271,7 @@ class StateMachine:
         Returns the unsubscribe callable, which undoes this subscription only.
         """
         ids = [entity_ids] if isinstance(entity_ids, str) else list(entity_ids)
-        tracker: _Tracker = (listener, _states_set(from_states), _states_set(to_states))
+        tracker: _Tracker = (listener, self._filter(from_states), self._filter(to_states))
         for entity_id in ids:
             self._watch(entity_id, (*self._tracking(entity_id), tracker))
 
@@ -277,20 +281,26 @@ class StateMachine:
 
         return remove
 
+    def _filter(self, states: Collection[str] | None) -> frozenset[str] | None:
+        if states is None:
+            return None
+        wanted = frozenset(states)
+        return self._filters.setdefault(wanted, wanted)
+
     def _tracking(self, entity_id: str) -> tuple[_Tracker, ...]:
         watched = self._trackers.get(entity_id)
         return () if watched is None else watched[0]
 
     def _watch(self, entity_id: str, trackers: tuple[_Tracker, ...]) -> None:
-        """Keep an entity's trackers, with their bare listeners when none filters (the
-        event is then built at once and handed to all, with no check per tracker)."""
+        """Keep an entity's trackers with what makes dispatch cheap: their bare listeners
+        when none filters (the event is built at once and handed to all), or every state
+        they wait for when all of them filter the new state."""
         if not trackers:
             self._trackers.pop(entity_id, None)
-        elif any(tracker[1] is not None or tracker[2] is not None for tracker in trackers):
-            self._trackers[entity_id] = (trackers, None)
+        elif all(tracker[1] is None and tracker[2] is None for tracker in trackers):
+            self._trackers[entity_id] = (trackers, tuple(tracker[0] for tracker in trackers), None)
+        elif all(tracker[2] is not None for tracker in trackers):
+            wanted = frozenset().union(*(tracker[2] or () for tracker in trackers))
+            self._trackers[entity_id] = (trackers, None, self._filter(wanted))
         else:
-            self._trackers[entity_id] = (trackers, tuple(tracker[0] for tracker in trackers))
-
-
-def _states_set(states: Collection[str] | None) -> frozenset[str] | None:
-    return None if states is None else frozenset(states)
+            self._trackers[entity_id] = (trackers, None, None)

@@ -142,6 +142,23 @@ async def test_tracking_from_states_sees_only_changes_out_of_them(hub: Hub) -> N
     assert seen == ["closing", "open"]
 
 
+async def test_trackers_waiting_for_different_states_each_get_theirs(hub: Hub) -> None:
+    seen: list[str] = []
+    hub.states.async_track(
+        "gate.entry",
+        lambda e: seen.append(f"open: {e.data['new_state'].state}"),
+        to_states=["open"],
+    )
+    hub.states.async_track(
+        "gate.entry",
+        lambda e: seen.append(f"shut: {e.data['new_state'].state}"),
+        to_states=["closed", "jammed"],
+    )
+    for state in ("opening", "open", "closing", "closed", "jammed"):
+        hub.states.async_set("gate.entry", state)
+    assert seen == ["open: open", "shut: closed", "shut: jammed"]
+
+
 async def test_filtered_and_plain_trackers_keep_their_order(hub: Hub) -> None:
     order: list[str] = []
     hub.bus.async_listen(EVENT_STATE_CHANGED, lambda _event: order.append("bus"))
