@@ -23,9 +23,17 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 # A subscription to an entity: the listener, and the old and new states it wants (None: any).
 _Tracker = tuple[EventListener, frozenset[str] | None, frozenset[str] | None]
-# An entity's trackers; their bare listeners when none filters; when all of them filter
-# the new state, every state any of them wants (so one lookup turns the rest away).
-_Watchers = tuple[tuple[_Tracker, ...], tuple[EventListener, ...] | None, frozenset[str] | None]
+
+
+class _Filtered:
+    """An entity's trackers when some of them filter, and, when all of them filter the new
+    state, every state any of them wants (so one lookup turns the rest away)."""
+
+    __slots__ = ("trackers", "wanted")
+
+    def __init__(self, trackers: tuple[_Tracker, ...], wanted: frozenset[str] | None) -> None:
+        self.trackers = trackers
+        self.wanted = wanted
 
 
 def valid_entity_id(entity_id: str) -> bool:
@@ -124,7 +132,10 @@ class StateMachine:
         self._bus = bus
         self._timestamp = timestamp
         self._states: dict[str, State] = {}
-        self._trackers: dict[str, _Watchers] = {}
+        self._trackers: dict[str, tuple[_Tracker, ...]] = {}
+        # What a change of a tracked entity goes through: the bare listeners when none of
+        # its trackers filters (the event is built at once and handed to all), or _Filtered.
+        self._dispatch: dict[str, tuple[EventListener, ...] | _Filtered] = {}
         # One set object per distinct filter: a thousand `to: "on"` share one, kept in cache.
         self._filters: dict[frozenset[str], frozenset[str]] = {}
 
@@ -217,10 +228,12 @@ class StateMachine:
         A tracker whose `from_states`/`to_states` this change misses is skipped before
         anything is allocated: most watchers wait for one rare state of a busy entity.
         """
-        watched = self._trackers.get(entity_id)
+        watched = self._dispatch.get(entity_id)
         bus = self._bus
         event: Event | None
-        if watched is not None and watched[1] is not None:  # no filter: all want the event
+        if watched is None or isinstance(watched, tuple):  # no tracker filters
+            if watched is None and not bus.has_listeners(EVENT_STATE_CHANGED):
+                return
             event = Event(
                 EVENT_STATE_CHANGED,
                 {"entity_id": entity_id, "old_state": old, "new_state": new},
@@ -229,7 +242,8 @@ class StateMachine:
                 now if now is not None else self._timestamp(),
             )
             bus.async_dispatch(event)
-            bus.async_run_listeners(watched[1], event)
+            if watched is not None:
+                bus.async_run_listeners(watched, event)
             return
         event = None
         if bus.has_listeners(EVENT_STATE_CHANGED):
@@ -238,12 +252,10 @@ class StateMachine:
             data = {"entity_id": entity_id, "old_state": old, "new_state": new}
             event = Event(EVENT_STATE_CHANGED, data, origin, context, now)
             bus.async_dispatch(event)
-        if watched is None:
-            return
         new_text = new.state if new is not None else None
-        if watched[2] is not None and new_text not in watched[2]:
+        if watched.wanted is not None and new_text not in watched.wanted:
             return  # none of this entity's trackers waits for this state
-        for listener, from_states, to_states in watched[0]:
+        for listener, from_states, to_states in watched.trackers:
             if to_states is not None and new_text not in to_states:
                 continue
             if from_states is not None and (old.state if old else None) not in from_states:
@@ -288,19 +300,18 @@ class StateMachine:
         return self._filters.setdefault(wanted, wanted)
 
     def _tracking(self, entity_id: str) -> tuple[_Tracker, ...]:
-        watched = self._trackers.get(entity_id)
-        return () if watched is None else watched[0]
+        return self._trackers.get(entity_id, ())
 
     def _watch(self, entity_id: str, trackers: tuple[_Tracker, ...]) -> None:
-        """Keep an entity's trackers with what makes dispatch cheap: their bare listeners
-        when none filters (the event is built at once and handed to all), or every state
-        they wait for when all of them filter the new state."""
         if not trackers:
             self._trackers.pop(entity_id, None)
-        elif all(tracker[1] is None and tracker[2] is None for tracker in trackers):
-            self._trackers[entity_id] = (trackers, tuple(tracker[0] for tracker in trackers), None)
+            self._dispatch.pop(entity_id, None)
+            return
+        self._trackers[entity_id] = trackers
+        if all(tracker[1] is None and tracker[2] is None for tracker in trackers):
+            self._dispatch[entity_id] = tuple(tracker[0] for tracker in trackers)
         elif all(tracker[2] is not None for tracker in trackers):
             wanted = frozenset().union(*(tracker[2] or () for tracker in trackers))
-            self._trackers[entity_id] = (trackers, None, self._filter(wanted))
+            self._dispatch[entity_id] = _Filtered(trackers, self._filter(wanted))
         else:
-            self._trackers[entity_id] = (trackers, None, None)
+            self._dispatch[entity_id] = _Filtered(trackers, None)
