@@ -285,11 +285,11 @@ class StateMachine:
         ids = [entity_ids] if isinstance(entity_ids, str) else list(entity_ids)
         tracker: _Tracker = (listener, self._filter(from_states), self._filter(to_states))
         for entity_id in ids:
-            self._watch(entity_id, (*self._tracking(entity_id), tracker))
+            self._watch(entity_id, (*self._trackers.get(entity_id, ()), tracker))
 
         def remove() -> None:
             for entity_id in ids:
-                self._watch(entity_id, without(self._tracking(entity_id), tracker))
+                self._watch(entity_id, without(self._trackers.get(entity_id, ()), tracker))
 
         return remove
 
@@ -298,9 +298,6 @@ class StateMachine:
             return None
         wanted = frozenset(states)
         return self._filters.setdefault(wanted, wanted)
-
-    def _tracking(self, entity_id: str) -> tuple[_Tracker, ...]:
-        return self._trackers.get(entity_id, ())
 
     def _watch(self, entity_id: str, trackers: tuple[_Tracker, ...]) -> None:
         if not trackers:
