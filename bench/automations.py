@@ -192,7 +192,12 @@ async def main(n: int, runs: int) -> dict[str, Any]:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=20000, help="state changes per measurement")
+    parser.add_argument(
+        "--n",
+        type=int,
+        default=20000,
+        help="state changes per latency run, and per side and run of a throughput case",
+    )
     parser.add_argument("--runs", type=int, default=5, help="repetitions (medians reported)")
     args = parser.parse_args()
     print(json.dumps(asyncio.run(main(args.n, args.runs)), indent=2))
