@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .const import MATCH_ALL, MAX_EVENT_TYPE_LENGTH
 from .context import Context
@@ -29,27 +29,24 @@ _LOGGER = logging.getLogger(__name__)
 
 CALLBACK_TYPE = Callable[[], None]
 EventListener = Callable[["Event"], Coroutine[Any, Any, None] | None]
+_T = TypeVar("_T")
 
 
-def without(
-    listeners: tuple[EventListener, ...], listener: EventListener
-) -> tuple[EventListener, ...]:
-    """`listeners` less one subscription of `listener`.
+def without(items: tuple[_T, ...], item: _T) -> tuple[_T, ...]:
+    """`items` less one subscription `item` (matched by identity).
 
     Only one: the same function subscribed twice is two subscriptions, and each
     unsubscribe undoes its own.
     """
-    for index, item in enumerate(listeners):
-        if item is listener:
-            return listeners[:index] + listeners[index + 1 :]
-    return listeners
+    for index, each in enumerate(items):
+        if each is item:
+            return items[:index] + items[index + 1 :]
+    return items
 
 
-def remove_keyed(
-    table: dict[str, tuple[EventListener, ...]], key: str, listener: EventListener
-) -> None:
-    """Drop one subscription from a table of copy-on-write listener tuples."""
-    if left := without(table.get(key, ()), listener):
+def remove_keyed(table: dict[str, tuple[_T, ...]], key: str, item: _T) -> None:
+    """Drop one subscription from a table of copy-on-write subscription tuples."""
+    if left := without(table.get(key, ()), item):
         table[key] = left
     else:
         table.pop(key, None)
@@ -195,3 +192,13 @@ class EventBus:
                 continue
             if result is not None and isinstance(result, Coroutine):
                 self._hub.async_run_coroutine(result, f"listener for {event.event_type}")
+
+    def async_run_listener(self, listener: EventListener, event: Event) -> None:
+        """`async_run_listeners` for one listener, without a tuple to hold it."""
+        try:
+            result = listener(event)
+        except Exception:
+            _LOGGER.exception("Error in listener %r for %s", listener, event.event_type)
+            return
+        if result is not None and isinstance(result, Coroutine):
+            self._hub.async_run_coroutine(result, f"listener for {event.event_type}")

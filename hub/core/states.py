@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from .bus import CALLBACK_TYPE, Event, EventListener, EventOrigin, remove_keyed
+from .bus import CALLBACK_TYPE, Event, EventListener, EventOrigin, without
 from .const import EVENT_STATE_CHANGED, MAX_STATE_LENGTH
 from .context import Context
 from .exceptions import InvalidEntityId, ServiceValidationError
@@ -20,6 +20,20 @@ __all__ = ["State", "StateMachine", "valid_entity_id"]
 
 _ENTITY_ID = re.compile(r"^(?!_)[a-z0-9_]+(?<!_)\.(?!_)[a-z0-9_]+(?<!_)$")
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+# A subscription to an entity: the listener, and the old and new states it wants (None: any).
+_Tracker = tuple[EventListener, frozenset[str] | None, frozenset[str] | None]
+
+
+class _Filtered:
+    """An entity's trackers when some of them filter, and, when all of them filter the new
+    state, every state any of them wants (so one lookup turns the rest away)."""
+
+    __slots__ = ("trackers", "wanted")
+
+    def __init__(self, trackers: tuple[_Tracker, ...], wanted: frozenset[str] | None) -> None:
+        self.trackers = trackers
+        self.wanted = wanted
 
 
 def valid_entity_id(entity_id: str) -> bool:
@@ -118,7 +132,12 @@ class StateMachine:
         self._bus = bus
         self._timestamp = timestamp
         self._states: dict[str, State] = {}
-        self._trackers: dict[str, tuple[EventListener, ...]] = {}
+        self._trackers: dict[str, tuple[_Tracker, ...]] = {}
+        # What a change of a tracked entity goes through: the bare listeners when none of
+        # its trackers filters (the event is built at once and handed to all), or _Filtered.
+        self._dispatch: dict[str, tuple[EventListener, ...] | _Filtered] = {}
+        # One set object per distinct filter: a thousand `to: "on"` share one, kept in cache.
+        self._filters: dict[frozenset[str], frozenset[str]] = {}
 
     def get(self, entity_id: str) -> State | None:
         return self._states.get(entity_id)
@@ -204,34 +223,92 @@ class StateMachine:
         origin: EventOrigin,
         now: float | None,
     ) -> None:
-        trackers = self._trackers.get(entity_id)
+        """Tell the bus's and this entity's listeners, building the event only if one wants it.
+
+        A tracker whose `from_states`/`to_states` this change misses is skipped before
+        anything is allocated: most watchers wait for one rare state of a busy entity.
+        """
+        watched = self._dispatch.get(entity_id)
         bus = self._bus
-        if not trackers and not bus.has_listeners(EVENT_STATE_CHANGED):
+        event: Event | None
+        if watched is None or isinstance(watched, tuple):  # no tracker filters
+            if watched is None and not bus.has_listeners(EVENT_STATE_CHANGED):
+                return
+            event = Event(
+                EVENT_STATE_CHANGED,
+                {"entity_id": entity_id, "old_state": old, "new_state": new},
+                origin,
+                context,
+                now if now is not None else self._timestamp(),
+            )
+            bus.async_dispatch(event)
+            if watched is not None:
+                bus.async_run_listeners(watched, event)
             return
-        event = Event(
-            EVENT_STATE_CHANGED,
-            {"entity_id": entity_id, "old_state": old, "new_state": new},
-            origin,
-            context,
-            now if now is not None else self._timestamp(),
-        )
-        bus.async_dispatch(event)
-        if trackers:
-            bus.async_run_listeners(trackers, event)
+        event = None
+        if bus.has_listeners(EVENT_STATE_CHANGED):
+            if now is None:
+                now = self._timestamp()
+            data = {"entity_id": entity_id, "old_state": old, "new_state": new}
+            event = Event(EVENT_STATE_CHANGED, data, origin, context, now)
+            bus.async_dispatch(event)
+        new_text = new.state if new is not None else None
+        if watched.wanted is not None and new_text not in watched.wanted:
+            return  # none of this entity's trackers waits for this state
+        for listener, from_states, to_states in watched.trackers:
+            if to_states is not None and new_text not in to_states:
+                continue
+            if from_states is not None and (old.state if old else None) not in from_states:
+                continue
+            if event is None:  # built here, not above, as the first tracker to want it
+                if now is None:
+                    now = self._timestamp()
+                data = {"entity_id": entity_id, "old_state": old, "new_state": new}
+                event = Event(EVENT_STATE_CHANGED, data, origin, context, now)
+            bus.async_run_listener(listener, event)
 
     def async_track(
-        self, entity_ids: str | Iterable[str], listener: EventListener
+        self,
+        entity_ids: str | Iterable[str],
+        listener: EventListener,
+        *,
+        from_states: Collection[str] | None = None,
+        to_states: Collection[str] | None = None,
     ) -> CALLBACK_TYPE:
         """Call `listener(state_changed event)` when any of these entities changes.
 
-        Returns the unsubscribe callable.
+        With `from_states` or `to_states`, only changes from (or into) one of those states
+        reach the listener; a new entity has no state to come from, and a removed one none
+        to go to. The rest are turned away by set lookups, before an event is built.
+        Returns the unsubscribe callable, which undoes this subscription only.
         """
         ids = [entity_ids] if isinstance(entity_ids, str) else list(entity_ids)
+        tracker: _Tracker = (listener, self._filter(from_states), self._filter(to_states))
         for entity_id in ids:
-            self._trackers[entity_id] = (*self._trackers.get(entity_id, ()), listener)
+            self._watch(entity_id, (*self._trackers.get(entity_id, ()), tracker))
 
         def remove() -> None:
             for entity_id in ids:
-                remove_keyed(self._trackers, entity_id, listener)
+                self._watch(entity_id, without(self._trackers.get(entity_id, ()), tracker))
 
         return remove
+
+    def _filter(self, states: Collection[str] | None) -> frozenset[str] | None:
+        if states is None:
+            return None
+        wanted = frozenset(states)
+        return self._filters.setdefault(wanted, wanted)
+
+    def _watch(self, entity_id: str, trackers: tuple[_Tracker, ...]) -> None:
+        if not trackers:
+            self._trackers.pop(entity_id, None)
+            self._dispatch.pop(entity_id, None)
+            return
+        self._trackers[entity_id] = trackers
+        if all(tracker[1] is None and tracker[2] is None for tracker in trackers):
+            self._dispatch[entity_id] = tuple(tracker[0] for tracker in trackers)
+        elif all(tracker[2] is not None for tracker in trackers):
+            wanted = frozenset().union(*(tracker[2] or () for tracker in trackers))
+            self._dispatch[entity_id] = _Filtered(trackers, self._filter(wanted))
+        else:
+            self._dispatch[entity_id] = _Filtered(trackers, None)

@@ -109,6 +109,83 @@ async def test_untracking_one_subscription_keeps_the_other(hub: Hub) -> None:
     assert seen == ["gate.entry"]
 
 
+async def test_tracking_to_states_sees_only_changes_into_them(hub: Hub) -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    def listener(event: Event) -> None:
+        new = event.data["new_state"]
+        seen.append((event.data["entity_id"], new.state if new is not None else None))
+
+    hub.states.async_set("gate.entry", "closed")
+    unsubscribe = hub.states.async_track(["gate.entry", "gate.exit"], listener, to_states={"open"})
+    hub.states.async_set("gate.entry", "opening")
+    hub.states.async_set("gate.entry", "open")
+    hub.states.async_set("gate.entry", "open", {"by": "keypad"})  # still open: told again
+    hub.states.async_set("gate.exit", "open")
+    hub.states.async_remove("gate.exit")  # a removal is no change into a state
+    unsubscribe()
+    hub.states.async_set("gate.entry", "closed")
+    hub.states.async_set("gate.entry", "open")
+    assert seen == [("gate.entry", "open"), ("gate.entry", "open"), ("gate.exit", "open")]
+
+
+async def test_tracking_from_states_sees_only_changes_out_of_them(hub: Hub) -> None:
+    seen: list[str] = []
+    hub.states.async_track(
+        "gate.entry", lambda event: seen.append(event.data["new_state"].state), from_states=["open"]
+    )
+    hub.states.async_set("gate.entry", "open")  # created: it came from no state
+    hub.states.async_set("gate.entry", "closing")
+    hub.states.async_set("gate.entry", "closed")
+    hub.states.async_set("gate.entry", "open")
+    hub.states.async_set("gate.entry", "open", {"by": "keypad"})  # from open, still open
+    assert seen == ["closing", "open"]
+
+
+async def test_trackers_waiting_for_different_states_each_get_theirs(hub: Hub) -> None:
+    seen: list[str] = []
+    hub.states.async_track(
+        "gate.entry",
+        lambda e: seen.append(f"open: {e.data['new_state'].state}"),
+        to_states=["open"],
+    )
+    hub.states.async_track(
+        "gate.entry",
+        lambda e: seen.append(f"shut: {e.data['new_state'].state}"),
+        to_states=["closed", "jammed"],
+    )
+    for state in ("opening", "open", "closing", "closed", "jammed"):
+        hub.states.async_set("gate.entry", state)
+    assert seen == ["open: open", "shut: closed", "shut: jammed"]
+
+
+async def test_filtered_and_plain_trackers_keep_their_order(hub: Hub) -> None:
+    order: list[str] = []
+    hub.bus.async_listen(EVENT_STATE_CHANGED, lambda _event: order.append("bus"))
+    hub.states.async_track("gate.entry", lambda _event: order.append("first"))
+    hub.states.async_track(
+        "gate.entry", lambda _event: order.append("open only"), to_states=["open"]
+    )
+    hub.states.async_track("gate.entry", lambda _event: order.append("last"))
+    hub.states.async_set("gate.entry", "closed")
+    hub.states.async_set("gate.entry", "open")
+    assert order == ["bus", "first", "last", "bus", "first", "open only", "last"]
+
+
+async def test_unsubscribing_a_filtered_subscription_keeps_the_plain_one(hub: Hub) -> None:
+    seen: list[str] = []
+
+    def listener(event: Event) -> None:
+        seen.append(event.data["new_state"].state)
+
+    hub.states.async_track("gate.entry", listener)
+    filtered = hub.states.async_track("gate.entry", listener, to_states=["open"])
+    filtered()
+    hub.states.async_set("gate.entry", "closed")
+    hub.states.async_set("gate.entry", "open")
+    assert seen == ["closed", "open"]
+
+
 async def test_remove_announces_and_forgets(hub: Hub) -> None:
     changes: list[Event] = []
     hub.states.async_set("camera.entry", "streaming")

@@ -150,9 +150,18 @@ class _ForTimers:
         for entity_id in list(self.waiting):
             self.cancel(entity_id)
 
-    def track(self, entity_ids: list[str], on_change: Callable[[Event], None]) -> CALLBACK_TYPE:
+    def track(
+        self,
+        entity_ids: list[str],
+        on_change: Callable[[Event], None],
+        *,
+        from_states: frozenset[str] | None = None,
+        to_states: frozenset[str] | None = None,
+    ) -> CALLBACK_TYPE:
         """Watch the trigger's entities; the returned remove drops pending timers too."""
-        untrack = self._hub.states.async_track(entity_ids, on_change)
+        untrack = self._hub.states.async_track(
+            entity_ids, on_change, from_states=from_states, to_states=to_states
+        )
 
         def remove() -> None:
             untrack()
@@ -196,16 +205,15 @@ async def _attach_state(
     hub: Hub, config: dict[str, Any], action: TriggerAction, info: TriggerInfo
 ) -> CALLBACK_TYPE:
     attribute: str | None = config.get("attribute")
-    from_states: list[str] | None = config.get("from")
-    to_states: list[str] | None = config.get("to")
-    not_from: list[str] = config.get("not_from", [])
-    not_to: list[str] = config.get("not_to", [])
+    # Matchers are sets built once here, not lists searched on every change.
+    from_states = _matcher(config.get("from"))
+    to_states = _matcher(config.get("to"))
+    not_from = _matcher(config.get("not_from")) or frozenset()
+    not_to = _matcher(config.get("not_to")) or frozenset()
     period = config.get("for")
     # With no from/to, an attribute change of a watched state counts too (like HA).
     any_change = attribute is None and from_states is None and to_states is None
     timers = _ForTimers(hub)
-
-    to_set = frozenset(to_states) if to_states is not None and attribute is None else None
     waiting = timers.waiting  # read directly: this runs on every change of the entity
 
     def on_change(event: Event) -> None:
@@ -215,20 +223,34 @@ async def _attach_state(
             pending = timers.matched(changed["entity_id"])
             if pending is not _MISSING and _value(new, attribute) != pending:
                 timers.cancel(changed["entity_id"])
-        if new is None or (to_set is not None and new.state not in to_set):
-            return  # the common case, kept cheap: a change to a state nobody waits for
-        entity_id: str = changed["entity_id"]
-        old: State | None = changed["old_state"]
-        old_value, new_value = _value(old, attribute), _value(new, attribute)
-        if not any_change and old_value == new_value:
+        if new is None:
             return
-        old_text, new_text = _text(old_value), _text(new_value)
+        old: State | None
+        old_value: Any
+        new_value: Any
+        old_text: str | None
+        new_text: str | None
+        if attribute is None:  # the usual trigger: plain states, already text
+            new_value = new_text = new.state
+            if to_states is not None and new_text not in to_states:
+                return  # the common case, kept cheap: a change to a state nobody waits for
+            old = changed["old_state"]
+            old_value = old_text = old.state if old is not None else None
+            if not any_change and old_text == new_text:
+                return
+        else:
+            old = changed["old_state"]
+            old_value, new_value = _value(old, attribute), new.attributes.get(attribute)
+            if not any_change and old_value == new_value:
+                return
+            old_text, new_text = _text(old_value), _text(new_value)
+            if to_states is not None and new_text not in to_states:
+                return
         if from_states is not None and old_text not in from_states:
-            return
-        if to_states is not None and new_text not in to_states:
             return
         if old_text in not_from or new_text in not_to:
             return
+        entity_id: str = changed["entity_id"]
         data: dict[str, Any] = {
             "entity_id": entity_id,
             "from_state": old,
@@ -247,7 +269,20 @@ async def _attach_state(
             lambda wait, fire: timers.start(entity_id, wait, new_value, fire),
         )
 
-    return timers.track(config["entity_id"], on_change)
+    # Without `for:` no timer waits to be cancelled, so a change from or into a state this
+    # trigger does not want is of no use to it: the state machine may turn it away before
+    # building the event.
+    prefilter = period is None and attribute is None
+    return timers.track(
+        config["entity_id"],
+        on_change,
+        from_states=from_states if prefilter else None,
+        to_states=to_states if prefilter else None,
+    )
+
+
+def _matcher(values: list[str] | None) -> frozenset[str] | None:
+    return None if values is None else frozenset(values)
 
 
 # -- numeric_state ---------------------------------------------------------------------------
