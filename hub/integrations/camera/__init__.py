@@ -9,7 +9,9 @@ Each camera is a `camera.<id>` entity whose frames are grabbed in a thread of it
 - `async_register_overlay(hub, "camera.entry", draw)` -> unregister; `draw(image)` paints
   on a copy of the frame in the worker thread that encodes a snapshot or restream,
 - `await async_add_camera(hub, entry)` -> entity id, for a camera adopted at run time
-  (entry shaped like one item of `camera: cameras:` in config.yaml).
+  (entry shaped like one item of `camera: cameras:` in config.yaml),
+- `await async_save_snapshot(hub, "camera.entry", path)` -> the JPEG written there, for
+  what must outlive the frame (a notification's attachment).
 
 At setup, cameras adopted earlier are read from `<data_dir>/cameras_adopted.json`
 (`{"cameras": [entry, ...]}`); a YAML camera with the same id wins.
@@ -28,6 +30,7 @@ import voluptuous as vol
 from hub.core.bus import CALLBACK_TYPE
 from hub.core.const import EVENT_HUB_STOP
 from hub.core.exceptions import HubError, ServiceValidationError
+from hub.core.files import write_atomically
 from hub.core.hub import Hub
 from hub.core.json import json_loads
 from hub.core.services import describe_invalid
@@ -41,6 +44,7 @@ from .const import (
     CONF_JPEG_QUALITY,
     DEFAULT_SNAPSHOT_INTERVAL,
     DOMAIN,
+    SNAPSHOT_TIMEOUT,
     SOURCE_DEMO,
     SOURCE_FILE,
     SOURCE_MJPEG,
@@ -50,7 +54,7 @@ from .const import (
 )
 from .entity import CameraEntity, FrameCallback
 from .frame import Frame, Image
-from .http import Drawer, async_register_routes
+from .http import Drawer, async_register_routes, encode_jpeg
 from .sources import (
     CaptureSource,
     DemoSource,
@@ -69,6 +73,7 @@ __all__ = [
     "async_add_camera",
     "async_get_camera",
     "async_register_overlay",
+    "async_save_snapshot",
     "async_setup",
 ]
 
@@ -125,6 +130,30 @@ async def async_get_camera(hub: Hub, entity_id: str) -> CameraEntity:
         known = ", ".join(sorted(data.cameras)) if data and data.cameras else "none"
         raise HubError(f"unknown camera {entity_id!r} (cameras: {known})")
     return camera
+
+
+async def async_save_snapshot(
+    hub: Hub, entity_id: str, path: Path, *, overlays: bool = False
+) -> Path:
+    """Write the camera's current frame to `path` as a JPEG (with overlays if asked).
+
+    HubError naming the camera when it is unknown or has no frame within the snapshot
+    timeout, so a caller can say why its picture is missing.
+    """
+    data: CameraData | None = hub.data.get(DOMAIN)
+    camera = await async_get_camera(hub, entity_id)
+    frame = await camera.async_get_frame(max_age=2.0, wait=SNAPSHOT_TIMEOUT)
+    if frame is None or data is None:
+        why = f" ({camera.error})" if camera.error else ""
+        raise HubError(f"{entity_id} has no frame{why}")
+    drawers = list(data.overlays.get(entity_id, ())) if overlays else []
+
+    def write() -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, encode_jpeg(frame.image, drawers, data.jpeg_quality))
+        return path
+
+    return await hub.async_add_executor_job(write)
 
 
 def async_register_overlay(hub: Hub, camera_entity_id: str, draw: Drawer) -> CALLBACK_TYPE:

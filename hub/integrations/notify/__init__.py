@@ -22,6 +22,7 @@ from .const import DOMAIN, EVENT_NOTIFICATION_FAILED, EVENT_NOTIFICATION_SENT, O
 from .outbox import Outbox
 from .platforms import PLATFORMS, Notifier, Shared
 from .services import async_register_services
+from .snapshots import purge_snapshots
 from .store import OutboxStore
 
 if TYPE_CHECKING:
@@ -56,7 +57,9 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     store = await OutboxStore.async_open(hub.data_dir / OUTBOX_FILE)
 
     async def purge(_now: object = None) -> None:
-        await store.async_purge(hub.scheduler.timestamp() - conf.keep_days * DAY)
+        cutoff = hub.scheduler.timestamp() - conf.keep_days * DAY
+        await store.async_purge(cutoff)
+        await hub.async_add_executor_job(purge_snapshots, hub.data_dir, cutoff)
 
     await purge()
     session = aiohttp.ClientSession()

@@ -30,6 +30,8 @@ DEFAULT_TIMEOUT: Final = 15.0
 DEFAULT_RATE_COUNT: Final = 10
 DEFAULT_RATE_PERIOD: Final = 60.0
 DEFAULT_KEEP_DAYS: Final = 7
+# Camera pictures taken for notifications, under the data directory.
+SNAPSHOT_DIR: Final = "notify_snapshots"
 
 # Service data keys.
 ATTR_MESSAGE: Final = "message"
@@ -38,6 +40,7 @@ ATTR_TARGET: Final = "target"
 ATTR_DATA: Final = "data"
 # Keys inside `data` that the platforms read.
 DATA_ATTACHMENTS: Final = "attachments"
+DATA_CAMERA: Final = "camera"
 DATA_HTML: Final = "html"
 
 STATUS_PENDING: Final = "pending"

@@ -21,8 +21,17 @@ from hub.core.exceptions import ServiceValidationError
 from hub.core.services import ServiceCall
 from hub.template import TemplateError, render_complex
 
-from .const import ATTR_DATA, ATTR_MESSAGE, ATTR_TARGET, ATTR_TITLE, DATA_ATTACHMENTS, DOMAIN
+from .const import (
+    ATTR_DATA,
+    ATTR_MESSAGE,
+    ATTR_TARGET,
+    ATTR_TITLE,
+    DATA_ATTACHMENTS,
+    DATA_CAMERA,
+    DOMAIN,
+)
 from .models import Notification
+from .snapshots import async_take_snapshots
 
 if TYPE_CHECKING:
     from hub.core.hub import Hub
@@ -119,6 +128,10 @@ def _handler(
             )
             if not notifier.supports_attachments:
                 attachments = []
+        if DATA_CAMERA in data:
+            cameras = data.pop(DATA_CAMERA)
+            if notifier.supports_attachments:
+                attachments += await async_take_snapshots(hub, cameras)
         key = data.pop(DATA_IDEMPOTENCY_KEY, None)
         now = hub.scheduler.timestamp()
         notes = [

@@ -6,11 +6,16 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from hub.core.bus import Event
 from hub.core.exceptions import ServiceValidationError
 from hub.core.hub import Hub
+from hub.integrations import camera
 from tests.conftest import Clock
 
 from .conftest import SetupNotify, SmtpServer
@@ -139,4 +144,60 @@ async def test_attachments_must_be_files_in_the_data_dir(
     with pytest.raises(ServiceValidationError, match="no such file"):
         await hub.services.async_call(
             "notify", "owner_mail", {"message": "hi", "data": {"attachments": ["nope.jpg"]}}
+        )
+
+
+async def test_email_attaches_what_a_camera_sees(
+    hub: Hub,
+    setup_notify: SetupNotify,
+    smtp_server_factory: SmtpFactory,
+    events: dict[str, list[Event]],
+    aiohttp_server: Callable[..., Awaitable[TestServer]],
+) -> None:
+    """`data: {camera: ...}` takes the picture at call time and keeps it for the retries."""
+    picture = np.full((90, 160, 3), (40, 160, 220), np.uint8)  # an orange-ish lane
+    ok, encoded = cv2.imencode(".jpg", picture)
+    assert ok
+
+    async def still(_request: web.Request) -> web.Response:
+        return web.Response(body=encoded.tobytes(), content_type="image/jpeg")
+
+    app = web.Application()
+    app.router.add_get("/still.jpg", still)
+    server = await aiohttp_server(app, host="127.0.0.1")
+    await camera.async_setup(
+        hub,
+        camera.CONFIG_SCHEMA(
+            {
+                "cameras": [
+                    {"id": "lane", "source": "snapshot", "url": str(server.make_url("/still.jpg"))}
+                ]
+            }
+        ),
+    )
+    smtp = await smtp_server_factory("none")
+    await setup_email(setup_notify, smtp, "none")
+
+    await hub.services.async_call(
+        "notify",
+        "owner_mail",
+        {"message": "Overstay at the lane", "data": {"camera": "camera.lane"}},
+    )
+    await hub.async_block_till_done()
+
+    assert len(events["notification_sent"]) == 1, events
+    ((_envelope, message),) = smtp.messages
+    [attached] = [part for part in message.walk() if part.get_content_type() == "image/jpeg"]
+    assert attached.get_filename().endswith("-lane.jpg")
+    image = cv2.imdecode(
+        np.frombuffer(attached.get_payload(decode=True), np.uint8), cv2.IMREAD_COLOR
+    )
+    assert image.shape == (90, 160, 3)
+    assert np.abs(image.astype(int) - picture).mean() < 8  # the camera's picture, re-encoded
+    kept = await asyncio.to_thread(lambda: list((hub.data_dir / "notify_snapshots").glob("*.jpg")))
+    assert len(kept) == 1  # on disk, so a retry after a restart still has it
+
+    with pytest.raises(ServiceValidationError, match=r"data.camera: unknown camera 'camera.gate'"):
+        await hub.services.async_call(
+            "notify", "owner_mail", {"message": "x", "data": {"camera": "camera.gate"}}
         )
