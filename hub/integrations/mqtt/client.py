@@ -95,6 +95,10 @@ class MqttClient:
         self.first_attempt: asyncio.Future[None] = loop.create_future()
         self._subacks: dict[int, asyncio.Future[None]] = {}
         self._writing_now = False
+        # True while paho reads: its callbacks (connect, message) then run under paho's
+        # callback lock, and a write that fails there would close the socket under that
+        # same lock and hang the loop. Publishes made then are left to the writer.
+        self._in_paho_read = False
         # The wait before the next attempt while the broker is unreachable, else None.
         self.retry_delay: float | None = None
         self._paho = self._make_paho()
@@ -262,7 +266,11 @@ class MqttClient:
 
     def _publish_now(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
         """Commands (QoS 1) are latency bound: write at once rather than on the loop's next
-        turn, and skip registering a writer (two epoll calls) unless the socket is full."""
+        turn, and skip registering a writer (two epoll calls) unless the socket is full.
+        Inside a paho callback, paho's own writer registration sends it instead."""
+        if self._in_paho_read:
+            self._paho.publish(topic, payload, qos, retain)
+            return
         self._writing_now = True
         try:
             self._paho.publish(topic, payload, qos, retain)
@@ -358,11 +366,15 @@ class MqttClient:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def read() -> None:
-            client.loop_read()
-            # TLS may hold whole records the kernel no longer signals as readable.
-            pending = getattr(sock, "pending", None)
-            while pending is not None and pending() and client.socket() is sock:
+            self._in_paho_read = True
+            try:
                 client.loop_read()
+                # TLS may hold whole records the kernel no longer signals as readable.
+                pending = getattr(sock, "pending", None)
+                while pending is not None and pending() and client.socket() is sock:
+                    client.loop_read()
+            finally:
+                self._in_paho_read = False
 
         def register() -> None:
             # A connect that timed out may have closed this socket before we got here.

@@ -302,3 +302,24 @@ async def test_a_failed_setup_frees_the_embedded_broker_port(
     await mqtt.async_setup(hub, config)
     async with asyncio.timeout(5):
         await async_wait_connected(hub)
+
+
+async def test_a_command_sent_from_a_message_as_the_link_dies_does_not_hang_the_hub(
+    hub: Hub, setup_mqtt: SetupMqtt, mosquitto: MosquittoBroker
+) -> None:
+    """A keypad message triggers a gate command inline (as an automation does) just as the
+    link breaks: the failed write must not close the socket inside paho's callback lock
+    (that hung the loop for good); the command goes out after the reconnect."""
+    await setup_mqtt()
+    runtime = hub.data["mqtt"]
+
+    def on_code(_message: ReceiveMessage) -> None:
+        runtime.client._paho.socket().shutdown(socket.SHUT_WR)  # the cable is pulled
+        runtime.async_publish("barrier/entry/set", "OPEN", 1, False)
+
+    await async_subscribe(hub, "keypad/code", on_code)
+    async with MqttTestClient(mosquitto.port) as controller:
+        await controller.subscribe("barrier/entry/set")
+        await controller.publish("keypad/code", "1234")
+        async with asyncio.timeout(10):
+            await controller.wait_for("barrier/entry/set", "OPEN")
