@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 from typing import Any
 
@@ -20,6 +21,9 @@ from hub.integrations.discovery.mdns import device_from_service
 from .conftest import LOOPBACK
 
 FOUND_TIMEOUT = 10.0
+# Loopback multicast is shared by every process on the machine: a suffix of this run's own
+# keeps two test runs at once from claiming the same mDNS names.
+RUN = str(os.getpid() % 10000)
 
 
 def camera_service(
@@ -53,24 +57,24 @@ async def wait_for_device(hub: Hub, device_id: str) -> Event:
 async def test_rtsp_camera_is_found_and_adopted(
     hub: Hub, lan: AsyncZeroconf, api_client: TestClient[Any, Any]
 ) -> None:
-    waiting = asyncio.ensure_future(wait_for_device(hub, "zeroconf_entry_cam"))
+    waiting = asyncio.ensure_future(wait_for_device(hub, f"zeroconf_entry_cam_{RUN}"))
     await lan.async_register_service(
-        camera_service("_rtsp._tcp.local.", "Entry Cam", 8554, {"path": "/live"})
+        camera_service("_rtsp._tcp.local.", f"Entry Cam {RUN}", 8554, {"path": "/live"})
     )
     event = await waiting
     assert event.data["urls"] == {"rtsp": "rtsp://127.0.0.1:8554/live"}
 
     listing = await (await api_client.get("/api/discovery")).json()
-    (device,) = [d for d in listing["devices"] if d["id"] == "zeroconf_entry_cam"]
-    assert device["name"] == "Entry Cam"
+    (device,) = [d for d in listing["devices"] if d["id"] == f"zeroconf_entry_cam_{RUN}"]
+    assert device["name"] == f"Entry Cam {RUN}"
     assert device["source"] == "zeroconf"
     assert device["adopted"] is None
 
-    response = await api_client.post("/api/discovery/zeroconf_entry_cam/adopt")
+    response = await api_client.post(f"/api/discovery/zeroconf_entry_cam_{RUN}/adopt")
     assert response.status == 201, await response.text()
     camera = {
-        "id": "entry_cam",
-        "name": "Entry Cam",
+        "id": f"entry_cam_{RUN}",
+        "name": f"Entry Cam {RUN}",
         "source": "rtsp",
         "url": event.data["urls"]["rtsp"],
     }
@@ -78,24 +82,26 @@ async def test_rtsp_camera_is_found_and_adopted(
     stored = json_loads(await asyncio.to_thread((hub.data_dir / "cameras_adopted.json").read_bytes))
     assert stored == {"cameras": [camera]}
     listing = await (await api_client.get("/api/discovery")).json()
-    assert [d["adopted"] for d in listing["devices"] if d["id"] == "zeroconf_entry_cam"] == [
-        "entry_cam"
-    ]
-    again = await api_client.post("/api/discovery/zeroconf_entry_cam/adopt")
+    adopted = [d["adopted"] for d in listing["devices"] if d["id"] == f"zeroconf_entry_cam_{RUN}"]
+    assert adopted == [f"entry_cam_{RUN}"]
+    again = await api_client.post(f"/api/discovery/zeroconf_entry_cam_{RUN}/adopt")
     assert again.status == 400
-    assert "already adopted as camera 'entry_cam'" in (await again.json())["error"]
+    assert f"already adopted as camera 'entry_cam_{RUN}'" in (await again.json())["error"]
 
 
 async def test_http_services_count_only_with_camera_hints(
     hub: Hub, lan: AsyncZeroconf, api_client: TestClient[Any, Any]
 ) -> None:
     await lan.async_register_service(
-        camera_service("_http._tcp.local.", "Office Printer", 631, {"rp": "ipp/print"})
+        camera_service("_http._tcp.local.", f"Office Printer {RUN}", 631, {"rp": "ipp/print"})
     )
-    waiting = asyncio.ensure_future(wait_for_device(hub, "zeroconf_yard_cam"))
+    waiting = asyncio.ensure_future(wait_for_device(hub, f"zeroconf_yard_cam_{RUN}"))
     await lan.async_register_service(
         camera_service(
-            "_http._tcp.local.", "Yard Cam", 8080, {"mjpeg": "/video.mjpg", "snapshot": "snap.jpg"}
+            "_http._tcp.local.",
+            f"Yard Cam {RUN}",
+            8080,
+            {"mjpeg": "/video.mjpg", "snapshot": "snap.jpg"},
         )
     )
     event = await waiting
@@ -105,13 +111,12 @@ async def test_http_services_count_only_with_camera_hints(
     }
     await hub.async_block_till_done()  # the printer's details have arrived too by now
     listing = await (await api_client.get("/api/discovery")).json()
-    # Loopback multicast is shared by every process on the machine: other test runs'
-    # cameras may be listed too, so look only at the two announced here.
-    ours = ("Office Printer", "Yard Cam")
-    assert [d["name"] for d in listing["devices"] if d["name"] in ours] == ["Yard Cam"]
+    # Other test runs' cameras may be listed too: look only at the two announced here.
+    ours = (f"Office Printer {RUN}", f"Yard Cam {RUN}")
+    assert [d["name"] for d in listing["devices"] if d["name"] in ours] == [f"Yard Cam {RUN}"]
 
     response = await api_client.post(
-        "/api/discovery/zeroconf_yard_cam/adopt", json={"source": "snapshot", "name": "Yard"}
+        f"/api/discovery/zeroconf_yard_cam_{RUN}/adopt", json={"source": "snapshot", "name": "Yard"}
     )
     assert (await response.json())["camera"] == {
         "id": "yard",
