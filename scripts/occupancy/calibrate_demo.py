@@ -1,7 +1,7 @@
 """Calibrate the slot model for the demo lot's overhead camera, as an owner would with
 `occupancy.calibrate`, but labelled by the demo's own ground truth.
 
-    python scripts/occupancy/calibrate_demo.py            # writes demo_occupancy_model.json
+    python scripts/occupancy/calibrate_demo.py   # writes hub/integrations/demo/occupancy_model.json
 
 The demo draws flat, cartoon cars whose texture is weaker than real cars', so the shipped
 model (trained on real photos only; adding the demo to its training made it worse on
@@ -33,7 +33,7 @@ from hub.integrations.occupancy.calibration import fit_lot_model  # noqa: E402
 from hub.integrations.occupancy.classifier import SlotClassifier, shipped_model  # noqa: E402
 from hub.integrations.occupancy.features import slot_features  # noqa: E402
 
-OUT = ROOT / "demo_occupancy_model.json"
+OUT = ROOT / "hub" / "integrations" / "demo" / "occupancy_model.json"
 FIT_SEEDS, CHECK_SEED = (2, 3, 4), 7
 STRENGTH = 0.1  # thousands of labelled slots: let the data speak
 # Fitted on days and nights (time_scale 60, a frame every 97 s for 120 frames: eight

@@ -30,7 +30,7 @@ async def test_slots_match_the_demo_ground_truth(
                 "demo": {
                     "camera": "camera.overhead",
                     "slots_file": str(REPO / "hub/integrations/demo/slots.yaml"),
-                    "model": str(REPO / "demo_occupancy_model.json"),
+                    "model": str(REPO / "hub" / "integrations" / "demo" / "occupancy_model.json"),
                     "stable_for": 0,
                 }
             }
@@ -71,7 +71,7 @@ async def test_slots_match_the_demo_ground_truth_at_night(
                 "demo": {
                     "camera": "camera.overhead",
                     "slots_file": str(REPO / "hub/integrations/demo/slots.yaml"),
-                    "model": str(REPO / "demo_occupancy_model.json"),
+                    "model": str(REPO / "hub" / "integrations" / "demo" / "occupancy_model.json"),
                     "stable_for": 0,
                 }
             }
