@@ -19,8 +19,8 @@ from .core.const import (
     STATE_UNKNOWN,
 )
 from .core.context import Context
-from .core.files import write_atomically
-from .core.json import json_bytes, json_loads
+from .core.files import read_json_object, write_atomically
+from .core.json import json_bytes
 from .core.states import State
 
 if TYPE_CHECKING:
@@ -173,7 +173,7 @@ class EntityRegistry:
         self._cancel_save: CALLBACK_TYPE | None = None
 
     async def async_load(self) -> None:
-        data = await self._hub.async_add_executor_job(_read_json, self._path)
+        data = await self._hub.async_add_executor_job(read_json_object, self._path)
         for item in data.get("entities", []):
             entry = RegistryEntry(**item)
             self._entries[(entry.platform, entry.unique_id)] = entry
@@ -231,18 +231,7 @@ def generate_entity_id(hub: Hub, domain: str, name: str) -> str:
     return candidate
 
 
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json_loads(path.read_bytes())
-    except FileNotFoundError:
-        return {}
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a JSON object")
-    return data
-
-
 def _write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, json_bytes(data))
 
 

@@ -12,12 +12,11 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hub.core.bus import CALLBACK_TYPE
 from hub.core.context import Context
-from hub.core.files import write_atomically
+from hub.core.files import read_json_object, write_atomically
 from hub.core.json import json_bytes, json_loads
 
 from .const import STORED_TRACES, TRACES_FILE, TRACES_SAVE_DELAY
@@ -125,7 +124,7 @@ class TraceStore:
     async def async_load(self) -> None:
         """Read the traces saved by the last run; a damaged file is logged and ignored."""
         try:
-            data = await self._hub.async_add_executor_job(_read, self._path)
+            data = await self._hub.async_add_executor_job(read_json_object, self._path)
         except (OSError, ValueError) as err:
             _LOGGER.warning("Ignoring unreadable %s: %s", self._path, err)
             data = {}
@@ -171,19 +170,4 @@ class TraceStore:
                 for automation_id, queue in self._traces.items()
             },
         }
-        await self._hub.async_add_executor_job(_write, self._path, json_bytes(data))
-
-
-def _read(path: Path) -> dict[str, Any]:
-    try:
-        data = json_loads(path.read_bytes())
-    except FileNotFoundError:
-        return {}
-    if not isinstance(data, dict):
-        raise ValueError("expected a JSON object")
-    return data
-
-
-def _write(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, content)
+        await self._hub.async_add_executor_job(write_atomically, self._path, json_bytes(data))

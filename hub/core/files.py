@@ -1,20 +1,40 @@
-"""Files the hub keeps in its data directory (registry, tokens), written crash-safely."""
+"""Files the hub keeps in its data directory (registry, tokens, traces), written crash-safely."""
 
 from __future__ import annotations
 
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
-__all__ = ["write_atomically"]
+from .json import json_loads
+
+__all__ = ["read_json_object", "write_atomically"]
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON object file the hub wrote, or `{}` when it does not exist yet.
+
+    Anything else than an object raises ValueError naming the file (JSONDecodeError, a
+    ValueError too, for broken JSON), so the caller decides whether that is fatal.
+    """
+    try:
+        data = json_loads(path.read_bytes())
+    except FileNotFoundError:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a JSON object")
+    return data
 
 
 def write_atomically(path: Path, content: bytes) -> None:
     """Write to a temporary file beside `path`, then rename: readers never see half a file.
 
     The file is synced before the rename, so a crash leaves the old file or the new one.
-    Its mode is 0600 (mkstemp's): the data directory holds token hashes.
+    Its mode is 0600 (mkstemp's): the data directory holds token hashes. A missing folder
+    is created, so callers need not.
     """
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as file:

@@ -44,7 +44,6 @@ from .const import (
     CONF_JPEG_QUALITY,
     DEFAULT_SNAPSHOT_INTERVAL,
     DOMAIN,
-    SNAPSHOT_TIMEOUT,
     SOURCE_DEMO,
     SOURCE_FILE,
     SOURCE_MJPEG,
@@ -54,7 +53,7 @@ from .const import (
 )
 from .entity import CameraEntity, FrameCallback
 from .frame import Frame, Image
-from .http import Drawer, async_register_routes, encode_jpeg
+from .http import Drawer, async_register_routes, async_snapshot_jpeg
 from .sources import (
     CaptureSource,
     DemoSource,
@@ -140,20 +139,10 @@ async def async_save_snapshot(
     HubError naming the camera when it is unknown or has no frame within the snapshot
     timeout, so a caller can say why its picture is missing.
     """
-    data: CameraData | None = hub.data.get(DOMAIN)
     camera = await async_get_camera(hub, entity_id)
-    frame = await camera.async_get_frame(max_age=2.0, wait=SNAPSHOT_TIMEOUT)
-    if frame is None or data is None:
-        why = f" ({camera.error})" if camera.error else ""
-        raise HubError(f"{entity_id} has no frame{why}")
-    drawers = list(data.overlays.get(entity_id, ())) if overlays else []
-
-    def write() -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path, encode_jpeg(frame.image, drawers, data.jpeg_quality))
-        return path
-
-    return await hub.async_add_executor_job(write)
+    jpeg = await async_snapshot_jpeg(hub, hub.data[DOMAIN], camera, overlays)
+    await hub.async_add_executor_job(write_atomically, path, jpeg)
+    return path
 
 
 def async_register_overlay(hub: Hub, camera_entity_id: str, draw: Drawer) -> CALLBACK_TYPE:

@@ -58,3 +58,5 @@ IDLE_INTERVAL: Final = 10.0
 ATTRIBUTE_REFRESH: Final = 60.0
 # How long a snapshot request waits for a frame before answering 503.
 SNAPSHOT_TIMEOUT: Final = 10.0
+# A snapshot reuses the latest frame if it is at most this old, else waits for the next.
+SNAPSHOT_MAX_AGE: Final = 2.0

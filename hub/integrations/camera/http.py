@@ -22,7 +22,7 @@ from hub.core.exceptions import HubError
 from hub.core.hub import Hub
 from hub.web.helpers import HUB_KEY, json_error
 
-from .const import DEFAULT_STREAM_FPS, DOMAIN, SNAPSHOT_TIMEOUT
+from .const import DEFAULT_STREAM_FPS, DOMAIN, SNAPSHOT_MAX_AGE, SNAPSHOT_TIMEOUT
 from .frame import Frame, Image
 
 if TYPE_CHECKING:
@@ -81,19 +81,35 @@ def _drawers(data: CameraData, entity_id: str, wanted: bool) -> list[Drawer]:
     return list(data.overlays.get(entity_id, ())) if wanted else []
 
 
+class NoFrame(HubError):
+    """The camera has no frame to show right now (it is down or has not started)."""
+
+
+async def async_snapshot_jpeg(
+    hub: Hub, data: CameraData, camera: CameraEntity, overlays: bool
+) -> bytes:
+    """The camera's picture now as JPEG: the latest frame if fresh, else the next one.
+
+    NoFrame names the camera and why it is down when no frame comes within the timeout.
+    """
+    frame = await camera.async_get_frame(max_age=SNAPSHOT_MAX_AGE, wait=SNAPSHOT_TIMEOUT)
+    if frame is None:
+        why = f" ({camera.error})" if camera.error else ""
+        raise NoFrame(f"{camera.entity_id} has no frame{why}")
+    return await hub.async_add_executor_job(
+        encode_jpeg, frame.image, _drawers(data, camera.entity_id, overlays), data.jpeg_quality
+    )
+
+
 async def _snapshot(request: web.Request) -> web.StreamResponse:
     hub, data = _runtime(request)
     camera = _camera(data, request)
     if camera is None:
         return json_error(404, f"no camera {request.match_info['entity_id']}")
-    overlays = _flag(request, "overlays")
-    frame = await camera.async_get_frame(max_age=2.0, wait=SNAPSHOT_TIMEOUT)
-    if frame is None:
-        why = f" ({camera.error})" if camera.error else ""
-        return json_error(503, f"{camera.entity_id} has no frame{why}")
-    body = await hub.async_add_executor_job(
-        encode_jpeg, frame.image, _drawers(data, camera.entity_id, overlays), data.jpeg_quality
-    )
+    try:
+        body = await async_snapshot_jpeg(hub, data, camera, _flag(request, "overlays"))
+    except NoFrame as err:
+        return json_error(503, str(err))
     return web.Response(body=body, content_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
 

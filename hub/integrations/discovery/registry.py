@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hub.core.exceptions import HubError, ServiceValidationError
-from hub.core.files import write_atomically
-from hub.core.json import JSONDecodeError, json_bytes, json_loads
+from hub.core.files import read_json_object, write_atomically
+from hub.core.json import json_bytes
 
 from .const import (
     ADOPTED_CAMERAS_FILE,
@@ -43,13 +43,6 @@ class DeviceNotFound(HubError):
 
 def _slug(text: str) -> str:
     return re.sub(r"_+", "_", re.sub(r"[^a-z0-9]+", "_", text.lower())).strip("_") or "camera"
-
-
-def _read_json(path: Path, default: Any) -> Any:
-    try:
-        return json_loads(path.read_bytes())
-    except FileNotFoundError:
-        return default
 
 
 def camera_entry(
@@ -114,8 +107,8 @@ class DiscoveryRegistry:
 
     async def async_load(self) -> None:
         try:
-            state = await self._hub.async_add_executor_job(_read_json, self._state_path, {})
-        except (OSError, JSONDecodeError) as err:
+            state = await self._hub.async_add_executor_job(read_json_object, self._state_path)
+        except (OSError, ValueError) as err:
             _LOGGER.warning("Cannot read %s (%s); starting with an empty list", STATE_FILE, err)
             state = {}
         self.ignored = set(state.get("ignored", []))
@@ -182,8 +175,8 @@ class DiscoveryRegistry:
             )
         path = self._hub.data_dir / ADOPTED_CAMERAS_FILE
         try:
-            stored = await self._hub.async_add_executor_job(_read_json, path, {"cameras": []})
-        except (OSError, JSONDecodeError) as err:
+            stored = await self._hub.async_add_executor_job(read_json_object, path)
+        except (OSError, ValueError) as err:
             raise HubError(f"cannot read {path}: {err}; fix or remove it first") from None
         cameras: list[dict[str, Any]] = list(stored.get("cameras", []))
         entry = camera_entry(device, {camera["id"] for camera in cameras}, overrides)

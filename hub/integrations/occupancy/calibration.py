@@ -168,7 +168,6 @@ def add_samples_and_fit(
         keys=key_array,
         version=np.int32(FEATURES_VERSION),
     )
-    samples.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(samples, buffer.getvalue())
     if model is not None:
         model.save(model_path(data_dir, lot))

@@ -102,7 +102,6 @@ class SlotModel:
     def save(self, path: Path) -> None:
         from hub.core.files import write_atomically
 
-        path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, (json.dumps(self.as_dict(), indent=1) + "\n").encode())
 
     @classmethod

@@ -117,5 +117,4 @@ def write_slots_file(
     path: Path, slots: Sequence[Slot], image_size: tuple[int, int] | None = None
 ) -> None:
     """Blocking: run it in the executor."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, dump_slots(slots, image_size).encode())
