@@ -4,8 +4,6 @@ keeps their ids stable across restarts."""
 from __future__ import annotations
 
 import logging
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ from .core.context import Context
 from .core.files import read_json_object, write_atomically
 from .core.json import json_bytes
 from .core.states import State
+from .validation import slugify
 
 if TYPE_CHECKING:
     from .core.hub import Hub
@@ -32,19 +31,12 @@ __all__ = [
     "RegistryEntry",
     "async_add_entities",
     "generate_entity_id",
-    "slugify",
 ]
 
 _LOGGER = logging.getLogger(__name__)
 
 REGISTRY_FILE = "entity_registry.json"
 SAVE_DELAY = 1.0
-
-
-def slugify(text: str) -> str:
-    """`"Entry Gate #2"` -> `"entry_gate_2"`: ASCII, lower case, underscores."""
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or "unnamed"
 
 
 class Entity:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import time, timedelta
 from typing import Any
@@ -122,15 +123,18 @@ def port(value: Any) -> int:
     return number
 
 
-def _slugify(text: str) -> str:
-    return re.sub(r"_+", "_", re.sub(r"[^a-z0-9_]", "_", text.strip().lower())).strip("_")
+def slugify(text: str, default: str = "unnamed") -> str:
+    """`"Entry Gate #2"` -> `"entry_gate_2"`: ASCII, lower case, underscores; `default`
+    when nothing is left (a name of symbols only)."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_") or default
 
 
 def slug(value: Any) -> str:
     """An id that ends up in entity ids and MQTT topics: lower-case letters, digits and ``_``."""
     text = string(value)
     if not _SLUG_RE.match(text):
-        hint = _slugify(text)
+        hint = slugify(text, default="")
         suffix = f", e.g. '{hint}'" if hint else ""
         raise vol.Invalid(f"invalid slug {text!r} (use lower-case letters, digits and _{suffix})")
     return text

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from hub.config import HubConfig
 from hub.core.hub import Hub
-from hub.entity import Entity, EntityRegistry, async_add_entities, slugify
+from hub.entity import Entity, EntityRegistry, async_add_entities
 from hub.recorder import CONFIG_SCHEMA, RecorderConfig, async_setup_recorder
+from hub.validation import slugify
 
 
 class FreeSpaces(Entity):

@@ -20,8 +20,9 @@ from hub.core.bus import CALLBACK_TYPE
 from hub.core.const import STATE_OFF, STATE_ON
 from hub.core.context import Context
 from hub.core.states import State
-from hub.entity import Entity, slugify
+from hub.entity import Entity
 from hub.template import TemplateError, compile_complex, render_complex
+from hub.validation import slugify
 
 from .actions import ConditionFailed, Run, Script, ScriptError, StopRun
 from .conditions import Condition, build_conditions

@@ -16,6 +16,7 @@ from zeroconf import InterfaceChoice, IPVersion, ServiceStateChange, Zeroconf
 from zeroconf.asyncio import AsyncServiceBrowser, AsyncServiceInfo, AsyncZeroconf
 
 from hub import __version__
+from hub.validation import slugify
 
 from .const import (
     CAMERA_SERVICE_TYPES,
@@ -67,9 +68,8 @@ def device_from_service(
 ) -> DiscoveredDevice | None:
     """The device a resolved service describes, or None when it is not a camera."""
     instance = name.removesuffix(f".{service_type}")
-    slug = re.sub(r"_+", "_", re.sub(r"[^a-z0-9]+", "_", instance.lower())).strip("_")
     device = DiscoveredDevice(
-        id=f"zeroconf_{slug or 'device'}",
+        id=f"zeroconf_{slugify(instance, default='device')}",
         source=SOURCE_ZEROCONF,
         name=instance,
         host=host,

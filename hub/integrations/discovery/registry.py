@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from hub.core.exceptions import HubError, ServiceValidationError
 from hub.core.files import read_json_object, write_atomically
 from hub.core.json import json_bytes
+from hub.validation import slugify
 
 from .const import (
     ADOPTED_CAMERAS_FILE,
@@ -39,10 +40,6 @@ _SCHEMES = ("rtsp", "rtsps", "http", "https")
 
 class DeviceNotFound(HubError):
     """No discovered device has that id."""
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"_+", "_", re.sub(r"[^a-z0-9]+", "_", text.lower())).strip("_") or "camera"
 
 
 def camera_entry(
@@ -73,7 +70,9 @@ def camera_entry(
     if (source == "rtsp") != (scheme in ("rtsp", "rtsps")) or scheme not in _SCHEMES:
         wanted = "an rtsp://" if source == "rtsp" else "an http(s)://"
         raise ServiceValidationError(f"source {source!r} needs {wanted} URL, not {url!r}")
-    camera_id = overrides.get("id") or _slug(overrides.get("name") or device.name)
+    camera_id = overrides.get("id") or slugify(
+        overrides.get("name") or device.name, default="camera"
+    )
     if camera_id in taken:
         if "id" in overrides:
             raise ServiceValidationError(f"a camera with id {camera_id!r} is already adopted")
