@@ -9,6 +9,7 @@ drift a cloud shadow over it, and add sensor grain: a few milliseconds at 1280x7
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -234,26 +235,42 @@ class OverheadRenderer:
         self._lane = lane
         self._scene = _background(seed)
         self._noise = SensorNoise(3.0, seed)
-        self._sprites: dict[int, Sprite] = {}
+        self._sprites: dict[tuple[int, int], Sprite] = {}
         self._slots = {slot.id: slot for slot in SLOTS}
         cloud = np.zeros((360, 520), np.float32)
         cv2.ellipse(cloud, (260, 180), (200, 120), 0, 0, 360, 0.28, -1)
         self._cloud = 1 - cv2.GaussianBlur(cloud, (0, 0), 40)[..., None]
         self._lamps = _lamp_pools()
 
-    def _sprite(self, visit: Visit) -> Sprite:
-        sprite = self._sprites.get(visit.number)
+    def _cached(self, key: tuple[int, int], make: Callable[[], Sprite]) -> Sprite:
+        """Drawing a car costs shading and a blur: once per visit and pose, not per frame."""
+        sprite = self._sprites.get(key)
         if sprite is None:
-            sprite = car_sprite_top(visit.car)
+            sprite = make()
+            if len(self._sprites) > 96:
+                self._sprites.clear()
+            self._sprites[key] = sprite
+        return sprite
+
+    def _sprite(self, visit: Visit) -> Sprite:
+        """The car as it stands in (and turns into) its space."""
+
+        def make() -> Sprite:
             slot = self._slots[visit.slot]
             # Front to the aisle unless parked nose in; the bottom row faces the other way.
             faces_up = visit.nose_in == slot.aisle_below
+            sprite = car_sprite_top(visit.car)
             sprite = sprite if faces_up else sprite.rotated90(2)
-            sprite = _tilt(sprite, (visit.car.variety[2] - 0.5) * 8)
-            if len(self._sprites) > 48:
-                self._sprites.clear()
-            self._sprites[visit.number] = sprite
-        return sprite
+            return _tilt(sprite, (visit.car.variety[2] - 0.5) * 8)
+
+        return self._cached((visit.number, 0), make)
+
+    def _driving_sprite(self, visit: Visit, leaving: bool) -> Sprite:
+        """The car along the aisle: facing out when leaving, in when arriving."""
+        turns = 1 if leaving else 3
+        return self._cached(
+            (visit.number, turns), lambda: car_sprite_top(visit.car).rotated90(turns)
+        )
 
     def render(self, t: float, visits: list[Visit], darkness: float = 0.0) -> Image:
         """The lot at simulated time `t`; `darkness` 0 (day) to 1 (night: lamps only)."""
@@ -289,7 +306,7 @@ class OverheadRenderer:
         cx, cy = slot.center
         lane_y = ENTRANCE_Y + (-45 if leaving else 45)
         if progress < 0.7:
-            sprite = car_sprite_top(visit.car).rotated90(1 if leaving else 3)
+            sprite = self._driving_sprite(visit, leaving)
             x = -120 + (cx + 120) * progress / 0.7
             width, height = sprite.size
             blend(frame, sprite, int(x - width / 2), int(lane_y - height / 2))
