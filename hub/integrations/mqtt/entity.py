@@ -63,14 +63,18 @@ class ValueRenderer:
 
     def __init__(self, hub: Hub, template: str | None, bad_input: BadInput) -> None:
         self._template = Template(template, hub) if template else None
+        # Jinja looks a variable up by its name, so a template that never names value_json
+        # cannot use it: those messages skip the JSON parse.
+        self._wants_json = template is not None and "value_json" in template
         self._bad_input = bad_input
 
     def render(self, message: ReceiveMessage) -> str | None:
         if self._template is None:
             return message.payload
         variables: dict[str, Any] = {"value": message.payload}
-        with contextlib.suppress(JSONDecodeError):
-            variables["value_json"] = json_loads(message.payload)
+        if self._wants_json:
+            with contextlib.suppress(JSONDecodeError):
+                variables["value_json"] = json_loads(message.payload)
         try:
             return str(self._template.async_render(variables, parse_result=False)).strip()
         except TemplateError as err:
