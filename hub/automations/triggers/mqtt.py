@@ -69,12 +69,17 @@ async def _attach_mqtt(
     wanted: str | None = config.get("payload")
     template = Template(config["value_template"], hub) if "value_template" in config else None
 
+    def parse(payload: str) -> Any:
+        try:
+            return json.loads(payload)
+        except ValueError:
+            return None
+
     def on_message(message: ReceiveMessage) -> None:
         payload = message.payload
-        try:
-            payload_json: Any = json.loads(payload)
-        except ValueError:
-            payload_json = None
+        if template is None and wanted is not None and payload != wanted:
+            return  # the common filter: no JSON parse for messages nobody wants
+        payload_json = parse(payload)
         value: Any = payload
         if template is not None:
             variables = {**info.variables, "value": payload, "value_json": payload_json}
