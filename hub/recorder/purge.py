@@ -12,6 +12,8 @@ from typing import Final
 
 import aiosqlite
 
+from .schema import transaction
+
 __all__ = ["async_purge"]
 
 _LOGGER = logging.getLogger(__name__)
@@ -46,8 +48,7 @@ async def async_purge(db: aiosqlite.Connection, cutoff: float, stats_cutoff: flo
     """
     params = {"cutoff": cutoff, "stats_cutoff": stats_cutoff}
     deleted = 0
-    await db.execute("BEGIN")
-    try:
+    async with transaction(db):
         for statement in (
             _DELETE_OLD_STATES,
             _DELETE_OLD_REMOVALS,
@@ -59,9 +60,5 @@ async def async_purge(db: aiosqlite.Connection, cutoff: float, stats_cutoff: flo
         ):
             async with db.execute(statement, params) as cursor:
                 deleted += max(cursor.rowcount, 0)
-        await db.execute("COMMIT")
-    except BaseException:
-        await db.execute("ROLLBACK")
-        raise
     _LOGGER.debug("Purged %d rows older than %s", deleted, cutoff)
     return deleted

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Final
 
@@ -24,7 +26,7 @@ import aiosqlite
 
 from hub.core.exceptions import HubError
 
-__all__ = ["SCHEMA_VERSION", "SchemaTooNew", "async_open"]
+__all__ = ["SCHEMA_VERSION", "SchemaTooNew", "async_open", "transaction"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -117,3 +119,20 @@ async def async_open(path: Path) -> aiosqlite.Connection:
         await db.close()
         raise
     return db
+
+
+@asynccontextmanager
+async def transaction(db: aiosqlite.Connection) -> AsyncIterator[None]:
+    """BEGIN ... COMMIT, rolled back on any error or cancellation.
+
+    Rolls back only if a transaction is still open: a COMMIT that failed may have ended
+    it already, and a ROLLBACK then would raise and hide the error that matters.
+    """
+    await db.execute("BEGIN")
+    try:
+        yield
+        await db.execute("COMMIT")
+    except BaseException:
+        if db.in_transaction:
+            await db.execute("ROLLBACK")
+        raise

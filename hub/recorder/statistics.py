@@ -19,6 +19,7 @@ import aiosqlite
 from hub.core.json import json_dumps
 
 from .history import iso
+from .schema import transaction
 
 __all__ = [
     "HOUR",
@@ -129,14 +130,9 @@ async def async_last_run(db: aiosqlite.Connection) -> float | None:
 
 async def async_save_hour(db: aiosqlite.Connection, start: float, rows: list[StatRow]) -> None:
     """Store one compiled hour and mark it done, in one transaction."""
-    await db.execute("BEGIN")
-    try:
+    async with transaction(db):
         await db.executemany("INSERT OR REPLACE INTO statistics VALUES (?, ?, ?, ?, ?)", rows)
         await db.execute("INSERT OR IGNORE INTO statistics_runs VALUES (?)", (start,))
-        await db.execute("COMMIT")
-    except BaseException:
-        await db.execute("ROLLBACK")
-        raise
 
 
 async def async_statistics_during(

@@ -19,6 +19,8 @@ from hub.core.const import EVENT_STATE_CHANGED
 from hub.core.json import json_bytes, json_dumps
 from hub.core.states import State
 
+from .schema import transaction
+
 __all__ = ["BatchWriter"]
 
 _LOGGER = logging.getLogger(__name__)
@@ -65,8 +67,7 @@ class BatchWriter:
                 states.append(self._state_row(event, attributes))
             elif (row := self._event_row(event)) is not None:
                 events.append(row)
-        await db.execute("BEGIN")
-        try:
+        async with transaction(db):
             ids = await self._async_metadata_ids(db, {row[0] for row in states})
             if attributes:
                 await db.executemany(_INSERT_ATTRIBUTES, attributes.items())
@@ -74,11 +75,6 @@ class BatchWriter:
                 await db.executemany(_INSERT_STATE, [(ids[row[0]], *row[1:]) for row in states])
             if events:
                 await db.executemany(_INSERT_EVENT, events)
-            await db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                await db.execute("ROLLBACK")
-            raise
         self.metadata_ids.update(ids)
         known = self._known_attributes
         if len(known) + len(attributes) > _MAX_KNOWN_ATTRIBUTES:
