@@ -181,14 +181,18 @@ class OutboxStore:
 
     # -- the panel's inbox -----------------------------------------------------------------
 
-    async def async_panel_add(self, note: Notification, created: float) -> None:
-        """Store a panel notification; the same id twice is one notification."""
+    async def async_panel_add(self, note: Notification) -> None:
+        """Store a panel notification; the same id twice is one notification.
+
+        Not committed here: the outbox marks the note sent right after, and that commit
+        carries this row too (one disk sync per panel message, not two). A crash in
+        between leaves the note pending, and its retry inserts the same id again.
+        """
         await self._db.execute(
             "INSERT OR IGNORE INTO panel (id, notifier, title, message, data, created)"
             " VALUES (?,?,?,?,?,?)",
-            (note.id, note.notifier, note.title, note.message, json_dumps(note.data), created),
+            (note.id, note.notifier, note.title, note.message, json_dumps(note.data), note.created),
         )
-        await self._db.commit()
 
     async def async_panel_list(self, unread_only: bool = False) -> list[dict[str, Any]]:
         """Panel notifications, newest first."""

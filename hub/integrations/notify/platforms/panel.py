@@ -20,4 +20,4 @@ class PanelNotifier(Notifier):
     platform = "panel"
 
     async def async_send(self, note: Notification) -> None:
-        await self.shared.store.async_panel_add(note, note.created)
+        await self.shared.store.async_panel_add(note)
