@@ -69,10 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "token":
         from .web.auth import create_token
 
-        data_dir = loaded.data_dir(args.data)
-        data_dir.mkdir(parents=True, exist_ok=True)
         try:
-            print(create_token(data_dir, args.name, args.role))
+            print(create_token(loaded.data_dir(args.data), args.name, args.role))
         except HubError as err:
             print(f"parkhub token create: {err}", file=sys.stderr)
             return 1

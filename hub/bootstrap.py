@@ -93,9 +93,7 @@ async def async_build_hub(
     # after them, so their routes are on the app before the router freezes.
     try:
         # In a worker thread: a host name means a DNS lookup.
-        sock = await hub.async_add_executor_job(
-            bind_socket, host, port if port is not None else loaded.hub.port
-        )
+        sock = await hub.async_add_executor_job(bind_socket, host, hub.config.port)
     except HubError:
         await hub.async_stop()
         raise
@@ -118,6 +116,6 @@ async def async_run(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, lambda: hub.async_create_task(hub.async_stop(), "stop"))
-    _LOGGER.info("Serving on http://%s:%s", host, port or loaded.hub.port)
+    _LOGGER.info("Serving on http://%s:%s", host, hub.config.port)
     await hub.async_wait_stopped()
     return 0

@@ -28,6 +28,7 @@ __all__ = [
     "json_error",
     "json_response",
     "json_type",
+    "query_flag",
     "read_json",
     "request_context",
     "validate",
@@ -81,6 +82,11 @@ def validate(schema: vol.Schema, data: Any, what: str = "body") -> Any:
         return schema(data)
     except vol.Invalid as err:
         raise ServiceValidationError(f"invalid {what}: {describe_invalid(err)}") from None
+
+
+def query_flag(request: web.Request, key: str) -> bool:
+    """`?key=1` (or `true`, `yes`) turns an option on; absent or anything else is off."""
+    return request.query.get(key, "").lower() in ("1", "true", "yes")
 
 
 def request_context(request: web.Request) -> Context:

@@ -16,6 +16,7 @@ from hub.web.helpers import (
     ensure_object,
     json_error,
     json_response,
+    query_flag,
     read_json,
     validate,
 )
@@ -56,7 +57,7 @@ def _require_staff(request: web.Request) -> None:
 
 
 async def _get_list(request: web.Request) -> web.Response:
-    include_ignored = request.query.get("all", "").lower() in ("1", "true", "yes")
+    include_ignored = query_flag(request, "all")
     return json_response({"devices": _registry(request).async_listing(include_ignored)})
 
 

@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any
 import voluptuous as vol
 from aiohttp import web
 
-from hub.web.helpers import HUB_KEY, async_register_route, json_error, json_response
+from hub.web.helpers import (
+    HUB_KEY,
+    async_register_route,
+    json_error,
+    json_response,
+    query_flag,
+)
 from hub.web.ws import async_register_command
 from hub.web.ws_connection import ERR_NOT_FOUND, ActiveConnection, websocket_command
 
@@ -38,7 +44,7 @@ async def _listing(store: OutboxStore, unread_only: bool) -> dict[str, Any]:
 
 
 async def _get_panel(request: web.Request) -> web.Response:
-    unread_only = request.query.get("unread", "").lower() in ("1", "true", "yes")
+    unread_only = query_flag(request, "unread")
     return json_response(await _listing(_store(request.app[HUB_KEY]), unread_only))
 
 
