@@ -112,6 +112,36 @@ async def test_state_for_fires_after_holding_and_cancels_on_change(
     assert [call.data for call in calls] == [{"held": 600.0}]
 
 
+async def test_state_for_is_cancelled_by_a_change_its_filters_do_not_want(
+    hub: Hub, clock: Clock, calls: list[ServiceCall], setup_automations: SetupAutomations
+) -> None:
+    """`unavailable` is neither the `from:` nor the `to:` state, yet it breaks the hold."""
+    hub.states.async_set("gate.entry", "closed")
+    await setup_automations(
+        [
+            automation(
+                {
+                    "trigger": "state",
+                    "entity_id": "gate.entry",
+                    "from": "closed",
+                    "to": "open",
+                    "for": "00:10:00",
+                }
+            )
+        ]
+    )
+    hub.states.async_set("gate.entry", "open")
+    await clock.advance(minutes=5)
+    hub.states.async_set("gate.entry", "unavailable")
+    hub.states.async_set("gate.entry", "open")  # from unavailable: not a new match
+    await clock.advance(minutes=30)
+    assert calls == []
+    hub.states.async_set("gate.entry", "closed")
+    hub.states.async_set("gate.entry", "open")
+    await clock.advance(minutes=10)
+    assert len(calls) == 1
+
+
 async def test_state_for_template(
     hub: Hub, clock: Clock, calls: list[ServiceCall], setup_automations: SetupAutomations
 ) -> None:

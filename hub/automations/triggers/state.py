@@ -120,11 +120,20 @@ def in_range(value: float | None, above: float | None, below: float | None) -> b
 
 
 class _ForTimers:
-    """One pending `for:` timer per entity."""
+    """One pending `for:` timer per entity.
 
-    def __init__(self, hub: Hub) -> None:
+    A change that breaks a pending match must cancel it, whatever state it goes to. A
+    trigger whose tracker only lets its wanted states through (`watch_pending`) gets an
+    unfiltered watch on an entity while, and only while, that entity's timer runs; so the
+    thousand `for:` triggers that wait for nothing cost no more than plain `to:` triggers.
+    """
+
+    def __init__(self, hub: Hub, attribute: str | None = None, watch_pending: bool = False) -> None:
         self._hub = hub
+        self._attribute = attribute
+        self._watch_pending = watch_pending
         self.waiting: dict[str, tuple[CALLBACK_TYPE, Any]] = {}
+        self._watches: dict[str, CALLBACK_TYPE] = {}
 
     def start(
         self, entity_id: str, period: timedelta, matched: Any, fire: Callable[[], None]
@@ -133,9 +142,23 @@ class _ForTimers:
 
         def done(_now: Any) -> None:
             self.waiting.pop(entity_id, None)
+            self._unwatch(entity_id)
             fire()
 
         self.waiting[entity_id] = (self._hub.scheduler.async_call_later(period, done), matched)
+        if self._watch_pending:
+            self._watches[entity_id] = self._hub.states.async_track(entity_id, self._on_change)
+
+    def _on_change(self, event: Event) -> None:
+        entity_id: str = event.data["entity_id"]
+        pending = self.matched(entity_id)
+        if pending is not _MISSING and _value(event.data["new_state"], self._attribute) != pending:
+            self.cancel(entity_id)
+
+    def _unwatch(self, entity_id: str) -> None:
+        unwatch = self._watches.pop(entity_id, None)
+        if unwatch is not None:
+            unwatch()
 
     def matched(self, entity_id: str) -> Any:
         pending = self.waiting.get(entity_id)
@@ -145,6 +168,7 @@ class _ForTimers:
         pending = self.waiting.pop(entity_id, None)
         if pending is not None:
             pending[0]()
+            self._unwatch(entity_id)
 
     def cancel_all(self) -> None:
         for entity_id in list(self.waiting):
@@ -213,7 +237,10 @@ async def _attach_state(
     period = config.get("for")
     # With no from/to, an attribute change of a watched state counts too (like HA).
     any_change = attribute is None and from_states is None and to_states is None
-    timers = _ForTimers(hub)
+    # Only changes from or into the wanted states reach `on_change`; with `for:`, the
+    # timers watch everything else while a match is pending (see `_ForTimers`).
+    prefilter = attribute is None
+    timers = _ForTimers(hub, attribute, watch_pending=prefilter and period is not None)
     waiting = timers.waiting  # read directly: this runs on every change of the entity
 
     def on_change(event: Event) -> None:
@@ -269,10 +296,6 @@ async def _attach_state(
             lambda wait, fire: timers.start(entity_id, wait, new_value, fire),
         )
 
-    # Without `for:` no timer waits to be cancelled, so a change from or into a state this
-    # trigger does not want is of no use to it: the state machine may turn it away before
-    # building the event.
-    prefilter = period is None and attribute is None
     return timers.track(
         config["entity_id"],
         on_change,
