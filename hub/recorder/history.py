@@ -19,6 +19,8 @@ from hub.core.context import Context
 from hub.core.json import json_dumps, json_loads
 from hub.core.states import State
 
+from .schema import last_state_id
+
 __all__ = ["async_events_during", "async_last_states", "async_states_during", "iso"]
 
 _LOGGER = logging.getLogger(__name__)
@@ -26,11 +28,7 @@ _LOGGER = logging.getLogger(__name__)
 # An end past any real timestamp, for open-ended queries.
 _FOREVER: Final = 1e18
 
-_LAST_STATE_BEFORE: Final = """
-SELECT state_id FROM states
-WHERE metadata_id = m.metadata_id AND last_updated_ts < :before
-ORDER BY last_updated_ts DESC, state_id DESC LIMIT 1
-"""
+_LAST_STATE_BEFORE: Final = last_state_id("before")
 
 _START_STATES: Final = f"""
 SELECT m.entity_id, s.state, a.shared_attrs, s.last_changed_ts, s.last_updated_ts

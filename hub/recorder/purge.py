@@ -12,19 +12,16 @@ from typing import Final
 
 import aiosqlite
 
-from .schema import transaction
+from .schema import last_state_id, transaction
 
 __all__ = ["async_purge"]
 
 _LOGGER = logging.getLogger(__name__)
 
 # NOT IN with a NULL inside matches nothing, hence the `IS NOT NULL` guards.
-_DELETE_OLD_STATES: Final = """
+_DELETE_OLD_STATES: Final = f"""
 DELETE FROM states WHERE last_updated_ts < :cutoff AND state_id NOT IN (
-    SELECT latest FROM (
-        SELECT (SELECT state_id FROM states WHERE metadata_id = m.metadata_id
-                ORDER BY last_updated_ts DESC, state_id DESC LIMIT 1) AS latest
-        FROM states_meta m)
+    SELECT latest FROM (SELECT ({last_state_id()}) AS latest FROM states_meta m)
     WHERE latest IS NOT NULL)
 """
 _DELETE_OLD_REMOVALS: Final = "DELETE FROM states WHERE last_updated_ts < :cutoff AND state IS NULL"

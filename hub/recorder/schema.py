@@ -32,6 +32,20 @@ _LOGGER = logging.getLogger(__name__)
 
 SCHEMA_VERSION: Final = 1
 
+
+def last_state_id(before: str | None = None) -> str:
+    """A correlated subquery: the id of the newest state of entity `m`.
+
+    With `before` (a bound parameter's name), the newest state older than that time.
+    History, statistics and purge all ask this; the ORDER BY uses the states index.
+    """
+    older = f" AND last_updated_ts < :{before}" if before else ""
+    return (
+        f"SELECT state_id FROM states WHERE metadata_id = m.metadata_id{older} "
+        "ORDER BY last_updated_ts DESC, state_id DESC LIMIT 1"
+    )
+
+
 _PRAGMAS: Final = (
     # WAL + NORMAL: each committed batch survives a process kill (not a power cut, where
     # the last batches may go), and readers never block the writer.

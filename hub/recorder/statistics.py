@@ -19,7 +19,7 @@ import aiosqlite
 from hub.core.json import json_dumps
 
 from .history import iso
-from .schema import transaction
+from .schema import last_state_id, transaction
 
 __all__ = [
     "HOUR",
@@ -44,13 +44,10 @@ STATISTICS_KEEP_DAYS: Final = 365
 # (entity_id, hour start, mean, min, max)
 StatRow = tuple[str, float, float, float, float]
 
-_HOUR_STATES: Final = """
+_HOUR_STATES: Final = f"""
 SELECT m.entity_id, s.state, s.last_updated_ts, s.state_id
 FROM states_meta m
-JOIN states s ON s.state_id = (
-    SELECT state_id FROM states
-    WHERE metadata_id = m.metadata_id AND last_updated_ts < :start
-    ORDER BY last_updated_ts DESC, state_id DESC LIMIT 1)
+JOIN states s ON s.state_id = ({last_state_id("start")})
 WHERE m.entity_id LIKE 'sensor.%'
 UNION ALL
 SELECT m.entity_id, s.state, s.last_updated_ts, s.state_id
