@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import UTC, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 from .const import DAILY_PER_24H
@@ -98,6 +98,9 @@ def compute_fee(
     multiplier: float = 1.0,
 ) -> int:
     """The fee in minor units for a stay from `entry` to `exit` (aware datetimes)."""
+    # In UTC: Python subtracts and adds datetimes of one zone on the wall clock, which
+    # would bill the night the clocks change by the hour it does not have.
+    entry, exit = entry.astimezone(UTC), exit.astimezone(UTC)
     if exit <= entry or tariff.free_lists.intersection(lists):
         return 0
     if exit - entry <= tariff.grace:
