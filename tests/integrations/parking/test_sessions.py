@@ -58,7 +58,11 @@ async def test_entry_then_exit_charges_the_stay(
     assert revenue.attributes["minor_units"] == 750
     assert revenue.attributes["unit_of_measurement"] == "EUR"
     [row] = await db_rows(hub)
-    assert (row["status"], row["fee"], row["exit_time"]) == ("closed", 750, row["entry_time"] + 9000)
+    assert (row["status"], row["fee"], row["exit_time"]) == (
+        "closed",
+        750,
+        row["entry_time"] + 9000,
+    )
 
 
 @pytest.mark.parametrize(
