@@ -14,6 +14,7 @@ import pytest
 from hub.core.bus import Event
 from hub.core.hub import Hub
 from hub.integrations.parking import CONFIG_SCHEMA, DOMAIN, ParkingData, async_setup
+from tests.web.conftest import app, auth_header, token  # noqa: F401 (fixtures)
 
 SetupParking = Callable[..., Awaitable[ParkingData]]
 

@@ -41,7 +41,8 @@ async def test_open_sessions_come_back_with_their_timers(start_hub: StartHub) ->
     ended = recorded(second, "parking_session_ended")
     assert state(second, "sensor.demo_active_sessions") == "2"
     revenue = second.states.get("sensor.demo_revenue_today")
-    assert revenue is not None and revenue.attributes["minor_units"] == 250
+    assert revenue is not None
+    assert revenue.attributes["minor_units"] == 250
     assert state(second, "sensor.demo_reservations") == "1"
     # NL42RES came in at 08:30: its limit (12:30) passed while the hub was down, so it
     # fires on the first tick; PH12CAR's overstay was already told and is not repeated.
