@@ -121,9 +121,9 @@ LOT_SCHEMA = vol.Schema(
         vol.Optional(CONF_TARIFF, default={}): TARIFF_SCHEMA,
         # Longest allowed stay (overstay after it), for every plate ...
         vol.Optional(CONF_MAX_STAY): cv.positive_time_period,
-        # ... or per list (wins over max_stay for plates on that list).
+        # ... or per list (wins over max_stay for plates on that list; null: no limit).
         vol.Optional(CONF_MAX_STAY_LISTS, default={}): vol.Schema(
-            {cv.string: cv.positive_time_period}
+            {cv.string: vol.Any(None, cv.positive_time_period)}
         ),
         # A stay this long is reported as an anomaly (long_stay).
         vol.Optional(CONF_LONG_STAY, default=timedelta(days=DEFAULT_LONG_STAY_DAYS)): (
@@ -183,7 +183,7 @@ class LotConfig:
     gates: dict[str, str]
     tariff: Tariff
     max_stay: timedelta | None
-    max_stay_lists: dict[str, timedelta]
+    max_stay_lists: dict[str, timedelta | None]
     long_stay: timedelta
     near_match_distance: int
     passage_window: timedelta
