@@ -4,7 +4,9 @@
     GET /api/parking/sessions/{session_id}
     GET /api/parking/reservations?active=1&plate=...&lot=...&limit=100
 
-Bad query values are a 400 `{"error": "<field>: ..."}`; an unknown session a 404.
+Bad query values are a 400 `{"error": "<field>: ..."}`; an unknown session a 404. Plates
+are personal data: resident tokens get a 403 (tokens do not name a resident's vehicles
+yet, so "only their own sessions" cannot be told apart).
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import voluptuous as vol
 from aiohttp import web
 
-from hub.core.exceptions import ServiceValidationError
-from hub.web.helpers import async_register_route, json_error, json_response, validate
+from hub.core.exceptions import ServiceValidationError, Unauthorized
+from hub.web.helpers import AUTH_KEY, async_register_route, json_error, json_response, validate
 
 from .matching import normalize_plate
 
@@ -60,7 +62,12 @@ QUERY_SCHEMA = vol.Schema(
 def async_register_http(hub: Hub, manager: ParkingManager) -> None:
     currency = manager.currency
 
+    def staff_only(request: web.Request) -> None:
+        if request[AUTH_KEY].role == "resident":
+            raise Unauthorized("parking sessions and reservations are for admins and operators")
+
     def query(request: web.Request) -> dict[str, Any]:
+        staff_only(request)
         data: dict[str, Any] = validate(QUERY_SCHEMA, dict(request.query), "query")
         lot = data.get("lot")
         if lot is not None and lot not in manager.config.lots:
@@ -75,6 +82,7 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
         return json_response({"sessions": [session.as_dict(currency) for session in found]})
 
     async def session(request: web.Request) -> web.Response:
+        staff_only(request)
         session_id = request.match_info["session_id"]
         found = manager.by_id(session_id) or await manager.store.async_session(session_id)
         if found is None:

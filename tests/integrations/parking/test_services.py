@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from aiohttp import web
 
 from hub.core.exceptions import ServiceValidationError
 from hub.core.hub import Hub
+from hub.web import create_token
 from tests.conftest import Clock
 from tests.web.conftest import AiohttpClient
 
@@ -167,9 +169,15 @@ async def test_rest_bad_queries_are_400(
         assert message in (await response.json())["error"]
 
 
-async def test_rest_needs_a_token(
+async def test_rest_needs_a_staff_token(
     hub: Hub, app: web.Application, setup_parking: SetupParking, aiohttp_client: AiohttpClient
 ) -> None:
     await setup_parking()
     client = await aiohttp_client(app)
     assert (await client.get("/api/parking/sessions")).status == 401
+    resident = await asyncio.to_thread(create_token, hub.data_dir, "flat 4", "resident")
+    headers = {"Authorization": f"Bearer {resident}"}
+    for path in ("/api/parking/sessions", "/api/parking/sessions/x", "/api/parking/reservations"):
+        response = await client.get(path, headers=headers)
+        assert response.status == 403
+        assert "admins and operators" in (await response.json())["error"]
