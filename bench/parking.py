@@ -4,9 +4,9 @@
 
 Prints one JSON object. A fresh hub on a temporary data directory (real SQLite file,
 synchronous=FULL, real clock) with a demo gate and the resident automation; each pass
-fires `plate_detected` at the entry and times until the gate is commanded (its state
-turns `opening`), with the parking integration set up ("with_parking": the session row is
-committed first) and without it ("gate_only": the floor). Then the median time of
+fires `plate_detected` at the entry and times until the barrier has been told to open
+(`gate_command`), with the parking integration set up ("with_parking": the session row
+is committed first) and without it ("gate_only": the floor). Then the median time of
 `compute_fee` for a week-long stay with a night rate and a daily maximum.
 """
 
@@ -46,7 +46,7 @@ async def run_case(n: int, with_parking: bool) -> dict[str, float]:
         hub = Hub(HubConfig(), config_dir=data_dir, data_dir=data_dir)
         raw: dict[str, Any] = {
             "automation": [AUTOMATION],
-            "gate": [{"id": "entry", "backend": "demo", "travel_time": 0.001}],
+            "gate": [{"id": "entry", "backend": "demo"}],
         }
         if with_parking:
             raw["parking"] = PARKING
@@ -59,11 +59,7 @@ async def run_case(n: int, with_parking: bool) -> dict[str, float]:
         await hub.async_start()
         opened = asyncio.Event()
 
-        def on_gate(event: Any) -> None:
-            if event.data["new_state"].state == "opening":
-                opened.set()
-
-        hub.states.async_track("gate.entry", on_gate)
+        hub.bus.async_listen("gate_command", lambda _event: opened.set())
         times = []
         for i in range(n):
             opened.clear()
@@ -80,7 +76,6 @@ async def run_case(n: int, with_parking: bool) -> dict[str, float]:
             await opened.wait()
             times.append(time.perf_counter() - before)
             await hub.async_block_till_done()
-            await asyncio.sleep(0.005)  # let the demo barrier settle
         await hub.async_stop()
     return {
         "plate_to_gate_ms_median": round(statistics.median(times) * 1000, 3),
