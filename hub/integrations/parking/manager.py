@@ -271,13 +271,12 @@ class ParkingManager:
     def async_pay(
         self, session: Session, amount: int | None, method: str, paid: bool | None
     ) -> None:
-        """Record a payment: `amount` (default: the fee, or what it is now) and its method."""
+        """Record a payment: `amount` (default: what is still owed of the fee, or of the fee
+        so far for a car still inside) and its method."""
         if amount is None:
-            amount = (
-                session.fee
-                if session.fee is not None
-                else self.fee(session, self.hub.scheduler.timestamp())
-            )
+            now = self.hub.scheduler.timestamp()
+            owed = session.fee if session.fee is not None else self.fee(session, now)
+            amount = max(0, owed - session.paid_amount)
         session.paid_amount += amount
         session.payment_method = method
         session.paid_at = self.hub.scheduler.timestamp()

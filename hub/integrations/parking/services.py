@@ -83,7 +83,7 @@ PAY_SCHEMA = vol.All(
     vol.Schema(
         {
             **_WHICH,
-            # Minor units; default: the fee (so far, for a car still inside).
+            # Minor units; default: what is still owed (of the fee so far, for a car inside).
             vol.Optional("amount"): vol.All(vol.Coerce(int), vol.Range(min=0)),
             vol.Required("method"): vol.In(PAYMENT_METHODS),
             # Mark paid or unpaid outright (default: paid when the amounts cover the fee).
