@@ -204,7 +204,9 @@ class ReservationBook:
                 )
             )
         if reservation.status == RES_BOOKED:
-            due = reservation.start + lot.reservation_grace.total_seconds()
+            # From its start, or from its booking if it was booked after it started.
+            since = max(reservation.start, reservation.created)
+            due = since + lot.reservation_grace.total_seconds()
             cancels.append(scheduler.async_call_at(_at(due), lambda now: self._expire(reservation)))
         cancels.append(
             scheduler.async_call_at(_at(reservation.end), lambda now: self._over(reservation))

@@ -165,3 +165,16 @@ async def test_cancel_and_rest(
         await client.get("/api/parking/reservations", params={"plate": "NL42RES"})
     ).json()
     assert [item["status"] for item in every["reservations"]] == ["cancelled"]
+
+
+async def test_late_booking_gets_its_grace_from_the_booking(north: Hub, clock: Clock) -> None:
+    hub = north
+    expired = recorded(hub, "parking_reservation_expired")
+    await reserve(hub, plate="PH12CAR", start="2026-03-02T06:00:00", duration="4h")  # 2 h ago
+    await clock.advance(minutes=29)
+    assert expired == []
+    read_plate(hub, "PH12CAR", camera="camera.north_gate", direction="entry")
+    await clock.advance(minutes=5)
+    assert expired == []
+    [row] = await db_rows(hub, "SELECT status FROM reservations")
+    assert row["status"] == "used"
