@@ -146,13 +146,26 @@ class ParkingManager:
                 return
             self.async_start(lot, plate, context, plate_list, listed, camera, snapshot)
             return
+        self._exit(lot, plate, data, context, camera, snapshot)
+
+    def _exit(
+        self,
+        lot: LotConfig,
+        plate: str,
+        data: Mapping[str, Any],
+        context: Context,
+        camera: str,
+        snapshot: str | None,
+    ) -> None:
+        """An exit read: end its session, or the one it was surely meant for, or report it."""
         session = self.open[lot.id].get(plate)
         if session is not None:
             self.async_end(session, context, camera=camera, snapshot=snapshot)
             return
+        raw = data.get("candidates")
         candidates = [
             normalize_plate(item.get("plate"))
-            for item in data.get("candidates") or ()
+            for item in (raw if isinstance(raw, list) else ())
             if isinstance(item, Mapping)
         ]
         meant = next((c for c in candidates if c in self.open[lot.id]), None)

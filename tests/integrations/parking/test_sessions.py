@@ -137,6 +137,8 @@ async def test_garbled_reads_are_dropped(
     hub.bus.async_fire("plate_detected", {"plate": None, "camera": "camera.entry"})
     hub.bus.async_fire("plate_detected", {"plate": 42, "camera": ["x"]})
     hub.bus.async_fire("plate_detected", {"plate": "AB12CD", "camera": "camera.other"})
+    exit = {"plate": "ZZ1", "camera": "camera.exit", "candidates": 5, "list": ["x"]}
+    hub.bus.async_fire("plate_detected", exit)
     await hub.async_block_till_done()
     assert state(hub, "sensor.demo_active_sessions") == "0"
     assert "without a plate" in caplog.text
