@@ -63,7 +63,7 @@ def test_check_config_lists_every_mistake_with_its_line(tmp_path: Path) -> None:
     assert result.stderr.splitlines() == [
         "config.yaml:3: hub.curency: unknown key 'curency' (did you mean 'currency'?)",
         "config.yaml:5: recorder.keep_days: expected int, got 'ten'",
-        "config.yaml:6: parking_lot_typo: unknown key 'parking_lot_typo'",
+        "config.yaml:6: parking_lot_typo: unknown key 'parking_lot_typo' (did you mean 'parking'?)",
     ]
 
 

@@ -12,6 +12,8 @@ EVENT_CALL_SERVICE: Final = "call_service"
 EVENT_SERVICE_REGISTERED: Final = "service_registered"
 EVENT_HUB_STARTED: Final = "hub_started"
 EVENT_HUB_STOP: Final = "hub_stop"
+# Fired by the plate reader (lpr), read by the plate trigger and by parking.
+EVENT_PLATE_DETECTED: Final = "plate_detected"
 
 STATE_ON: Final = "on"
 STATE_OFF: Final = "off"

@@ -34,6 +34,8 @@ _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 STOP_TIMEOUT = 30.0
+# How long `async_wait_writes` lets a barrier wait for a durable write before it moves anyway.
+WRITE_WAIT_TIMEOUT = 10.0
 MAX_WORKERS = max(4, min(16, (os.cpu_count() or 1) * 2))
 
 
@@ -107,6 +109,7 @@ class Hub:
         self._waiting: dict[asyncio.Task[Any], asyncio.Future[Any]] = {}
         self._set_aside_waiters: set[asyncio.Future[None]] = set()
         self._close_jobs: list[Callable[[], Awaitable[None]]] = []
+        self._writes: set[asyncio.Future[Any]] = set()
         self._executor = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="hub-worker")
         self._stopped = asyncio.Event()
         # Core services, set by whoever builds them (hub/bootstrap.py in a real run).
@@ -190,6 +193,33 @@ class Hub:
         self._tasks.add(future)
         future.add_done_callback(self._tasks.discard)
         return future
+
+    def async_track_write(self, write: asyncio.Future[Any]) -> None:
+        """Register a durable write in flight (a parking session row being committed).
+
+        Whoever acts in the world on the same cause (a gate about to open for the plate that
+        started the session) calls `async_wait_writes` first, so a crash right after the
+        barrier moved can never have lost the record of why it moved. Register the write
+        synchronously, in the listener that starts it, so it is in flight before any
+        automation reacting to the same event gets to its service call.
+        """
+        self._writes.add(write)
+        write.add_done_callback(self._writes.discard)
+
+    async def async_wait_writes(self) -> None:
+        """Wait until the durable writes in flight now have finished (no wait when none are).
+
+        A write that failed was logged by its task; one that hangs past WRITE_WAIT_TIMEOUT is
+        warned about and no longer waited for: a barrier must not stay shut forever
+        because a disk is stuck.
+        """
+        if not self._writes:
+            return
+        _done, stuck = await asyncio.wait(list(self._writes), timeout=WRITE_WAIT_TIMEOUT)
+        if stuck:
+            _LOGGER.warning(
+                "%d durable writes still running after %.0f s", len(stuck), WRITE_WAIT_TIMEOUT
+            )
 
     def async_on_close(self, job: Callable[[], Awaitable[None]]) -> None:
         """Run `job` at the very end of stop, after integrations are down (last in, first out).

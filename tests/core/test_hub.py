@@ -138,3 +138,45 @@ async def test_waiting_on_the_clock_does_not_count_as_work(hub: Hub, clock: Any)
     assert steps == ["before"]
     await clock.advance(seconds=60)
     assert steps == ["before", "after"]
+
+
+async def test_wait_writes_waits_for_the_writes_in_flight(hub: Hub) -> None:
+    """What a gate does before it moves: nothing to wait for costs no loop turn; a durable
+    write in flight is waited for; one that hangs is given up on after the timeout."""
+    order: list[str] = []
+
+    async def waiter() -> None:
+        await hub.async_wait_writes()
+        order.append("gate")
+
+    # Nothing in flight: the waiter runs to its end without yielding.
+    assert hub.async_run_coroutine(waiter()) is None
+    assert order == ["gate"]
+
+    release = asyncio.Event()
+
+    async def write() -> None:
+        await release.wait()
+        order.append("write")
+
+    hub.async_track_write(hub.async_create_task(write()))
+    waiting = hub.async_run_coroutine(waiter())
+    assert waiting is not None
+    await asyncio.sleep(0)
+    assert order == ["gate"]
+    release.set()
+    await hub.async_block_till_done()
+    assert order == ["gate", "write", "gate"]
+
+
+async def test_a_hung_write_does_not_keep_the_gate_shut(
+    hub: Hub, monkeypatch: Any, caplog: Any
+) -> None:
+    import hub.core.hub as hub_module
+
+    monkeypatch.setattr(hub_module, "WRITE_WAIT_TIMEOUT", 0.01)
+    stuck: asyncio.Future[None] = hub.loop.create_future()
+    hub.async_track_write(stuck)
+    await hub.async_wait_writes()
+    assert "1 durable writes still running after" in caplog.text
+    stuck.cancel()

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
 
 from hub import validation as cv
 from hub.core.bus import CALLBACK_TYPE, Event
-from hub.core.const import EVENT_HUB_STARTED, EVENT_HUB_STOP
+from hub.core.const import EVENT_HUB_STARTED, EVENT_HUB_STOP, EVENT_PLATE_DETECTED
 from hub.core.hub import CoreState
 
 from .base import TRIGGER_BASE, TriggerAction, TriggerInfo, TriggerType
@@ -24,9 +24,6 @@ if TYPE_CHECKING:
     from hub.core.hub import Hub
 
 __all__ = ["EVENT_PLATE_DETECTED", "TRIGGERS", "normalize_plate"]
-
-EVENT_PLATE_DETECTED: Final = "plate_detected"
-
 
 # -- event -----------------------------------------------------------------------------------
 

@@ -100,6 +100,9 @@ class GateComponent:
             if gate is None:
                 raise ServiceValidationError(f"entity_id: {entity_id} is not a gate")
             gates.append(gate)
+        # A parking session started by the same plate read is on disk before a barrier
+        # moves (Hub.async_track_write); no wait at all when nothing is being written.
+        await self.hub.async_wait_writes()
         for gate in gates:
             command = call.service
             if command == SERVICE_TOGGLE:

@@ -12,13 +12,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from hub.core.bus import CALLBACK_TYPE
+from hub.core.bus import CALLBACK_TYPE, Event
 from hub.core.const import EVENT_HUB_STOP
 from hub.core.exceptions import HubError
 from hub.core.hub import Hub
 
 from .config import CONFIG_SCHEMA, LotConfig, lot_configs
-from .const import DOMAIN
+from .const import DOMAIN, EVENT_RESERVATIONS_CHANGED
 from .slots import Slot, SlotsFileError, read_slots_file
 
 if TYPE_CHECKING:
@@ -36,6 +36,8 @@ class OccupancyData:
 
     lots: dict[str, OccupancyLot] = field(default_factory=dict)
     configs: dict[str, LotConfig] = field(default_factory=dict)
+    # The last `parking_reservations_changed` per lot, kept for a lot that is reloaded.
+    reserved: dict[str, tuple[frozenset[str], int]] = field(default_factory=dict)
     on_unload: list[CALLBACK_TYPE] = field(default_factory=list)
 
 
@@ -79,7 +81,22 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
         for entity in (*old.slot_sensors, old.free_sensor):
             await entity.async_remove()
         data.lots[name] = await _async_start_lot(hub, data.configs[name])
+        if name in data.reserved:
+            data.lots[name].async_set_reservations(*data.reserved[name])
         return data.lots[name]
+
+    def reservations_changed(event: Event) -> None:
+        """Parking's reservations (slots and "any space" holds) shown on a lot's entities."""
+        name, slots, count_any = (event.data.get(key) for key in ("lot", "slots", "count_any"))
+        if not (isinstance(name, str) and isinstance(slots, list) and isinstance(count_any, int)):
+            _LOGGER.warning("Ignoring a malformed %s event: %s", EVENT_RESERVATIONS_CHANGED, event)
+            return
+        reserved = (frozenset(str(slot) for slot in slots), max(0, count_any))
+        data.reserved[name] = reserved
+        if (lot := data.lots.get(name)) is not None:
+            lot.async_set_reservations(*reserved)
+
+    data.on_unload.append(hub.bus.async_listen(EVENT_RESERVATIONS_CHANGED, reservations_changed))
 
     data.on_unload.extend(async_register_services(hub, data.lots, reload_lot))
 

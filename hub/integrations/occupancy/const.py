@@ -41,6 +41,9 @@ ATTR_GROUP: Final = "group"
 ATTR_TOTAL: Final = "total"
 ATTR_OCCUPIED: Final = "occupied"
 
+# Fired by parking: {lot, slots: [slot ids reserved now], count_any: n}.
+EVENT_RESERVATIONS_CHANGED: Final = "parking_reservations_changed"
+
 SERVICE_CALIBRATE: Final = "calibrate"
 SERVICE_SAVE_SLOTS: Final = "save_slots"
 

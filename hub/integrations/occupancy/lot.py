@@ -22,7 +22,7 @@ from hub.entity import async_add_entities
 
 from .config import LotConfig
 from .const import DOMAIN
-from .entity import FreeSpacesSensor, SlotSensor
+from .entity import FreeSpacesSensor, Reservations, SlotSensor
 from .model import SlotModel
 from .overlay import SlotOverlay
 from .slots import Slot
@@ -50,11 +50,12 @@ class OccupancyLot:
         self.slots = slots
         self.worker = worker  # built in the executor: its sampling maps take a moment
         self.smoothers = [SlotSmoother() for _ in slots]
+        self.reservations = Reservations()
         self.slot_sensors = [
-            SlotSensor(self.name, slot, smoother)
+            SlotSensor(self.name, slot, smoother, self.reservations)
             for slot, smoother in zip(slots, self.smoothers, strict=True)
         ]
-        self.free_sensor = FreeSpacesSensor(self.name, slots, self.smoothers)
+        self.free_sensor = FreeSpacesSensor(self.name, slots, self.smoothers, self.reservations)
         self.overlay = SlotOverlay(slots, self.smoothers)
         self.frames = 0
         self.dropped = 0
@@ -152,6 +153,19 @@ class OccupancyLot:
                 sensor.async_write_state()
         if changed:
             self.overlay.refresh()
+            self.free_sensor.async_write_state()
+
+    def async_set_reservations(self, slots: frozenset[str], count_any: int) -> None:
+        """What parking reserved now: rewrite the slots whose flag changed, and the count."""
+        before = self.reservations.slots
+        if slots == before and count_any == self.reservations.count_any:
+            return
+        self.reservations.slots = slots
+        self.reservations.count_any = count_any
+        for sensor in self.slot_sensors:
+            if sensor.entity_id and (sensor.slot.id in slots) != (sensor.slot.id in before):
+                sensor.async_write_state()
+        if self.free_sensor.entity_id:
             self.free_sensor.async_write_state()
 
     def async_set_model(self, model: SlotModel) -> None:
