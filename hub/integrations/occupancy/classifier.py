@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .const import MODEL_FILE, PATCH_H, PATCH_W
-from .features import frame_texture, slot_features, to_grey
+from .features import frame_texture, slot_features, slot_measures, to_grey
 from .model import SlotModel, sigmoid
 from .references import polygon_key, reference_features
 from .sampler import Polygon, SlotSampler
@@ -33,8 +33,13 @@ class SlotClassifier:
         self.set_model(model or shipped_model())
 
     def set_model(self, model: SlotModel) -> None:
-        """Use `model`, and the empty references it has for these slots (if calibrated)."""
+        """Use `model`, and the labelled looks it has for these slots (if calibrated)."""
         self.model = model
+        if model.memory is not None:
+            self._bank, self._kinds = model.memory.bank(self.keys)
+        else:
+            self._bank = np.zeros((len(self.keys), 0, 2, PATCH_H * PATCH_W), np.uint8)
+            self._kinds = np.zeros((len(self.keys), 0), np.int8)
         self._has_reference = np.array([key in model.references for key in self.keys], bool)
         self._references = np.zeros((len(self.keys), 2, PATCH_H, PATCH_W), np.float32)
         for index, key in enumerate(self.keys):
@@ -59,15 +64,26 @@ class SlotClassifier:
         indices: npt.NDArray[np.intp] | None = None,
     ) -> npt.NDArray[np.float64]:
         """P(occupied) of the slots `indices` (all when None), from their patches."""
+        whole = indices is None
         chosen = patches if indices is None else patches[indices]
         if indices is None:
             indices = np.arange(len(patches))
-        logits = self.model.logits(slot_features(chosen, texture))
-        head = self.model.head
-        if head is not None:
+        memory, head = self.model.memory, self.model.head
+        if memory is None and head is None:
+            return sigmoid(self.model.logits(slot_features(chosen, texture)))
+        features, gradients = slot_measures(chosen, texture)
+        logits = self.model.logits(features)
+        if memory is not None:
+            bank, kinds = (
+                (self._bank, self._kinds) if whole else (self._bank[indices], self._kinds[indices])
+            )
+            logits = memory.adjust(logits, chosen, gradients, bank, kinds)
+        elif head is not None:  # a lot calibrated before memory.py
             known = self._has_reference[indices]
             if known.any():
-                compared = reference_features(chosen[known], self._references[indices[known]])
+                compared = reference_features(
+                    chosen[known], gradients[known], self._references[indices[known]]
+                )
                 logits[known] = head.logits(logits[known], compared)
         return sigmoid(logits)
 
