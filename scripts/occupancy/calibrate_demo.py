@@ -97,7 +97,7 @@ async def main() -> None:
         check, night = await labelled(CHECK_SEED, how)
         truth = check.occupied
         shipped = shipped_model().predict(check.features)
-        calibrated = model.sample_logits(check.features, check.patches, check.keys) >= 0.0
+        calibrated = model.sample_logits(check) >= 0.0
         for part, chosen in (("day", ~night), ("night", night)):
             if chosen.any():
                 report[f"{name}_{part}"] = {

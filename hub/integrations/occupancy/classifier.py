@@ -77,7 +77,9 @@ class SlotClassifier:
             bank, kinds = (
                 (self._bank, self._kinds) if whole else (self._bank[indices], self._kinds[indices])
             )
-            logits = memory.adjust(logits, chosen, gradients, bank, kinds)
+            known, nearest = memory.nearest(chosen, gradients, bank, kinds)
+            if known.any():
+                logits[known] = memory.head.logits(logits[known], nearest)
         elif head is not None:  # a lot calibrated before memory.py
             known = self._has_reference[indices]
             if known.any():

@@ -155,7 +155,7 @@ def _calibrate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 0
-    predicted = model.sample_logits(samples.features, samples.patches, samples.keys) >= 0.0
+    predicted = model.sample_logits(samples) >= 0.0
     print(
         json.dumps(
             {

@@ -49,6 +49,13 @@ class _Texture:
             )
         self.classifiers = SlotClassifiers(model)
 
+    def second_stage(self) -> str:
+        """What the calibration added to the Platt-scaled model (see calibration.py)."""
+        model = self.classifiers.model
+        if model.memory is not None:
+            return "memory"
+        return "references" if model.head is not None else "none"
+
 
 class _Baseline:
     def __init__(self) -> None:
@@ -127,4 +134,6 @@ def evaluate(
         result["threshold"] = runner.threshold
     if calibrate_on is not None:
         result["calibrated_on"] = str(calibrate_on)
+    if isinstance(runner, _Texture) and calibrate_on is not None:
+        result["second_stage"] = runner.second_stage()
     return result

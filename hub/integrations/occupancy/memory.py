@@ -33,7 +33,14 @@ import numpy.typing as npt
 from .const import PATCH_H, PATCH_W
 from .features import gradient_maps
 
-__all__ = ["MEMORY_INPUTS", "MemoryHead", "SlotMemory", "fit_memory", "slot_looks"]
+__all__ = [
+    "MEMORY_INPUTS",
+    "MemoryHead",
+    "SlotMemory",
+    "fit_memory",
+    "pattern",
+    "slot_looks",
+]
 
 MEMORY_INPUTS = ("logit", "empty_pattern", "empty_gradient", "car_pattern", "car_gradient")
 # Labelled patches kept per slot and kind (empty, car): the most recent ones.
@@ -106,15 +113,16 @@ class MemoryHead:
     gate: float
     car_fill: FloatArray
 
-    def _inputs(self, base: FloatArray, nearest: FloatArray) -> tuple[FloatArray, Any]:
+    def filled(self, nearest: FloatArray) -> FloatArray:
+        """`nearest` with the car distances of slots that have no car look filled in."""
         nearest = nearest.copy()
-        missing = ~np.isfinite(nearest[:, 2])
-        nearest[missing, 2:] = self.car_fill
-        familiar = np.minimum(nearest[:, 0], nearest[:, 2]) <= self.gate
-        return np.column_stack([base, nearest]), familiar
+        nearest[~np.isfinite(nearest[:, 2]), 2:] = self.car_fill
+        return nearest
 
     def logits(self, base: FloatArray, nearest: FloatArray) -> FloatArray:
-        x, familiar = self._inputs(base, nearest)
+        """`base` logits changed where the head answers; `nearest` as `filled` returns."""
+        familiar = np.minimum(nearest[:, 0], nearest[:, 2]) <= self.gate
+        x = np.column_stack([base, nearest])
         out = base.astype(np.float64).copy()
         out[familiar] = ((x[familiar] - self.mean) / self.scale) @ self.weights + self.bias
         return out
@@ -169,19 +177,16 @@ class SlotMemory:
                 kinds[row, len(empty) : len(patches)] = _CAR
         return bank, kinds
 
-    def adjust(
+    def nearest(
         self,
-        logits: FloatArray,
         patches: npt.NDArray[np.uint8],
         gradients: npt.NDArray[np.float32],
         bank: Looks,
         kinds: npt.NDArray[np.int8],
-    ) -> FloatArray:
-        """The shared model's logits of these patches, changed by the head where the slot
-        has an empty look and the patch is near one of its looks."""
+    ) -> tuple[npt.NDArray[np.bool_], FloatArray]:
+        """Which of these slots have an empty look (the head can answer for them), and
+        their four nearest-look distances, car distances filled in (`MemoryHead.filled`)."""
         known = (kinds == _EMPTY).any(axis=1)
-        if not known.any():
-            return logits
         if not known.all():
             patches, gradients, bank, kinds = (
                 patches[known],
@@ -189,10 +194,7 @@ class SlotMemory:
                 bank[known],
                 kinds[known],
             )
-        nearest = _nearest(slot_looks(patches, gradients), bank, kinds)
-        out = np.asarray(logits, np.float64).copy()
-        out[known] = self.head.logits(out[known], nearest)
-        return out
+        return known, self.head.filled(_nearest(slot_looks(patches, gradients), bank, kinds))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -219,20 +221,45 @@ def _decode(text: str) -> npt.NDArray[np.uint8]:
     return raw.reshape(-1, PATCH_H, PATCH_W).copy()
 
 
-def _leave_one_out(looks: Looks, occupied: npt.NDArray[np.bool_]) -> FloatArray:
-    """Each sample of one slot against that slot's other samples -> (m, 4) as `_nearest`.
-    A sample identical to this one (the same frame labelled twice) does not count."""
+def _distances(looks: npt.NDArray[np.int16], look: npt.NDArray[np.int16]) -> FloatArray:
+    """(m, 2, D) looks against one (2, D) look -> (m, 2) pattern and gradient distances."""
+    return np.asarray(np.abs(looks - look).mean(axis=2) / _SCALES, np.float64)
+
+
+def _keep(looks: npt.NDArray[np.int16]) -> npt.NDArray[np.intp]:
+    """Which of one slot's labelled looks of one kind to keep (at most MAX_LOOKS): the
+    most recent, then each time the one farthest from those kept, so a slot labelled by
+    day and by night, or with several cars, keeps some of each."""
+    if len(looks) <= MAX_LOOKS:
+        return np.arange(len(looks))
+    kept = [len(looks) - 1]
+    nearest = _distances(looks, looks[-1]).sum(axis=1)
+    while len(kept) < MAX_LOOKS:
+        farthest = int(np.argmax(nearest))
+        kept.append(farthest)
+        nearest = np.minimum(nearest, _distances(looks, looks[farthest]).sum(axis=1))
+    return np.sort(np.asarray(kept))
+
+
+def _against_kept(
+    looks: npt.NDArray[np.int16], occupied: npt.NDArray[np.bool_]
+) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+    """One slot's samples -> the looks it keeps (indices), and each sample against the
+    kept looks other than itself, (m, 4) as `_nearest`: what a new frame will be compared
+    with. A kept look identical to the sample (the same frame labelled twice) does not
+    count."""
+    kept = np.concatenate(
+        [np.flatnonzero(kind)[_keep(looks[kind])] for kind in (~occupied, occupied)]
+    )
     out = np.full((len(looks), 4), np.inf)
-    wide = looks.astype(np.int16)
     for index in range(len(looks)):
-        distances = np.abs(wide - wide[index]).mean(axis=2) / _SCALES  # (m, 2)
-        others = distances[:, 0] > 0
-        others[index] = False
-        for column, kind in ((0, ~occupied), (2, occupied)):
+        distances = _distances(looks[kept], looks[index])
+        others = (distances[:, 0] > 0) & (kept != index)
+        for column, kind in ((0, ~occupied[kept]), (2, occupied[kept])):
             chosen = others & kind
             if chosen.any():
                 out[index, column : column + 2] = distances[chosen].min(axis=0)
-    return out
+    return out, kept
 
 
 def fit_memory(
@@ -248,13 +275,19 @@ def fit_memory(
     their slot to fit the head on."""
     from .model import fit_logistic  # model.py imports this module
 
-    looks = slot_looks(patches, gradients)
+    looks = slot_looks(patches, gradients).astype(np.int16)
     key_array = np.asarray(list(keys))
-    nearest = np.full((len(keys), 4), np.inf)
-    for key in set(key_array):
+    nearest = np.full((len(key_array), 4), np.inf)
+    empty: dict[str, npt.NDArray[np.uint8]] = {}
+    cars: dict[str, npt.NDArray[np.uint8]] = {}
+    for key in sorted(set(key_array)):
         same = np.flatnonzero(key_array == key)
-        nearest[same] = _leave_one_out(looks[same], occupied[same])
-    usable = np.isfinite(nearest[:, 0])  # the slot has another sample labelled empty
+        nearest[same], kept = _against_kept(looks[same], occupied[same])
+        for store, kind in ((empty, False), (cars, True)):
+            chosen = same[kept][occupied[same][kept] == kind]
+            if len(chosen):
+                store[str(key)] = np.ascontiguousarray(patches[chosen], np.uint8)
+    usable = np.isfinite(nearest[:, 0])  # the slot keeps an empty look other than this one
     if not usable.any():
         return None
     # A slot never labelled occupied: its car distances are taken as the farthest seen
@@ -275,12 +308,4 @@ def fit_memory(
     x = np.column_stack([base_logits[chosen], nearest[chosen]])
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
     weights, bias = fit_logistic((x - mean) / scale, labels, l2=HEAD_L2)
-    empty: dict[str, npt.NDArray[np.uint8]] = {}
-    cars: dict[str, npt.NDArray[np.uint8]] = {}
-    for key in sorted(set(key_array)):
-        same = key_array == key
-        for store, kind in ((empty, ~occupied), (cars, occupied)):
-            latest = patches[same & kind][-MAX_LOOKS:]
-            if len(latest):
-                store[key] = np.ascontiguousarray(latest, np.uint8)
     return SlotMemory(MemoryHead(mean, scale, weights, bias, gate, car_fill), empty, cars)

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +22,9 @@ from .const import PATCH_H, PATCH_W
 from .features import FEATURE_NAMES, FEATURES_VERSION, gradient_maps
 from .memory import SlotMemory
 from .references import LotHead, reference_features
+
+if TYPE_CHECKING:
+    from .samples import LabelledSamples
 
 __all__ = ["ModelError", "SlotModel", "StaleModelError", "fit_logistic", "sigmoid"]
 
@@ -64,19 +66,17 @@ class SlotModel:
     def probabilities(self, features: npt.NDArray[np.floating[Any]]) -> FloatArray:
         return sigmoid(self.logits(features))
 
-    def sample_logits(
-        self,
-        features: npt.NDArray[np.floating[Any]],
-        patches: npt.NDArray[np.uint8],
-        keys: Sequence[str],
-    ) -> FloatArray:
+    def sample_logits(self, samples: LabelledSamples) -> FloatArray:
         """Logits of labelled samples, with the lot's second stage for those whose slot
-        has labelled looks (`SlotClassifier.classify` does the same for a camera's slots,
-        looks cached)."""
-        logits = self.logits(features)
+        has calibrated looks (`SlotClassifier.classify` does the same for a camera's
+        slots, looks cached)."""
+        logits = self.logits(samples.features)
+        patches, keys = samples.patches, samples.keys
         if self.memory is not None:
             bank, kinds = self.memory.bank(keys)
-            return self.memory.adjust(logits, patches, gradient_maps(patches), bank, kinds)
+            known, nearest = self.memory.nearest(patches, gradient_maps(patches), bank, kinds)
+            logits[known] = self.memory.head.logits(logits[known], nearest)
+            return logits
         known = np.array([key in self.references for key in keys], bool)
         if self.head is not None and known.any():
             looks = np.stack([self.references[k] for k, ok in zip(keys, known, strict=True) if ok])

@@ -3,28 +3,40 @@
 Slots are keyed by their outline (`polygon_key`): a slot drawn again elsewhere has no
 calibrated looks until it is labelled again, and falls back to the shared model.
 
-Lots calibrated by earlier versions (and the demo's bundled calibration) carry, per slot,
-the average of its empty looks (its pattern with brightness and contrast taken out, and
-its gradient map) and a head over four numbers comparing a patch with it
-(`REF_FEATURE_NAMES`). They keep working as they were fitted; a new calibration fits the
-memory instead, which keeps every labelled look, empty and occupied, and answers only for
-patches near one of them (it scored higher on every UFPR05 split, README).
+The empty reference: per slot, the average of its empty looks (its pattern with
+brightness and contrast taken out, and its gradient map), and a head over four numbers
+comparing a patch with it (`REF_FEATURE_NAMES`). Averaging takes out what changes from one
+frame to the next (noise, grain), so it carries over to frames unlike any labelled one
+better than `memory.py`'s nearest looks; it is also blind to which light it was learned
+in. `calibration.fit_lot_model` fits both and keeps the one that does better on the frames
+labelled last.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from .const import PATCH_H, PATCH_W
 from .memory import pattern
 from .sampler import Polygon
 
-__all__ = ["REF_FEATURE_NAMES", "LotHead", "polygon_key", "reference_features"]
+__all__ = [
+    "REF_FEATURE_NAMES",
+    "LotHead",
+    "fit_references",
+    "polygon_key",
+    "reference_features",
+]
 
 REF_FEATURE_NAMES = ("ncc", "diff", "grad_diff", "grad_excess")
+# L2 penalty of the head (5 inputs, standardised): a few hundred labelled slots should
+# not make it trust one of them blindly.
+HEAD_L2 = 1.0
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -59,6 +71,68 @@ def reference_features(
         ],
         axis=1,
     ).astype(np.float32)
+
+
+def _references(
+    looks: npt.NDArray[np.float32], keys: Sequence[str], occupied: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
+    """Each slot's reference from all its empty samples (K, 2, H*W) for the sorted slot
+    keys that have one, and for every sample its slot's reference made without it
+    (N, 2, H*W) and whether there is one (the slot has another empty sample): an empty
+    sample compared with a reference that contains itself would look far more like it
+    than any new frame will."""
+    key_array = np.asarray(list(keys))
+    sums = np.zeros_like(looks)
+    counts = np.zeros(len(key_array))
+    for key in set(key_array):
+        same = key_array == key
+        empty = same & ~occupied
+        sums[same] = looks[empty].sum(axis=0)
+        counts[same] = empty.sum()
+    full = _finish(sums.copy(), counts)
+    sums[~occupied] -= looks[~occupied]
+    counts[~occupied] -= 1
+    return full, _finish(sums, counts), counts > 0
+
+
+def _finish(sums: npt.NDArray[np.float32], counts: npt.NDArray[np.float64]) -> Any:
+    looks = sums / np.maximum(counts, 1)[:, None, None].astype(np.float32)
+    average = looks[:, 0]
+    average /= np.sqrt((average * average).mean(axis=1, keepdims=True)) + 1e-6
+    return looks
+
+
+def fit_references(
+    base_logits: FloatArray,
+    patches: npt.NDArray[np.uint8],
+    gradients: npt.NDArray[np.float32],
+    keys: Sequence[str],
+    occupied: npt.NDArray[np.bool_],
+    min_per_class: int,
+) -> tuple[LotHead, dict[str, npt.NDArray[np.float32]]] | None:
+    """The empty references and their head from labelled samples, or None while fewer
+    than `min_per_class` samples of each kind have a reference made without them."""
+    from .model import fit_logistic  # model.py imports this module
+
+    n = len(patches)
+    looks = np.stack([pattern(patches), gradients.reshape(n, -1)], axis=1)
+    full, without, known = _references(looks, keys, occupied)
+    if min(int(occupied[known].sum()), int((~occupied[known]).sum())) < min_per_class:
+        return None
+    shaped = without[known].reshape(-1, 2, PATCH_H, PATCH_W)
+    x = np.column_stack(
+        [base_logits[known], reference_features(patches[known], gradients[known], shaped)]
+    ).astype(np.float64)
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    weights, bias = fit_logistic((x - mean) / scale, occupied[known], l2=HEAD_L2)
+    key_array = np.asarray(list(keys))
+    references = {
+        str(key): full[np.flatnonzero((key_array == key) & ~occupied)[0]].reshape(
+            2, PATCH_H, PATCH_W
+        )
+        for key in sorted(set(key_array[~occupied]))
+    }
+    return LotHead(mean, scale, weights, bias), references
 
 
 @dataclass(frozen=True)

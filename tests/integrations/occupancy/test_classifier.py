@@ -15,8 +15,8 @@ from hub.integrations.occupancy.const import PATCH_H, PATCH_W
 from hub.integrations.occupancy.dataset import find_frames
 from hub.integrations.occupancy.features import FEATURE_NAMES, slot_features
 from hub.integrations.occupancy.model import ModelError, SlotModel, fit_logistic
-from hub.integrations.occupancy.samples import LabelledSamples
 from hub.integrations.occupancy.sampler import SlotSampler, slot_quad
+from hub.integrations.occupancy.samples import LabelledSamples
 
 from .scenes import bays, draw_lot, write_pklot
 
