@@ -34,6 +34,7 @@ __all__ = [
     "CalibrationError",
     "add_samples_and_fit",
     "fit_lot_model",
+    "fit_second_stage",
     "lot_model",
     "model_path",
 ]
@@ -80,7 +81,7 @@ def lot_model(data_dir: Path, lot: str, configured: Path | None = None) -> SlotM
     return SlotModel.load(configured) if configured is not None else shipped_model()
 
 
-def _second_stage(
+def fit_second_stage(
     samples: LabelledSamples, strength: float, kind: str, source: str = ""
 ) -> SlotModel | None:
     """The Platt-scaled shared model with the second stage `kind` ("memory" or
@@ -125,7 +126,7 @@ def _choose(samples: LabelledSamples, strength: float) -> str:
     )
     scores = {}
     for kind in ("memory", "references"):
-        model = _second_stage(earlier, strength, kind)
+        model = fit_second_stage(earlier, strength, kind)
         if model is None:
             return "memory"
         scores[kind] = float(((model.sample_logits(checked) >= 0) == checked.occupied).mean())
@@ -143,7 +144,7 @@ def fit_lot_model(
     better on the frames labelled last (`_choose`); until then the lot keeps the
     Platt-scaled model alone.
     """
-    return _second_stage(samples, strength, _choose(samples, strength), source)
+    return fit_second_stage(samples, strength, _choose(samples, strength), source)
 
 
 def add_samples_and_fit(
