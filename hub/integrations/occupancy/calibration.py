@@ -47,8 +47,6 @@ REFIT_STRENGTH = 10.0
 # lot at night would teach "everything is empty"): the lot's model is fitted once at least
 # this many slots of each kind were labelled; until then the samples are only kept.
 MIN_PER_CLASS = 5
-# Share of the labelled frames (the last ones) on which the two second stages are compared.
-VALIDATION_SHARE = 1 / 3
 
 
 class CalibrationError(Exception):
@@ -102,49 +100,19 @@ def fit_second_stage(
     return base if fitted is None else replace(base, head=fitted[0], references=fitted[1])
 
 
-def _choose(samples: LabelledSamples, strength: float) -> str:
-    """Which second stage to fit: each fitted on the frames labelled first, scored on the
-    last VALIDATION_SHARE of them (frames the lot will see next are later ones). The
-    memory when it is at least as good, or when there are too few frames to tell."""
-    numbers = np.unique(samples.frames)
-    if len(numbers) < 3:
-        return "memory"
-    later = samples.frames >= numbers[int(len(numbers) * (1 - VALIDATION_SHARE))]
-    earlier = LabelledSamples(
-        samples.features[~later],
-        samples.occupied[~later],
-        samples.patches[~later],
-        [key for key, late in zip(samples.keys, later, strict=True) if not late],
-        samples.frames[~later],
-    )
-    checked = LabelledSamples(
-        samples.features[later],
-        samples.occupied[later],
-        samples.patches[later],
-        [key for key, late in zip(samples.keys, later, strict=True) if late],
-        samples.frames[later],
-    )
-    scores = {}
-    for kind in ("memory", "references"):
-        model = fit_second_stage(earlier, strength, kind)
-        if model is None:
-            return "memory"
-        scores[kind] = float(((model.sample_logits(checked) >= 0) == checked.occupied).mean())
-    return "memory" if scores["memory"] >= scores["references"] else "references"
-
-
 def fit_lot_model(
     samples: LabelledSamples, source: str = "", strength: float = REFIT_STRENGTH
 ) -> SlotModel | None:
     """The shipped model calibrated on these labelled slots, or None while either kind
     has fewer than MIN_PER_CLASS of them.
 
-    A second stage is added once it can be fitted: the slots' labelled looks
-    (`memory.py`) or their averaged empty references (`references.py`), whichever does
-    better on the frames labelled last (`_choose`); until then the lot keeps the
-    Platt-scaled model alone.
+    The slots' labelled looks and their head (`memory.py`) are added once they can be
+    fitted; until then the lot keeps the Platt-scaled model alone. (The averaged empty
+    references of `references.py`, the other second stage, scored lower on every UFPR05
+    split and fell far below the shipped model on days they were not labelled in;
+    `fit_second_stage` fits either, for the demo's calibration and the bench.)
     """
-    return fit_second_stage(samples, strength, _choose(samples, strength), source)
+    return fit_second_stage(samples, strength, "memory", source)
 
 
 def add_samples_and_fit(
@@ -164,17 +132,11 @@ def add_samples_and_fit(
                 # fit: they are dropped and the lot is calibrated on the new labels alone.
                 version = int(stored["version"]) if "version" in stored.files else 1
                 if version == FEATURES_VERSION:
-                    count = len(stored["occupied"])
                     earlier = LabelledSamples(
                         stored["features"],
                         stored["occupied"],
                         stored["patches"],
                         [str(key) for key in stored["keys"]],
-                        # Kept since memory.py; before, each sample counts as its own frame.
-                        np.asarray(
-                            stored["frames"] if "frames" in stored.files else np.arange(count),
-                            np.int32,
-                        ),
                     )
                     samples = LabelledSamples.concatenate([earlier, samples])
         except (OSError, ValueError, KeyError) as err:
@@ -189,7 +151,6 @@ def add_samples_and_fit(
         occupied=samples.occupied,
         patches=samples.patches,
         keys=np.asarray(samples.keys, dtype=str),
-        frames=samples.frames,
         version=np.int32(FEATURES_VERSION),
     )
     write_atomically(path, buffer.getvalue())

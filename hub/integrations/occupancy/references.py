@@ -7,9 +7,12 @@ The empty reference: per slot, the average of its empty looks (its pattern with
 brightness and contrast taken out, and its gradient map), and a head over four numbers
 comparing a patch with it (`REF_FEATURE_NAMES`). Averaging takes out what changes from one
 frame to the next (noise, grain), so it carries over to frames unlike any labelled one
-better than `memory.py`'s nearest looks; it is also blind to which light it was learned
-in. `calibration.fit_lot_model` fits both and keeps the one that does better on the frames
-labelled last.
+better than `memory.py`'s nearest looks, but it is blind to the light it was learned in
+and has no gate: on UFPR05 days it was not labelled in it fell far below the shipped
+model. New calibrations fit the memory (`calibration.fit_lot_model`); lots calibrated by
+earlier versions keep these as fitted, and the demo's bundled calibration is fitted with
+them (its seeds draw different asphalt grain in one unchanging light, where averaging
+wins: `scripts/occupancy/calibrate_demo.py`).
 """
 
 from __future__ import annotations

@@ -27,14 +27,13 @@ __all__ = ["LabelledSamples", "SlotClassifiers", "decode", "read_samples"]
 
 @dataclass(frozen=True)
 class LabelledSamples:
-    """(N, F) features, (N,) labels, (N, H, W) grey patches, N slot keys, and which
-    labelled frame each sample comes from (0, 1, ... in the order they were labelled)."""
+    """(N, F) features, (N,) labels, (N, H, W) grey patches and N slot keys, in the
+    order they were labelled."""
 
     features: npt.NDArray[np.float32]
     occupied: npt.NDArray[np.bool_]
     patches: npt.NDArray[np.uint8]
     keys: list[str]
-    frames: npt.NDArray[np.int32]
 
     def __len__(self) -> int:
         return len(self.occupied)
@@ -46,7 +45,6 @@ class LabelledSamples:
             np.zeros(0, bool),
             np.zeros((0, PATCH_H, PATCH_W), np.uint8),
             [],
-            np.zeros(0, np.int32),
         )
 
     @classmethod
@@ -67,22 +65,16 @@ class LabelledSamples:
             labels[chosen],
             patches[chosen],
             [key for key, kept in zip(classifier.keys, chosen, strict=True) if kept],
-            np.zeros(int(chosen.sum()), np.int32),
         )
 
     @classmethod
     def concatenate(cls, parts: Iterable[LabelledSamples]) -> LabelledSamples:
         parts = [cls.empty(), *parts]
-        frames, after = [], 0
-        for part in parts:  # frame numbers continue from the previous part's
-            frames.append(part.frames + after)
-            after += int(part.frames.max()) + 1 if len(part.frames) else 0
         return cls(
             np.concatenate([p.features for p in parts]),
             np.concatenate([p.occupied for p in parts]),
             np.concatenate([p.patches for p in parts]),
             [key for p in parts for key in p.keys],
-            np.concatenate(frames).astype(np.int32),
         )
 
 

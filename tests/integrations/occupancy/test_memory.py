@@ -1,5 +1,5 @@
-"""A calibrated lot's second stage: each slot's labelled looks (memory), the averaged empty
-references, and which of the two a calibration keeps."""
+"""A calibrated lot's second stage: each slot's labelled looks (memory), and the averaged
+empty references the demo's calibration keeps."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 
 from hub.integrations import demo
 from hub.integrations.demo.lot import DemoLot
-from hub.integrations.occupancy.calibration import fit_lot_model
+from hub.integrations.occupancy.calibration import fit_lot_model, fit_second_stage
 from hub.integrations.occupancy.classifier import SlotClassifier
 from hub.integrations.occupancy.model import SlotModel
 from hub.integrations.occupancy.samples import LabelledSamples
@@ -117,16 +117,19 @@ def _demo_samples(seed: int, frames: int) -> LabelledSamples:
     return LabelledSamples.concatenate(parts)
 
 
-def test_calibration_keeps_the_second_stage_that_carries_over_to_later_frames() -> None:
-    """Each demo seed draws its own asphalt grain: labelled looks from other seeds are
-    near none of seed 7's, so the memory would leave most of it to the shared model; the
-    averaged empty references carry over. Compared on the frames labelled last, the
-    calibration keeps the references, and reads seed 7 as well as they do."""
+def test_demo_calibration_references_carry_over_to_a_seed_never_labelled() -> None:
+    """Each demo seed draws its own asphalt grain in one unchanging light, so seed 7's
+    empty bays are near none of the looks labelled on seeds 2-4; their averaged empty
+    references still match, which is why the demo's bundled calibration is fitted with
+    them (`scripts/occupancy/calibrate_demo.py`). An owner's calibration fits the memory."""
     labelled = LabelledSamples.concatenate(_demo_samples(seed, 12) for seed in (2, 3, 4))
-    model = fit_lot_model(labelled)
-    assert model is not None
-    assert model.memory is None
-    assert model.head is not None
+    references = fit_second_stage(labelled, 10.0, "references")
+    assert references is not None
+    assert references.head is not None
+    assert references.memory is None
     check = _demo_samples(7, 12)
-    accuracy = ((model.sample_logits(check) >= 0) == check.occupied).mean()
-    assert accuracy >= 0.98
+    assert ((references.sample_logits(check) >= 0) == check.occupied).mean() >= 0.98
+    owners = fit_lot_model(labelled)
+    assert owners is not None
+    assert owners.memory is not None
+    assert owners.head is None
