@@ -3,18 +3,20 @@
 
 A fixed camera sees the same empty space every day (its painted lines, stains, the shadow
 of its tree) and, for hours at a time, the same parked car. When an operator labels
-frames (`calibration.py`), each slot keeps its labelled patches, empty and occupied (the
-most recent MAX_LOOKS of each). A new patch is compared with every one of them: its
-pattern with brightness and contrast taken out, and its gradient map relative to its
-brightness (both mean absolute differences); the nearest empty look and the nearest car
-look give four distances, and the lot's head weighs them with the shared model's logit.
+frames (`calibration.py`), each slot keeps its labelled patches, empty and occupied (up to
+MAX_LOOKS of each: the most recent, then the most different, see `_keep`). A new patch is
+compared with every one of them: its pattern with brightness and contrast taken out, and
+its gradient map relative to its brightness (both mean absolute differences); the nearest
+empty look and the nearest car look give four distances, and the lot's head weighs them
+with the shared model's logit.
 
 The head speaks only for a patch that looks like something the slot was labelled with:
 its nearest look (empty or car) must be as close as GATE_QUANTILE of the labelled looks
 were to their own nearest other one. A patch unlike every labelled look (another time of
-day, a car never seen, a dawn the operator never labelled) keeps the shared model's
-answer, so a calibration made in one light cannot make another light worse. The head is
-fitted leave-one-out: each labelled sample is compared with its slot's other samples only.
+day, a car never seen, a dawn the operator never labelled) keeps the (Platt-scaled)
+shared model's answer, so the memory cannot make a light it never saw worse. The head is
+fitted leave-one-out: each labelled sample is compared with the looks its slot keeps,
+other than itself, as a new frame will be.
 
 Looks are keyed by the slot's outline (`references.polygon_key`).
 """
