@@ -132,7 +132,11 @@ def calibrated(slots: list[list[tuple[int, int]]], repeat: int) -> dict[str, obj
         classify = classifier.probabilities
         result[f"{kind}_100_ms"] = median_ms(lambda c=classify: c(frame), repeat)
         if model.memory is not None:
-            result["memory_looks_per_slot"] = int(classifier._kinds.shape[1])
+            looks = [
+                len(model.memory.empty.get(k, ())) + len(model.memory.cars.get(k, ()))
+                for k in classifier.keys
+            ]
+            result["memory_looks_per_slot"] = max(looks)
     return result
 
 
