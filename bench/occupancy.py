@@ -13,7 +13,8 @@ Prints one JSON object:
 - `calibrated`: the same frame classified by a lot calibrated on LABELLED_FRAMES labelled
   frames, with either second stage (`calibration.py`): `memory` (each slot compared with
   up to 24 labelled looks) and `references` (one averaged empty look per slot).
-- `cameras`: 4 lots of 100 slots fed 5 fps each for `--seconds` (a wall-clock loop decoding
+- `cameras`: 4 lots of 100 slots (with `--calibrated`, each with the memory-calibrated
+  model above) fed 5 fps each for `--seconds` (a wall-clock loop decoding
   each JPEG in the executor, as a camera worker would, then handing it to the lot). Frames
   offered, processed, dropped (a frame arriving while its lot's previous one is still being
   classified), how far the feeders fell behind their schedule, and CPU use.
@@ -112,8 +113,11 @@ def single_frame(slots: list[list[tuple[int, int]]], repeat: int) -> dict[str, f
     }
 
 
-def calibrated(slots: list[list[tuple[int, int]]], repeat: int) -> dict[str, object]:
-    """Classifying the bench frame in a calibrated lot, with each second stage."""
+def calibrated(
+    slots: list[list[tuple[int, int]]], repeat: int, memory_file: Path
+) -> dict[str, object]:
+    """Classifying the bench frame in a calibrated lot, with each second stage; the
+    memory-calibrated model is saved to `memory_file` for `--calibrated` camera runs."""
     rng = np.random.default_rng(7)
     frame = cv2.imdecode(np.frombuffer(make_jpegs(slots, 1, seed=1)[0], np.uint8), 1)
     shared = SlotClassifier(slots)
@@ -132,6 +136,7 @@ def calibrated(slots: list[list[tuple[int, int]]], repeat: int) -> dict[str, obj
         classify = classifier.probabilities
         result[f"{kind}_100_ms"] = median_ms(lambda c=classify: c(frame), repeat)
         if model.memory is not None:
+            model.save(memory_file)
             looks = [
                 len(model.memory.empty.get(k, ())) + len(model.memory.cars.get(k, ()))
                 for k in classifier.keys
@@ -140,7 +145,9 @@ def calibrated(slots: list[list[tuple[int, int]]], repeat: int) -> dict[str, obj
     return result
 
 
-async def cameras(slots: list[list[tuple[int, int]]], seconds: float) -> dict[str, object]:
+async def cameras(
+    slots: list[list[tuple[int, int]]], seconds: float, model: Path | None = None
+) -> dict[str, object]:
     streams = [make_jpegs(slots, 25, seed=10 + camera) for camera in range(CAMERAS)]
     with tempfile.TemporaryDirectory() as folder:
         hub = Hub(HubConfig(), config_dir=Path(folder), data_dir=Path(folder))
@@ -153,6 +160,7 @@ async def cameras(slots: list[list[tuple[int, int]]], seconds: float) -> dict[st
                         "camera": f"camera.cam{c}",
                         "fps": FPS,
                         "slots": [{"id": i + 1, "polygon": p} for i, p in enumerate(polygons)],
+                        **({"model": str(model)} if model is not None else {}),
                     }
                     for c in range(CAMERAS)
                 }
@@ -210,16 +218,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument(
+        "--calibrated", action="store_true", help="camera run with memory-calibrated lots"
+    )
     args = parser.parse_args()
     slots = grid_slots()
     result: dict[str, object] = {"slots": len(slots), "frame": "1280x720"}
     result.update(single_frame(slots, args.repeat))
-    result["calibrated"] = calibrated(slots, args.repeat)
-    decode = float(result["decode_ms"])  # type: ignore[arg-type]
-    for kind in ("memory", "references"):
-        ms = float(result["calibrated"][f"{kind}_100_ms"])  # type: ignore[index]
-        result["calibrated"][f"{kind}_vs_decode"] = round(ms / decode, 3)  # type: ignore[index]
-    result["camera_run"] = asyncio.run(cameras(slots, args.seconds))
+    with tempfile.TemporaryDirectory() as folder:
+        memory_file = Path(folder) / "calibrated.json"
+        result["calibrated"] = calibrated(slots, args.repeat, memory_file)
+        decode = float(result["decode_ms"])  # type: ignore[arg-type]
+        for kind in ("memory", "references"):
+            ms = float(result["calibrated"][f"{kind}_100_ms"])  # type: ignore[index]
+            result["calibrated"][f"{kind}_vs_decode"] = round(ms / decode, 3)  # type: ignore[index]
+        model = memory_file if args.calibrated else None
+        result["camera_run"] = asyncio.run(cameras(slots, args.seconds, model))
+        result["camera_run"]["calibrated"] = args.calibrated  # type: ignore[index]
     result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
 
