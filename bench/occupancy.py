@@ -129,7 +129,7 @@ def calibrated(
     samples = LabelledSamples.concatenate(parts)
     result: dict[str, object] = {"labelled_frames": LABELLED_FRAMES}
     for kind in ("memory", "references"):
-        model = fit_second_stage(samples, 10.0, kind)
+        model = fit_second_stage(samples, kind)
         assert model is not None
         assert (model.memory if kind == "memory" else model.head) is not None
         classifier = SlotClassifier(slots, model)

@@ -6,12 +6,12 @@
 
 The demo draws flat, cartoon cars whose texture is weaker than real cars', so the shipped
 model (trained on real photos only; adding the demo to its training made it worse on
-real lots) misses some of them. Calibrating on demo frames fixes that: Platt scaling plus
-each slot's averaged empty reference and its head (`calibration.fit_second_stage` with
-"references", not the memory an owner's calibration gets: each demo seed draws its own
-asphalt grain, so the check seed's looks are near none of the labelled ones and the
-memory would leave most of them to the shared model, 94% against 99.6% measured here with
-12 frames a seed). Frames come
+real lots) misses some of them. Calibrating on demo frames fixes that, as it did before
+the memory: Platt scaling plus each slot's averaged empty reference and its head
+(`calibration.fit_second_stage` with "references", not the memory an owner's calibration
+gets: each demo seed draws its own asphalt grain, so the check seed's looks are near none
+of the labelled ones and the memory would leave most of them to the shared model, 94%
+against 99.6% measured here with 12 frames a seed). Frames come
 from seeds 2-4, by day and by night (`day_night: true`), so the same file serves the demo
 with nights on or off; the check runs on seed 7, the one config.yaml uses, so it is not
 measured on what it was fitted on. Prints one JSON object.
@@ -89,7 +89,7 @@ async def main() -> None:
         f"scripts/occupancy/calibrate_demo.py: demo seeds {FIT_SEEDS} by day and night, "
         f"{len(samples)} slots"
     )
-    model = fit_second_stage(samples, STRENGTH, "references", source)
+    model = fit_second_stage(samples, "references", source, strength=STRENGTH)
     assert model is not None
     model.save(args.out)
     report: dict[str, Any] = {

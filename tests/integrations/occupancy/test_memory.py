@@ -123,7 +123,7 @@ def test_demo_calibration_references_carry_over_to_a_seed_never_labelled() -> No
     references still match, which is why the demo's bundled calibration is fitted with
     them (`scripts/occupancy/calibrate_demo.py`). An owner's calibration fits the memory."""
     labelled = LabelledSamples.concatenate(_demo_samples(seed, 12) for seed in (2, 3, 4))
-    references = fit_second_stage(labelled, 10.0, "references")
+    references = fit_second_stage(labelled, "references")
     assert references is not None
     assert references.head is not None
     assert references.memory is None
