@@ -10,7 +10,11 @@ Prints one JSON object:
   (target under 0.5). `hub_all_100_ms`: the same in a running lot, which re-measures the
   view's texture only every 10 s (`tracker.py`), with every slot classified again (motion
   gating off). `gated_100_ms`: the steady-state cost when nothing moved.
-- `cameras`: 4 lots of 100 slots fed 5 fps each for `--seconds` (a wall-clock loop decoding
+- `calibrated`: the same frame classified by a lot calibrated on LABELLED_FRAMES labelled
+  frames, with either second stage (`calibration.py`): `memory` (each slot compared with
+  up to 24 labelled looks) and `references` (one averaged empty look per slot).
+- `cameras`: 4 lots of 100 slots (with `--calibrated`, each with the memory-calibrated
+  model above) fed 5 fps each for `--seconds` (a wall-clock loop decoding
   each JPEG in the executor, as a camera worker would, then handing it to the lot). Frames
   offered, processed, dropped (a frame arriving while its lot's previous one is still being
   classified), how far the feeders fell behind their schedule, and CPU use.
@@ -42,10 +46,13 @@ from bench._common import peak_rss_mb  # noqa: E402
 from hub.config import HubConfig  # noqa: E402
 from hub.core.hub import Hub  # noqa: E402
 from hub.integrations.occupancy import CONFIG_SCHEMA, async_setup  # noqa: E402
+from hub.integrations.occupancy.calibration import fit_second_stage  # noqa: E402
 from hub.integrations.occupancy.classifier import SlotClassifier  # noqa: E402
+from hub.integrations.occupancy.samples import LabelledSamples  # noqa: E402
 from tests.integrations.occupancy.scenes import draw_lot  # noqa: E402
 
 CAMERAS, FPS = 4, 5.0
+LABELLED_FRAMES = 30  # enough for every slot to keep its most labelled looks
 
 
 def grid_slots() -> list[list[tuple[int, int]]]:
@@ -106,7 +113,41 @@ def single_frame(slots: list[list[tuple[int, int]]], repeat: int) -> dict[str, f
     }
 
 
-async def cameras(slots: list[list[tuple[int, int]]], seconds: float) -> dict[str, object]:
+def calibrated(
+    slots: list[list[tuple[int, int]]], repeat: int, memory_file: Path
+) -> dict[str, object]:
+    """Classifying the bench frame in a calibrated lot, with each second stage; the
+    memory-calibrated model is saved to `memory_file` for `--calibrated` camera runs."""
+    rng = np.random.default_rng(7)
+    frame = cv2.imdecode(np.frombuffer(make_jpegs(slots, 1, seed=1)[0], np.uint8), 1)
+    shared = SlotClassifier(slots)
+    parts = []
+    for index in range(LABELLED_FRAMES):
+        taken = rng.random(len(slots)) < 0.5
+        image = draw_lot(list(taken), slots, seed=500 + index)
+        parts.append(LabelledSamples.of_image(shared, image, taken))
+    samples = LabelledSamples.concatenate(parts)
+    result: dict[str, object] = {"labelled_frames": LABELLED_FRAMES}
+    for kind in ("memory", "references"):
+        model = fit_second_stage(samples, kind)
+        assert model is not None
+        assert (model.memory if kind == "memory" else model.head) is not None
+        classifier = SlotClassifier(slots, model)
+        classify = classifier.probabilities
+        result[f"{kind}_100_ms"] = median_ms(lambda c=classify: c(frame), repeat)
+        if model.memory is not None:
+            model.save(memory_file)
+            looks = [
+                len(model.memory.empty.get(k, ())) + len(model.memory.cars.get(k, ()))
+                for k in classifier.keys
+            ]
+            result["memory_looks_per_slot"] = max(looks)
+    return result
+
+
+async def cameras(
+    slots: list[list[tuple[int, int]]], seconds: float, model: Path | None = None
+) -> dict[str, object]:
     streams = [make_jpegs(slots, 25, seed=10 + camera) for camera in range(CAMERAS)]
     with tempfile.TemporaryDirectory() as folder:
         hub = Hub(HubConfig(), config_dir=Path(folder), data_dir=Path(folder))
@@ -119,6 +160,7 @@ async def cameras(slots: list[list[tuple[int, int]]], seconds: float) -> dict[st
                         "camera": f"camera.cam{c}",
                         "fps": FPS,
                         "slots": [{"id": i + 1, "polygon": p} for i, p in enumerate(polygons)],
+                        **({"model": str(model)} if model is not None else {}),
                     }
                     for c in range(CAMERAS)
                 }
@@ -176,11 +218,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument(
+        "--calibrated", action="store_true", help="camera run with memory-calibrated lots"
+    )
     args = parser.parse_args()
     slots = grid_slots()
     result: dict[str, object] = {"slots": len(slots), "frame": "1280x720"}
     result.update(single_frame(slots, args.repeat))
-    result["camera_run"] = asyncio.run(cameras(slots, args.seconds))
+    with tempfile.TemporaryDirectory() as folder:
+        memory_file = Path(folder) / "calibrated.json"
+        result["calibrated"] = calibrated(slots, args.repeat, memory_file)
+        decode = float(result["decode_ms"])  # type: ignore[arg-type]
+        for kind in ("memory", "references"):
+            ms = float(result["calibrated"][f"{kind}_100_ms"])  # type: ignore[index]
+            result["calibrated"][f"{kind}_vs_decode"] = round(ms / decode, 3)  # type: ignore[index]
+        model = memory_file if args.calibrated else None
+        result["camera_run"] = asyncio.run(cameras(slots, args.seconds, model))
+        result["camera_run"]["calibrated"] = args.calibrated  # type: ignore[index]
     result["peak_rss_mb"] = peak_rss_mb()
     print(json.dumps(result))
 

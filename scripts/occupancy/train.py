@@ -23,15 +23,14 @@ import json
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from hub.integrations.occupancy.dataset import find_frames
-from hub.integrations.occupancy.features import FEATURES_VERSION, frame_texture, slot_features
+from hub.integrations.occupancy.features import FEATURES_VERSION
 from hub.integrations.occupancy.model import SlotModel, fit_logistic
-from hub.integrations.occupancy.sampler import SlotSampler
+from hub.integrations.occupancy.samples import read_samples
 
 L2 = 10.0
 MODEL_PATH = Path(__file__).resolve().parents[2] / "hub/integrations/occupancy/model.json"
@@ -39,15 +38,10 @@ MODEL_PATH = Path(__file__).resolve().parents[2] / "hub/integrations/occupancy/m
 
 def extract(directory: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Features, labels and a group per slot (the frame's parent folder: a PKLot day)."""
-    rows, labels, groups = [], [], []
-    for frame in find_frames(directory):
-        image = cv2.imread(str(frame.image))
-        polygons = [space.polygon for space in frame.spaces]
-        patches = SlotSampler(polygons).patches(image)
-        rows.append(slot_features(patches, frame_texture(image)))
-        labels += [space.occupied for space in frame.spaces]
-        groups += [frame.image.parent.parent.name] * len(polygons)
-    return np.concatenate(rows), np.array(labels), np.array(groups)
+    frames = [frame for frame in find_frames(directory) if frame.spaces]
+    samples = read_samples(frames)
+    groups = [frame.image.parent.parent.name for frame in frames for _ in frame.spaces]
+    return samples.features, samples.occupied, np.array(groups)
 
 
 def train(parts: list[tuple[np.ndarray, np.ndarray]]) -> SlotModel:

@@ -111,32 +111,18 @@ def _calibrate(args: argparse.Namespace) -> int:
     from hub.config import ConfigError
 
     from .calibration import MIN_PER_CLASS, CalibrationError, add_samples_and_fit, model_path
-    from .classifier import SlotClassifier, shipped_model
+    from .classifier import SlotClassifier
     from .dataset import DatasetError, find_frames
-    from .features import slot_features
     from .model import ModelError
+    from .samples import LabelledSamples, read_samples
     from .slots import SlotsFileError
 
     try:
         if args.dataset is not None:
-            rows, labels, sampled, keys = [], [], [], []
-            for frame in find_frames(args.dataset):
-                image = cv2.imread(str(frame.image), cv2.IMREAD_COLOR)
-                if image is None:
-                    raise DatasetError(f"{frame.image}: not a readable image")
-                classifier = SlotClassifier(
-                    [space.polygon for space in frame.spaces], shipped_model()
-                )
-                frame_patches, texture = classifier.sample(np.asarray(image, np.uint8))
-                rows.append(slot_features(frame_patches, texture))
-                sampled.append(frame_patches)
-                keys += classifier.keys
-                labels.append(np.array([space.occupied for space in frame.spaces], bool))
+            samples = read_samples(find_frames(args.dataset))
             slots, data_dir = _lot_slots(args)
-            if not rows:
+            if not len(samples):
                 raise DatasetError(f"{args.dataset}: no images with PKLot XML labels found")
-            features, occupied = np.concatenate(rows), np.concatenate(labels)
-            patches = np.concatenate(sampled)
         else:
             slots, data_dir = _lot_slots(args)
             image = cv2.imread(str(args.image))
@@ -150,14 +136,13 @@ def _calibrate(args: argparse.Namespace) -> int:
                 raise CalibrationError(
                     f"--occupied/--skip: no such slot(s) in lot {args.lot!r}: {unknown}"
                 )
-            keep = np.array([i not in skipped for i in ids], bool)
-            classifier = SlotClassifier([s.polygon for s in slots], shipped_model())
-            all_patches, texture = classifier.sample(np.asarray(image, np.uint8))
-            features = slot_features(all_patches, texture)[keep]
-            patches = all_patches[keep]
-            keys = [key for key, kept in zip(classifier.keys, keep, strict=True) if kept]
-            occupied = np.array([i in marked for i in ids], bool)[keep]
-        model, count = add_samples_and_fit(data_dir, args.lot, features, occupied, patches, keys)
+            samples = LabelledSamples.of_image(
+                SlotClassifier([s.polygon for s in slots]),
+                np.asarray(image, np.uint8),
+                [i in marked for i in ids],
+                np.array([i not in skipped for i in ids], bool),
+            )
+        model, count = add_samples_and_fit(data_dir, args.lot, samples)
     except (ConfigError, DatasetError, CalibrationError, SlotsFileError, ModelError) as err:
         return _fail("calibrate", err)
     if model is None:
@@ -170,14 +155,14 @@ def _calibrate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 0
-    predicted = model.sample_logits(features, patches, keys) >= 0.0
+    predicted = model.sample_logits(samples) >= 0.0
     print(
         json.dumps(
             {
                 "lot": args.lot,
                 "labelled_slots": count,
                 "calibrated": True,
-                "accuracy_on_labels": round(float((predicted == occupied).mean()), 4),
+                "accuracy_on_labels": round(float((predicted == samples.occupied).mean()), 4),
                 "model": str(model_path(data_dir, args.lot)),
             }
         )

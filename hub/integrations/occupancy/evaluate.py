@@ -10,27 +10,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
 from .baseline import DEFAULT_BASELINE_THRESHOLD, baseline_ratios
 from .calibration import MIN_PER_CLASS, fit_lot_model
-from .classifier import SlotClassifier, shipped_model
 from .dataset import DatasetError, LabelledFrame, find_frames
-from .features import slot_features
-from .model import SlotModel
+from .samples import SlotClassifiers, decode, read_samples
 
 __all__ = ["METHODS", "evaluate"]
 
 from .cli import METHODS
-
-
-def _decode(frame: LabelledFrame) -> npt.NDArray[np.uint8]:
-    image = cv2.imread(str(frame.image), cv2.IMREAD_COLOR)
-    if image is None:
-        raise DatasetError(f"{frame.image}: not a readable image")
-    return np.asarray(image, np.uint8)
 
 
 def _truth(frame: LabelledFrame) -> npt.NDArray[np.bool_]:
@@ -38,47 +28,33 @@ def _truth(frame: LabelledFrame) -> npt.NDArray[np.bool_]:
 
 
 class _Texture:
-    """The shipped classifier; samplers cached per slot layout (fixed per camera)."""
+    """The shipped classifier, or the lot's calibration of it."""
 
-    def __init__(self, model: SlotModel) -> None:
-        self.model = model
-        self._classifiers: dict[tuple[Any, ...], SlotClassifier] = {}
-
-    def _classifier(self, frame: LabelledFrame) -> SlotClassifier:
-        key = tuple(tuple(map(tuple, space.polygon)) for space in frame.spaces)
-        if key not in self._classifiers:
-            self._classifiers[key] = SlotClassifier([s.polygon for s in frame.spaces], self.model)
-        return self._classifiers[key]
+    def __init__(self) -> None:
+        self.classifiers = SlotClassifiers()  # per slot layout (fixed per camera)
 
     def prepare(self, frame: LabelledFrame) -> None:
-        self._classifier(frame)
+        self.classifiers.for_frame(frame)
 
     def predict(self, frame: LabelledFrame, image: npt.NDArray[np.uint8]) -> Any:
-        return self._classifier(frame).probabilities(image) >= self.model.threshold
+        classifier = self.classifiers.for_frame(frame)
+        return classifier.probabilities(image) >= classifier.model.threshold
 
     def calibrate(self, frames: Iterable[LabelledFrame]) -> None:
-        rows, labels, patches, keys = [], [], [], []
-        for frame in frames:
-            classifier = self._classifier(frame)
-            sampled, texture = classifier.sample(_decode(frame))
-            rows.append(slot_features(sampled, texture))
-            patches.append(sampled)
-            keys += classifier.keys
-            labels.append(_truth(frame))
-        model = (
-            fit_lot_model(
-                np.concatenate(rows), np.concatenate(labels), np.concatenate(patches), keys
-            )
-            if rows
-            else None
-        )
+        model = fit_lot_model(read_samples(frames, self.classifiers))
         if model is None:
             raise DatasetError(
                 f"calibration needs at least {MIN_PER_CLASS} occupied and {MIN_PER_CLASS} "
                 "empty labelled slots"
             )
-        self.model = model
-        self._classifiers.clear()
+        self.classifiers = SlotClassifiers(model)
+
+    def second_stage(self) -> str:
+        """What the calibration added to the Platt-scaled model (see calibration.py)."""
+        model = self.classifiers.model
+        if model.memory is not None:
+            return "memory"
+        return "references" if model.head is not None else "none"
 
 
 class _Baseline:
@@ -95,7 +71,7 @@ class _Baseline:
         """The threshold that scores best on the labelled frames."""
         ratios, labels = [], []
         for frame in frames:
-            ratios.append(baseline_ratios(_decode(frame), [s.polygon for s in frame.spaces]))
+            ratios.append(baseline_ratios(decode(frame), [s.polygon for s in frame.spaces]))
             labels.append(_truth(frame))
         if ratios:
             r, y = np.concatenate(ratios), np.concatenate(labels)
@@ -112,7 +88,7 @@ def evaluate(
     dataset: Path, method: str = "texture", calibrate_on: Path | None = None
 ) -> dict[str, Any]:
     """Score `method` on every labelled frame under `dataset`."""
-    runner: _Texture | _Baseline = _Texture(shipped_model()) if method == "texture" else _Baseline()
+    runner: _Texture | _Baseline = _Texture() if method == "texture" else _Baseline()
     if calibrate_on is not None:
         runner.calibrate(find_frames(calibrate_on))
     totals = {"tp": 0, "tn": 0, "fp": 0, "fn": 0}
@@ -123,7 +99,7 @@ def evaluate(
         if not frame.spaces:
             continue
         started = time.perf_counter()
-        image = _decode(frame)
+        image = decode(frame)
         decoded = time.perf_counter()
         runner.prepare(frame)  # per-camera set-up, done once in a running hub
         prepared = time.perf_counter()
@@ -158,4 +134,6 @@ def evaluate(
         result["threshold"] = runner.threshold
     if calibrate_on is not None:
         result["calibrated_on"] = str(calibrate_on)
+    if isinstance(runner, _Texture) and calibrate_on is not None:
+        result["second_stage"] = runner.second_stage()
     return result

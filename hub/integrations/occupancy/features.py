@@ -15,7 +15,15 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["FEATURES_VERSION", "FEATURE_NAMES", "frame_texture", "slot_features", "to_grey"]
+__all__ = [
+    "FEATURES_VERSION",
+    "FEATURE_NAMES",
+    "frame_texture",
+    "gradient_maps",
+    "slot_features",
+    "slot_measures",
+    "to_grey",
+]
 
 # Bumped whenever a feature is measured differently (same names, other numbers): models
 # and calibration samples record it, so one made for other numbers is never used.
@@ -131,9 +139,35 @@ def slot_features(
 ) -> npt.NDArray[np.float32]:
     """(N, H, W) uint8 grey patches of one frame, and that frame's `frame_texture`
     -> (N, len(FEATURE_NAMES)) features."""
+    return _measure(patches, texture, False)[0]
+
+
+def gradient_maps(patches: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    """(N, H, W) gradient magnitude of each patch relative to its brightness: what a
+    calibrated lot compares with a slot's labelled looks (the same maps `slot_measures`
+    returns beside the features, for samples that were stored without them)."""
+    maps = _measure(patches, (0.0, 0.0), True)[1]
+    assert maps is not None
+    return maps
+
+
+def slot_measures(
+    patches: npt.NDArray[np.uint8], texture: tuple[float, float]
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """The features of `slot_features`, and each patch's gradient magnitude relative to
+    its brightness, (N, H, W): computed here anyway, and what a calibrated lot compares
+    with its slots' labelled looks, so it is not computed twice."""
+    features, maps = _measure(patches, texture, True)
+    assert maps is not None
+    return features, maps
+
+
+def _measure(
+    patches: npt.NDArray[np.uint8], texture: tuple[float, float], with_maps: bool
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32] | None]:
     n, h, w = patches.shape
     if n == 0:
-        return np.zeros((0, len(FEATURE_NAMES)), np.float32)
+        return np.zeros((0, len(FEATURE_NAMES)), np.float32), np.zeros((0, h, w), np.float32)
     # The patches are laid side by side in one wide image (H, N*W): OpenCV filters and
     # per-patch sums are fast on few long rows, slow on many short ones. The first and
     # last column of each patch would see its neighbour patch: they are zeroed, the same
@@ -196,4 +230,7 @@ def slot_features(
     features[:, : len(values)] = np.stack(values, axis=1)
     features[:, len(values) : len(values) + 10] = _lbp_histogram(wide, n, level)
     features[:, -3:] = np.stack([log_grad - median, log_grad - upper, log_std - upper], axis=1)
-    return features
+    if not with_maps:
+        return features, None
+    relative = mag.reshape(h, n, w).transpose(1, 0, 2) / level[:, None, None]
+    return features, np.ascontiguousarray(relative, np.float32)

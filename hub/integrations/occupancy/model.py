@@ -11,17 +11,20 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from .const import PATCH_H, PATCH_W
-from .features import FEATURE_NAMES, FEATURES_VERSION
+from .features import FEATURE_NAMES, FEATURES_VERSION, gradient_maps
+from .memory import SlotMemory
 from .references import LotHead, reference_features
+
+if TYPE_CHECKING:
+    from .samples import LabelledSamples
 
 __all__ = ["ModelError", "SlotModel", "StaleModelError", "fit_logistic", "sigmoid"]
 
@@ -41,8 +44,10 @@ class StaleModelError(ModelError):
 class SlotModel:
     """Standardise, weigh, squash: `P(occupied) = sigmoid(w . (x - mean) / scale + b)`.
 
-    A calibrated lot's model also carries its slots' empty references and the head that
-    uses them (`references.py`); `SlotClassifier` applies them to the slots they belong to.
+    A calibrated lot's model also carries its slots' labelled looks and the head that
+    uses them (`memory.py`; lots calibrated before it have an empty reference per slot
+    and their own head instead, `references.py`); `SlotClassifier` applies them to the
+    slots they belong to.
     """
 
     mean: FloatArray
@@ -53,6 +58,7 @@ class SlotModel:
     source: str = ""
     head: LotHead | None = None
     references: dict[str, npt.NDArray[np.float32]] = field(default_factory=dict)
+    memory: SlotMemory | None = None
 
     def logits(self, features: npt.NDArray[np.floating[Any]]) -> FloatArray:
         return np.asarray(((features - self.mean) / self.scale) @ self.weights + self.bias)
@@ -60,20 +66,23 @@ class SlotModel:
     def probabilities(self, features: npt.NDArray[np.floating[Any]]) -> FloatArray:
         return sigmoid(self.logits(features))
 
-    def sample_logits(
-        self,
-        features: npt.NDArray[np.floating[Any]],
-        patches: npt.NDArray[np.uint8],
-        keys: Sequence[str],
-    ) -> FloatArray:
-        """Logits of labelled samples, with the head for those whose slot has a reference
-        (`SlotClassifier.classify` does the same for a camera's slots, references cached)."""
-        logits = self.logits(features)
+    def sample_logits(self, samples: LabelledSamples) -> FloatArray:
+        """Logits of labelled samples, with the lot's second stage for those whose slot
+        has calibrated looks (`SlotClassifier.classify` does the same for a camera's
+        slots, looks cached)."""
+        logits = self.logits(samples.features)
+        patches, keys = samples.patches, samples.keys
+        if self.memory is not None:
+            bank, kinds = self.memory.bank(keys)
+            known, nearest = self.memory.nearest(patches, gradient_maps(patches), bank, kinds)
+            logits[known] = self.memory.head.logits(logits[known], nearest)
+            return logits
         known = np.array([key in self.references for key in keys], bool)
         if self.head is not None and known.any():
             looks = np.stack([self.references[k] for k, ok in zip(keys, known, strict=True) if ok])
+            chosen = patches[known]
             logits[known] = self.head.logits(
-                logits[known], reference_features(patches[known], looks)
+                logits[known], reference_features(chosen, gradient_maps(chosen), looks)
             )
         return logits
 
@@ -97,6 +106,7 @@ class SlotModel:
                 if self.references
                 else {}
             ),
+            **({"memory": self.memory.as_dict()} if self.memory is not None else {}),
         }
 
     def save(self, path: Path) -> None:
@@ -124,6 +134,7 @@ class SlotModel:
                 references={
                     str(key): _decode(look) for key, look in data.get("references", {}).items()
                 },
+                memory=SlotMemory.from_dict(data["memory"]) if "memory" in data else None,
             )
         except (OSError, ValueError, KeyError, TypeError) as err:  # base64 errors are ValueErrors
             raise ModelError(f"{path}: not a slot model ({err})") from None

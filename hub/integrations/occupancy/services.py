@@ -17,8 +17,8 @@ from hub.core.services import ServiceCall
 
 from .calibration import add_samples_and_fit
 from .const import DOMAIN, SERVICE_CALIBRATE, SERVICE_SAVE_SLOTS
-from .features import slot_features
 from .lot import OccupancyLot
+from .samples import LabelledSamples
 from .slots import SLOTS_SCHEMA, slots_from_config, write_slots_file
 
 __all__ = ["async_register_services"]
@@ -57,17 +57,12 @@ def async_register_services(
                 f"occupied/skip: no such slot(s) in lot {lot.name!r}: {unknown}"
             )
         keep = np.array([slot_id not in call.data["skip"] for slot_id in ids], bool)
-        occupied = np.array([slot_id in call.data["occupied"] for slot_id in ids], bool)[keep]
+        occupied = [slot_id in call.data["occupied"] for slot_id in ids]
         image = lot.latest_image
 
         def fit() -> tuple[Any, int]:
-            classifier = lot.worker.classifier
-            patches, texture = classifier.sample(image)
-            features = slot_features(patches, texture)[keep]
-            keys = [key for key, kept in zip(classifier.keys, keep, strict=True) if kept]
-            return add_samples_and_fit(
-                hub.data_dir, lot.name, features, occupied, patches[keep], keys
-            )
+            samples = LabelledSamples.of_image(lot.worker.classifier, image, occupied, keep)
+            return add_samples_and_fit(hub.data_dir, lot.name, samples)
 
         model, count = await hub.async_add_executor_job(fit)
         if model is not None:

@@ -16,6 +16,7 @@ from hub.integrations.occupancy.dataset import find_frames
 from hub.integrations.occupancy.features import FEATURE_NAMES, slot_features
 from hub.integrations.occupancy.model import ModelError, SlotModel, fit_logistic
 from hub.integrations.occupancy.sampler import SlotSampler, slot_quad
+from hub.integrations.occupancy.samples import LabelledSamples
 
 from .scenes import bays, draw_lot, write_pklot
 
@@ -160,23 +161,17 @@ def test_calibration_learns_each_slots_empty_look(tmp_path: Path) -> None:
     polygons = bays(columns=8, rows=2)
     rng = np.random.default_rng(1)
     shared = SlotClassifier(polygons)
-    rows, labels, patches, keys = [], [], [], []
+    parts = []
     for seed in range(6):
         taken = list(rng.random(16) < 0.5)
-        sampled, texture = shared.sample(_marked_lot(taken, seed))
-        rows.append(slot_features(sampled, texture))
-        patches.append(sampled)
-        keys += shared.keys
-        labels.append(np.array(taken))
-    model = fit_lot_model(
-        np.concatenate(rows), np.concatenate(labels), np.concatenate(patches), keys
-    )
+        parts.append(LabelledSamples.of_image(shared, _marked_lot(taken, seed), taken))
+    model = fit_lot_model(LabelledSamples.concatenate(parts))
     assert model is not None
-    assert model.head is not None
-    assert set(model.references) == set(shared.keys)  # every bay was empty at least once
+    assert model.memory is not None
+    assert set(model.memory.empty) == set(shared.keys)  # every bay was empty at least once
     model.save(tmp_path / "lot.json")
     calibrated = SlotClassifier(polygons, SlotModel.load(tmp_path / "lot.json"))
-    platt_only = SlotClassifier(polygons, replace(model, head=None, references={}))
+    platt_only = SlotClassifier(polygons, replace(model, memory=None))
     for seed in range(10, 13):
         taken = list(rng.random(16) < 0.5)
         assert any(not taken[i] for i in MARKED)
