@@ -71,13 +71,13 @@ def plate_text(value: Any) -> str:
     return text
 
 
-def parse_moment(value: Any) -> datetime | date:
+def parse_moment(value: Any) -> datetime | date | None:
     """An ISO date (`2026-12-31`) or date and time (`2026-12-31T18:00`, offset optional).
 
-    A date alone is kept as a date: a window `valid_until: 2026-12-31` includes that day.
+    None means no limit. A date alone is kept as a date: a window `valid_until: 2026-12-31` includes that day.
     Times without an offset are the hub's local time (made aware by `moment_to_datetime`).
     """
-    if isinstance(value, datetime | date):
+    if value is None or isinstance(value, datetime | date):
         return value
     text = cv.string(value).strip()
     try:
@@ -116,8 +116,8 @@ ENTRY_SCHEMA = vol.Schema(
             {
                 vol.Required(CONF_PLATE): plate_text,
                 vol.Optional(CONF_NOTE): vol.Any(None, cv.string),
-                vol.Optional(CONF_VALID_FROM): vol.Any(None, parse_moment),
-                vol.Optional(CONF_VALID_UNTIL): vol.Any(None, parse_moment),
+                vol.Optional(CONF_VALID_FROM): parse_moment,
+                vol.Optional(CONF_VALID_UNTIL): parse_moment,
             }
         ),
         _window,

@@ -68,14 +68,27 @@ async def setup_demo_lpr(hub: Hub, **lpr_options: Any) -> DemoLot:
     return data.lot
 
 
-def record(hub: Hub, event_type: str = "plate_detected") -> list[Event]:
-    events: list[Event] = []
-    hub.bus.async_listen(event_type, events.append)
+class Recorded(list[Event]):
+    """Events of one type as they come, and a way to wait for them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = asyncio.Event()
+
+    def add(self, event: Event) -> None:
+        self.append(event)
+        self.changed.set()
+
+
+def record(hub: Hub, event_type: str = "plate_detected") -> Recorded:
+    events = Recorded()
+    hub.bus.async_listen(event_type, events.add)
     return events
 
 
-async def wait_for(events: list[Event], count: int = 1, within: float = 40.0) -> None:
+async def wait_for(events: Recorded, count: int = 1, within: float = 40.0) -> None:
     """Wait in real time (the reader works in a thread) until `count` events came."""
     async with asyncio.timeout(within):
         while len(events) < count:
-            await asyncio.sleep(0.05)
+            events.changed.clear()
+            await events.changed.wait()
