@@ -72,6 +72,10 @@ class DemoLot:
         """Simulated seconds since the demo started, at hub time `at` (default now)."""
         return ((self._clock() if at is None else at) - self._start) * self.time_scale
 
+    def hub_time(self, sim: float) -> float:
+        """The hub timestamp of simulated time `sim` (the inverse of `sim_time`)."""
+        return self._start + sim / self.time_scale
+
     def darkness(self, at: float | None = None) -> float:
         """0 by day, 1 in the middle of the night (always 0 unless `day_night` is on).
 
