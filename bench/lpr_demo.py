@@ -117,7 +117,8 @@ async def _run(cars: int, arrivals: float | None, within: float) -> dict[str, An
     for event, fired in events:
         lane = "entry" if event.data["camera"] == "camera.entry" else "exit"
         moments = _moments(lot, lane, event.data["plate"], fired)
-        truth = lot.lane_car(lane, moments[1]) if moments else None
+        # The car in the lane then: a misread plate finds no visit of its own.
+        truth = lot.lane_car(lane, moments[1] if moments else fired)
         results.append(
             {
                 "plate": event.data["plate"],
