@@ -74,8 +74,9 @@ def plate_text(value: Any) -> str:
 def parse_moment(value: Any) -> datetime | date | None:
     """An ISO date (`2026-12-31`) or date and time (`2026-12-31T18:00`, offset optional).
 
-    None means no limit. A date alone is kept as a date: a window `valid_until: 2026-12-31` includes that day.
-    Times without an offset are the hub's local time (made aware by `moment_to_datetime`).
+    None means no limit. A date alone is kept as a date: `valid_until: 2026-12-31`
+    includes that day. Times without an offset are the hub's local time (made aware by
+    `moment_to_datetime`).
     """
     if value is None or isinstance(value, datetime | date):
         return value
