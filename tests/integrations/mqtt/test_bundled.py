@@ -9,6 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
+import aiohttp
+
 from tests.mqtt_broker import MqttTestClient, free_port
 
 REPO = Path(__file__).resolve().parents[3]
@@ -32,11 +34,24 @@ def bundled_config(folder: Path, mqtt_port: int) -> None:
             (folder / entry.name).symlink_to(entry)
 
 
+async def _wait_served(port: int) -> None:
+    """Wait until the web server answers: it serves once every integration is set up (the
+    plate reader loads its OCR models then), and only a started hub handles SIGTERM."""
+    async with aiohttp.ClientSession() as session:
+        for _ in range(300):
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/api/"):
+                    return
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.1)
+    raise AssertionError("the web server never answered")
+
+
 async def test_bundled_config_runs_its_own_broker_and_demo_gates(tmp_path: Path) -> None:
-    mqtt_port = free_port()
+    mqtt_port, web_port = free_port(), free_port()
     await asyncio.to_thread(bundled_config, tmp_path, mqtt_port)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "hub", "run", "--host", "127.0.0.1", "--port", str(free_port()),
+        sys.executable, "-m", "hub", "run", "--host", "127.0.0.1", "--port", str(web_port),
         "--data", str(tmp_path / "data"),
         cwd=tmp_path,
         stderr=asyncio.subprocess.PIPE,
@@ -63,6 +78,7 @@ async def test_bundled_config_runs_its_own_broker_and_demo_gates(tmp_path: Path)
             await keypad.wait_for("parkhub/gate/entry/state", "open")
             [event] = await keypad.wait_for("parkhub/event/gate_command")
             assert '"command":"open"' in event.payload
+            await _wait_served(web_port)
         finally:
             await keypad.__aexit__(None, None, None)
     finally:
