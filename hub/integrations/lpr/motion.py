@@ -51,11 +51,15 @@ class MotionDetector:
         return small
 
     def update(self, image: np.ndarray) -> bool:
-        """True when `image` differs from the previous frame (the first frame counts)."""
+        """True when `image` differs from the previous frame.
+
+        The first frame is only the reference: a hub starting up does not read every lane
+        at once (a car already standing there is read when it moves, or by `lpr.scan`).
+        """
         small = self._prepare(image)
         previous, self._previous = self._previous, small
         if previous is None or previous.shape != small.shape:
-            return True
+            return False
         assert self._mask is not None
         changed = cv2.absdiff(small, previous)[self._mask] > self.threshold
         return bool(changed.mean() > MOTION_MIN_SHARE) if changed.size else False
