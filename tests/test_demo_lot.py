@@ -6,8 +6,10 @@ The hub is built from the bundled config the way `parkhub run` builds it (`load`
 notify panel, the automations) is as a user gets it, and the test looks from outside:
 MQTT topics on the embedded broker, REST, the WebSocket, camera snapshots.
 
-Only the plate reader and the parking integration are stood in for (they do not exist
-yet): their `plate_detected` and `overstay` events are fired on the bus as they will be.
+The plate reader runs for real (the last test waits for the first demo car to be read
+and let in); the first test also fires a `plate_detected` itself, to check the chain
+from a read to the barrier and its trace. The parking integration is stood in for (it
+does not exist yet): its `overstay` event is fired on the bus as it will be.
 The lot-full example is not here: the demo lot does not fill up, and the warning waits a
 minute of hub time; tests/automations/test_examples.py moves the clock for it.
 """
@@ -284,3 +286,33 @@ async def test_occupancy_follows_the_demo_lot(demo: DemoHub) -> None:
         await asyncio.sleep(0.2)
     off = [slot for slot in slots if _state(hub, f"binary_sensor.demo_slot_{slot}") == "off"]
     assert _state(hub, "sensor.demo_free_spaces") == str(len(off))
+
+
+async def test_a_demo_car_is_read_and_let_in(demo: DemoHub) -> None:
+    """The real pieces: the first demo car (a resident) drives up to the closed barrier,
+    its plate is read from the lane camera, the barrier opens for it and it drives on."""
+    hub = demo.hub
+    lot = hub.data["demo"].lot
+    first = next(v for v in lot.visits(hub.scheduler.timestamp() + 120) if v.arrive > 0)
+    arrive = lot.hub_time(first.arrive)  # when it reaches the barrier
+    async with MqttTestClient(demo.mqtt_port) as subscriber:
+        await subscriber.subscribe("parkhub/event/plate_detected")
+        await subscriber.subscribe("parkhub/gate/entry/state")
+        within = arrive - hub.scheduler.timestamp() + 20
+        [message] = await subscriber.wait_for("parkhub/event/plate_detected", within=within)
+        event = json.loads(message.payload)
+        assert event["plate"] == first.car.plate
+        assert (event["camera"], event["direction"]) == ("camera.entry", "entry")
+        assert (event["list"], event["listed"]) == ("residents", "allow")
+        sensor = await demo.get_json("/api/states/sensor.entry_last_plate")
+        assert sensor["state"] == first.car.plate
+        assert await demo.get_bytes(sensor["attributes"]["snapshot"])
+        await subscriber.wait_for("parkhub/gate/entry/state", "open", within=10)
+    # It waited at the closed barrier, and drives on once it is open.
+    seen = lot.lane_car("entry", arrive + 0.5)
+    assert seen is not None
+    assert seen.phase == "waiting"
+    await wait_until(
+        lambda: (car := lot.lane_car("entry")) is None or car.phase == "passing", within=5
+    )
+    assert hub.scheduler.timestamp() < arrive + 12, "it waited until its time ran out"

@@ -67,9 +67,15 @@ def state_of(hub: Hub, entity_id: str) -> str | None:
     return state.state if state is not None else None
 
 
+LIST_KINDS = {"residents": "allow", "banned": "block"}  # the bundled lpr: lists
+
+
 def plate(hub: Hub, text: str, **data: Any) -> None:
+    """A plate_detected event shaped as the plate reader fires it (list and listed agree)."""
     event = {"plate": text, "confidence": 0.95, "camera": "camera.entry", "direction": "entry"}
-    hub.bus.async_fire("plate_detected", {**event, **data})
+    event |= data
+    event["listed"] = LIST_KINDS.get(event.get("list") or "", "none")
+    hub.bus.async_fire("plate_detected", event)
 
 
 async def test_barrier_opens_for_residents_only(hub: Hub, clock: Clock) -> None:
@@ -82,13 +88,13 @@ async def test_barrier_opens_for_residents_only(hub: Hub, clock: Clock) -> None:
         "input_boolean", "turn_on", {"entity_id": "input_boolean.residents_auto_open"}
     )
     plate(hub, "KA01AB1234", list="residents")
-    plate(hub, "MH12ZZ0001", list=None)
+    plate(hub, "MH12ZZ0001", list=None)  # a visitor, but the barrier is opening already
     plate(hub, "NL42RES", list="residents", camera="camera.exit", direction="exit")
     await hub.async_block_till_done()
     assert state_of(hub, "gate.entry") == "opening"
     await clock.advance(travel)
     assert state_of(hub, "gate.entry") == "open"
-    assert state_of(hub, "gate.exit") == "closed"
+    assert state_of(hub, "gate.exit") == "open"  # every car leaving gets the exit opened
     plate(hub, "NL42RES", list="residents")  # already open: nothing to do
 
     # The demo barrier closes by itself once the car is through; the next resident
@@ -100,6 +106,7 @@ async def test_barrier_opens_for_residents_only(hub: Hub, clock: Clock) -> None:
     assert state_of(hub, "gate.entry") == "open"
     assert [(c.data["entity_id"], c.data["reason"], c.data["plate"]) for c in commands] == [
         ("gate.entry", "resident", "KA01AB1234"),
+        ("gate.exit", "exit", "NL42RES"),
         ("gate.entry", "resident", "NL42RES"),
     ]
 
@@ -111,7 +118,24 @@ async def test_barrier_opens_for_residents_only(hub: Hub, clock: Clock) -> None:
     plate(hub, "NL42RES", list="residents")  # automatic opening switched off
     await clock.advance(travel)
     assert state_of(hub, "gate.entry") == "closed"
-    assert len(commands) == 2
+    assert len(commands) == 3
+
+
+async def test_visitors_come_in_and_banned_cars_do_not(hub: Hub, clock: Clock) -> None:
+    await setup_bundled(hub)
+    commands = recorded(hub, "gate_command")
+    plate(hub, "PH12CAR", list="banned", confidence=0.91)
+    await hub.async_block_till_done()
+    assert state_of(hub, "gate.entry") == "closed"
+    assert await panel(hub) == [
+        {"title": "Banned car at the entry", "message": "PH12CAR was refused (0.91)"}
+    ]
+    plate(hub, "HD53HSG")  # on no list: a visitor
+    await hub.async_block_till_done()
+    assert state_of(hub, "gate.entry") == "opening"
+    assert [(c.data["entity_id"], c.data["reason"], c.data["plate"]) for c in commands] == [
+        ("gate.entry", "visitor", "HD53HSG")
+    ]
 
 
 async def test_overstay_texts_the_owner(

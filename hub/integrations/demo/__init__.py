@@ -29,12 +29,14 @@ Ground truth, for tests and evaluation, on `hub.data["demo"].lot` (a `DemoLot`):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import voluptuous as vol
 
 from hub import validation as cv
+from hub.core.bus import Event
 from hub.core.hub import Hub
 
 from .const import (
@@ -130,4 +132,17 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> bool:
         day_night=config[CONF_DAY_NIGHT],
     )
     hub.data[DOMAIN] = DemoData(lot)
+    for lane, gate in gates.items():
+        hub.states.async_track(gate, _on_gate(lot, lane))
     return True
+
+
+def _on_gate(lot: DemoLot, lane: str) -> Callable[[Event], None]:
+    """A car waiting at this lane's barrier drives on once its gate is open."""
+
+    def on_change(event: Event) -> None:
+        new, old = event.data["new_state"], event.data["old_state"]
+        if new is not None and new.state == "open" and (old is None or old.state != "open"):
+            lot.gate_opened(lane, new.last_changed_timestamp)
+
+    return on_change

@@ -37,7 +37,10 @@ LANE_SIZE: Final = (960, 540)
 # Lane and driving phases last this many *real* seconds whatever the time scale, so a
 # plate stays in view long enough for a reader at a few frames per second.
 APPROACH_SECONDS: Final = 2.0
-WAIT_SECONDS: Final = 4.0
+# A car waits at a closed barrier until its gate is open, for at most WAIT_SECONDS, then
+# drives on (a lane with no gate entity lifts its arm after UNGATED_WAIT_SECONDS).
+WAIT_SECONDS: Final = 12.0
+UNGATED_WAIT_SECONDS: Final = 4.0
 PASS_SECONDS: Final = 2.0
 DRIVE_SECONDS: Final = 4.0
 # How long, at least, a car stays parked (simulated seconds).

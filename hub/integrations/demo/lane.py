@@ -199,10 +199,21 @@ class LaneRenderer:
             found = self._sprites[visit.number] = car_sprite_rear(visit.car)
         return found
 
-    def locate(self, visit: Visit, t: float) -> tuple[str, float, int, int] | None:
-        """Phase, scale and bottom-centre of the car at `t`, or None when out of view."""
+    def window_start(self, visit: Visit) -> float:
+        """When the car comes into this lane's view (simulated seconds)."""
         lane = self._lane
-        start = visit.exit_window(lane)[0] if self._exit else visit.entry_window(lane)[0]
+        return visit.exit_window(lane)[0] if self._exit else visit.entry_window(lane)[0]
+
+    def locate(
+        self, visit: Visit, t: float, release: float | None = None
+    ) -> tuple[str, float, int, int] | None:
+        """Phase, scale and bottom-centre of the car at `t`, or None when out of view.
+
+        `release` is when (simulated seconds) the barrier let the car go; it drives on at
+        the latest WAIT_SECONDS after reaching it, and is out of view once it has passed.
+        """
+        lane = self._lane
+        start = self.window_start(visit)
         elapsed = (t - start) / lane  # real seconds into the passage
         x = 480 + int((visit.car.variety[3] - 0.5) * 40)
         if elapsed < 0:
@@ -213,9 +224,12 @@ class LaneRenderer:
             bottom = 700 + (WAIT_BOTTOM - 700) * eased
             return ("approaching", self._scale(bottom), x, int(bottom))
         elapsed -= APPROACH_SECONDS
-        if elapsed < WAIT_SECONDS:
+        waited = WAIT_SECONDS
+        if release is not None:
+            waited = min(WAIT_SECONDS, max(0.0, (release - start) / lane - APPROACH_SECONDS))
+        if elapsed < waited:
             return ("waiting", 1.0, x, WAIT_BOTTOM)
-        elapsed -= WAIT_SECONDS
+        elapsed -= waited
         if elapsed < PASS_SECONDS:
             step = (elapsed / PASS_SECONDS) ** 1.5
             bottom = WAIT_BOTTOM + (HORIZON_Y + 60 - WAIT_BOTTOM) * step
@@ -226,8 +240,10 @@ class LaneRenderer:
     def _scale(bottom: float) -> float:
         return max(0.05, (bottom - HORIZON_Y) / (WAIT_BOTTOM - HORIZON_Y))
 
-    def car_in_view(self, visit: Visit | None, t: float) -> LaneCar | None:
-        if visit is None or (where := self.locate(visit, t)) is None:
+    def car_in_view(
+        self, visit: Visit | None, t: float, release: float | None = None
+    ) -> LaneCar | None:
+        if visit is None or (where := self.locate(visit, t, release)) is None:
             return None
         phase, scale, x, bottom = where
         sprite, (px, py, pw, ph) = self._sprite(visit)
@@ -250,11 +266,12 @@ class LaneRenderer:
         visit: Visit | None,
         gate_state: str | None,
         darkness: float = 0.0,
+        release: float | None = None,
     ) -> Image:
         """The lane at simulated time `t`; at night a lamp over the barrier keeps the
         plate readable, at lower contrast."""
         frame = self._scene.copy()
-        where = self.locate(visit, t) if visit is not None else None
+        where = self.locate(visit, t, release) if visit is not None else None
         behind_barrier = where is not None and where[3] < BARRIER_Y
         if where is not None and visit is not None and behind_barrier:
             self._paste(frame, visit, where)

@@ -6,7 +6,14 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 
-from .const import LANES, VIEW_ENTRY, VIEW_EXIT, VIEW_OVERHEAD
+from .const import (
+    APPROACH_SECONDS,
+    LANES,
+    UNGATED_WAIT_SECONDS,
+    VIEW_ENTRY,
+    VIEW_EXIT,
+    VIEW_OVERHEAD,
+)
 from .drawing import Image, release_memory
 from .lane import LaneCar, LaneRenderer
 from .layout import SLOTS
@@ -56,12 +63,18 @@ class DemoLot:
         self._day_offset = local.hour * 3600 + local.minute * 60 + local.second
         self._renderers: dict[str, OverheadRenderer | LaneRenderer] = {}
         self._lock = threading.Lock()
+        # Simulated times each lane's gate turned open (recent ones), see `gate_opened`.
+        self._opened: dict[str, list[float]] = {lane: [] for lane in LANES}
 
     # -- time -----------------------------------------------------------------------------
 
     def sim_time(self, at: float | None = None) -> float:
         """Simulated seconds since the demo started, at hub time `at` (default now)."""
         return ((self._clock() if at is None else at) - self._start) * self.time_scale
+
+    def hub_time(self, sim: float) -> float:
+        """The hub timestamp of simulated time `sim` (the inverse of `sim_time`)."""
+        return self._start + sim / self.time_scale
 
     def darkness(self, at: float | None = None) -> float:
         """0 by day, 1 in the middle of the night (always 0 unless `day_night` is on).
@@ -104,7 +117,8 @@ class DemoLot:
             raise ValueError(f"unknown lane {lane!r} (expected entry or exit)")
         t = self.sim_time(at)
         renderer = self._lane_renderer(lane)
-        return renderer.car_in_view(self.schedule.in_lane(lane, t), t)
+        visit = self.schedule.in_lane(lane, t)
+        return renderer.car_in_view(visit, t, self._release(lane, visit))
 
     def visits(self, at: float | None = None) -> list[Visit]:
         """Every visit that has arrived by `at` (recent ones; older ones are forgotten)."""
@@ -121,9 +135,34 @@ class DemoLot:
         lane = self._lane_renderer(view)
         gate = self.gates.get(view)
         state = self._gate_state(gate) if gate else None
+        visit = self.schedule.in_lane(view, t)
         return lane.render(
-            t, timestamp, self.schedule.in_lane(view, t), state, self.darkness(timestamp)
+            t, timestamp, visit, state, self.darkness(timestamp), self._release(view, visit)
         )
+
+    # -- barriers ---------------------------------------------------------------------------
+
+    def gate_opened(self, lane: str, at: float | None = None) -> None:
+        """The lane's gate turned `open` at hub time `at`: a car waiting there drives on.
+
+        Called on the loop by the demo integration; the camera threads read the list.
+        Only the last few openings matter (a car looks at those since it came into view).
+        """
+        opened = [*self._opened[lane][-7:], self.sim_time(at)]
+        self._opened[lane] = opened
+
+    def _release(self, lane: str, visit: Visit | None) -> float | None:
+        """When (simulated seconds) the barrier let `visit` go: the first time its gate
+        opened after the car came into view. A lane without a gate entity lets each car
+        go after UNGATED_WAIT_SECONDS; None: not yet (it waits, up to WAIT_SECONDS)."""
+        if visit is None:
+            return None
+        renderer = self._lane_renderer(lane)
+        start = renderer.window_start(visit)
+        gate = self.gates.get(lane)
+        if not gate or self._gate_state(gate) is None:
+            return start + (APPROACH_SECONDS + UNGATED_WAIT_SECONDS) * self.time_scale
+        return next((moment for moment in self._opened[lane] if moment >= start), None)
 
     def _lane_renderer(self, view: str) -> LaneRenderer:
         renderer = self._renderer(view)

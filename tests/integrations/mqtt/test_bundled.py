@@ -32,16 +32,32 @@ def bundled_config(folder: Path, mqtt_port: int) -> None:
             (folder / entry.name).symlink_to(entry)
 
 
+async def _wait_serving(process: asyncio.subprocess.Process) -> bytes:
+    """Read the log until the hub says it serves: only then does it handle SIGTERM (it
+    starts once every integration is set up and their first work is done; the plate
+    reader's first reads take a moment). Returns the log read so far."""
+    assert process.stderr is not None
+    log = b""
+    async with asyncio.timeout(60):
+        while b"Serving on" not in log:
+            line = await process.stderr.readline()
+            if not line:
+                break
+            log += line
+    return log
+
+
 async def test_bundled_config_runs_its_own_broker_and_demo_gates(tmp_path: Path) -> None:
-    mqtt_port = free_port()
+    mqtt_port, web_port = free_port(), free_port()
     await asyncio.to_thread(bundled_config, tmp_path, mqtt_port)
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "hub", "run", "--host", "127.0.0.1", "--port", str(free_port()),
+        sys.executable, "-m", "hub", "run", "--host", "127.0.0.1", "--port", str(web_port),
         "--data", str(tmp_path / "data"),
         cwd=tmp_path,
         stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )  # fmt: skip
+    log = b""
     try:
         keypad = MqttTestClient(mqtt_port)
         for _ in range(100):
@@ -63,10 +79,12 @@ async def test_bundled_config_runs_its_own_broker_and_demo_gates(tmp_path: Path)
             await keypad.wait_for("parkhub/gate/entry/state", "open")
             [event] = await keypad.wait_for("parkhub/event/gate_command")
             assert '"command":"open"' in event.payload
+            log = await _wait_serving(process)
         finally:
             await keypad.__aexit__(None, None, None)
     finally:
         process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        _, rest = await asyncio.wait_for(process.communicate(), 30)
+        stderr = log + rest
     assert process.returncode == 0, stderr.decode()
     assert b"Traceback" not in stderr, stderr.decode()

@@ -1,0 +1,105 @@
+"""REST for the lists and the saved plate pictures.
+
+- `GET /api/lpr/lists`: every list with its kind, fuzziness and entry count,
+- `GET /api/lpr/lists/{name}/plates`: its entries (source yaml or db, active now or not),
+- `POST /api/lpr/lists/{name}/plates`: add or replace one (`{plate, note, valid_from,
+  valid_until}`), 201 with the entry,
+- `DELETE /api/lpr/lists/{name}/plates/{plate}`: remove one, 200 with the entry,
+- `GET /api/lpr/media/{path}`: a snapshot or plate crop named by an event or sensor.
+
+Errors are JSON naming the field: 400 bad input, 404 unknown list / plate / file, 409 a
+YAML entry (read-only here).
+"""
+
+from __future__ import annotations
+
+import voluptuous as vol
+from aiohttp import web
+
+from hub.web.helpers import (
+    async_register_route,
+    ensure_object,
+    json_error,
+    json_response,
+    read_json,
+    validate,
+)
+
+from .config import ENTRY_SCHEMA, plate_text
+from .const import CONF_NOTE, CONF_PLATE, CONF_VALID_FROM, CONF_VALID_UNTIL, MEDIA_URL
+from .media import resolve
+from .runtime import LprRuntime, NotListed, ReadOnlyEntry, UnknownList
+
+__all__ = ["async_register_http"]
+
+
+def async_register_http(runtime: LprRuntime) -> None:
+    hub = runtime.hub
+
+    async def get_lists(_request: web.Request) -> web.Response:
+        return json_response(
+            [
+                {
+                    "name": spec.name,
+                    "kind": spec.kind,
+                    "max_distance": spec.max_distance,
+                    "count": len(runtime.lists.entries(spec.name)),
+                }
+                for spec in runtime.lists.specs.values()
+            ]
+        )
+
+    async def get_plates(request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        try:
+            runtime.check_list(name)
+        except UnknownList as err:
+            return json_error(404, str(err))
+        now = hub.scheduler.utcnow()
+        return json_response([entry.as_dict(now) for entry in runtime.lists.entries(name)])
+
+    async def post_plate(request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        try:
+            runtime.check_list(name)
+        except UnknownList as err:
+            return json_error(404, str(err))
+        body = ensure_object(await read_json(request))
+        data = validate(ENTRY_SCHEMA, body)
+        try:
+            entry = await runtime.async_add_plate(
+                name,
+                data[CONF_PLATE],
+                data.get(CONF_NOTE),
+                data.get(CONF_VALID_FROM),
+                data.get(CONF_VALID_UNTIL),
+            )
+        except ReadOnlyEntry as err:
+            return json_error(409, str(err))
+        return json_response(entry.as_dict(hub.scheduler.utcnow()), status=201)
+
+    async def delete_plate(request: web.Request) -> web.Response:
+        name = request.match_info["name"]
+        plate = validate(vol.Schema(plate_text), request.match_info["plate"], "plate")
+        try:
+            entry = await runtime.async_remove_plate(name, plate)
+        except (UnknownList, NotListed) as err:
+            return json_error(404, str(err))
+        except ReadOnlyEntry as err:
+            return json_error(409, str(err))
+        return json_response(entry.as_dict())
+
+    async def get_media(request: web.Request) -> web.StreamResponse:
+        relative = request.match_info["path"]
+        path = await hub.async_add_executor_job(resolve, runtime.media_root, relative)
+        if path is None:
+            return json_error(404, f"no plate picture {relative!r}")
+        body = await hub.async_add_executor_job(path.read_bytes)
+        return web.Response(body=body, content_type="image/jpeg")
+
+    base = "/api/lpr/lists"
+    async_register_route(hub, "GET", base, get_lists)
+    async_register_route(hub, "GET", base + "/{name}/plates", get_plates)
+    async_register_route(hub, "POST", base + "/{name}/plates", post_plate)
+    async_register_route(hub, "DELETE", base + "/{name}/plates/{plate}", delete_plate)
+    async_register_route(hub, "GET", MEDIA_URL + "/{path:.+}", get_media)

@@ -1,0 +1,145 @@
+"""Allow and block lists: which list a plate is on, now, allowing for OCR slips.
+
+Entries come from config.yaml (read-only) and from the database (`store.py`, managed by
+services and the REST API). A plate matches an entry within the list's `max_distance`
+(edit distance), while the entry is valid (`valid_from` <= now < `valid_until`).
+
+When several entries match: the closest wins (an exact match beats a fuzzy one), and at
+equal distance a block list beats an allow list. A banned car is never let in because
+an allow list also happens to hold it (or something one character away from it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .const import KIND_BLOCK
+
+__all__ = ["ListEntry", "ListMatch", "ListSpec", "PlateLists", "edit_distance"]
+
+
+def edit_distance(a: str, b: str, limit: int | None = None) -> int:
+    """Levenshtein distance (insert, delete, replace one character each cost 1).
+
+    With `limit`, returns `limit + 1` as soon as the distance is known to exceed it: plates
+    are short, but a lot may list thousands of them.
+    """
+    if a == b:
+        return 0
+    if limit is not None and abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        if limit is not None and min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class ListSpec:
+    """One configured list: its name, allow or block, and how fuzzy its matching is."""
+
+    name: str
+    kind: str
+    max_distance: int
+
+
+@dataclass(frozen=True, slots=True)
+class ListEntry:
+    """One plate on one list, with an optional note and validity window."""
+
+    list: str
+    plate: str
+    note: str | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    source: str = "yaml"  # yaml (read-only) or db
+
+    def valid_at(self, now: datetime) -> bool:
+        if self.valid_from is not None and now < self.valid_from:
+            return False
+        return self.valid_until is None or now < self.valid_until
+
+    def as_dict(self, now: datetime | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "list": self.list,
+            "plate": self.plate,
+            "note": self.note,
+            "valid_from": self.valid_from.isoformat() if self.valid_from else None,
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "source": self.source,
+        }
+        if now is not None:
+            data["active"] = self.valid_at(now)
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class ListMatch:
+    """The entry a plate matched, how far the read was from it, and the list's kind."""
+
+    entry: ListEntry
+    kind: str
+    distance: int
+
+
+class PlateLists:
+    """Every list and its entries; YAML entries shadow database ones with the same plate."""
+
+    def __init__(self, specs: Iterable[ListSpec]) -> None:
+        self.specs: dict[str, ListSpec] = {spec.name: spec for spec in specs}
+        self._entries: dict[str, dict[str, ListEntry]] = {name: {} for name in self.specs}
+
+    def add(self, entry: ListEntry) -> None:
+        """Add or replace an entry; a database entry never replaces a YAML one."""
+        entries = self._entries[entry.list]
+        existing = entries.get(entry.plate)
+        if existing is not None and existing.source == "yaml" and entry.source != "yaml":
+            return
+        entries[entry.plate] = entry
+
+    def remove(self, list_name: str, plate: str) -> ListEntry | None:
+        return self._entries[list_name].pop(plate, None)
+
+    def get(self, list_name: str, plate: str) -> ListEntry | None:
+        return self._entries[list_name].get(plate)
+
+    def entries(self, list_name: str) -> list[ListEntry]:
+        return sorted(self._entries[list_name].values(), key=lambda entry: entry.plate)
+
+    def match(self, plate: str, now: datetime) -> ListMatch | None:
+        """The best valid entry for a read plate, or None when it is on no list."""
+        best: ListMatch | None = None
+        for name, spec in self.specs.items():
+            entries = self._entries[name]
+            candidates: Iterable[ListEntry]
+            if spec.max_distance == 0:
+                exact = entries.get(plate)
+                candidates = (exact,) if exact is not None else ()
+            else:
+                candidates = entries.values()
+            for entry in candidates:
+                if not entry.valid_at(now):
+                    continue
+                distance = edit_distance(plate, entry.plate, spec.max_distance)
+                if distance > spec.max_distance:
+                    continue
+                found = ListMatch(entry, spec.kind, distance)
+                if best is None or _rank(found) < _rank(best):
+                    best = found
+        return best
+
+
+def _rank(found: ListMatch) -> tuple[int, int, str]:
+    """Closest first; at equal distance block before allow; then by list name, for a stable
+    answer."""
+    return (found.distance, 0 if found.kind == KIND_BLOCK else 1, found.entry.list)
