@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -49,6 +49,14 @@ class OcrEngine(Protocol):
         """Read BGR crops that each hold one line of text."""
 
 
+@runtime_checkable
+class LineFinder(Protocol):
+    """An engine that can also find text lines without reading them (cheaper)."""
+
+    def find_lines(self, image: np.ndarray) -> list[np.ndarray]:
+        """Quadrilaterals (4x2 float32, image pixels) of the text lines in a BGR image."""
+
+
 class RapidOcrEngine:
     """PP-OCR through rapidocr and onnxruntime, one intra-op thread per call.
 
@@ -70,8 +78,32 @@ class RapidOcrEngine:
                 "EngineConfig.onnxruntime.inter_op_num_threads": 1,
             }
         )
+        self._threads = threads
+        self._finder: Any = None  # a detector-only RapidOCR, made on first `find_lines`
         # One RapidOCR object keeps per-call state; callers from several threads take turns.
         self._lock = threading.Lock()
+
+    def find_lines(self, image: np.ndarray) -> list[np.ndarray]:
+        """Text-line quadrilaterals (4x2, image pixels) from the detector alone, at the
+        image's own size: the caller picks the size and so the cost (the default pipeline
+        scales a 720p frame *up* to 736 px on its short side and takes about a second)."""
+        with self._lock:
+            if self._finder is None:
+                from rapidocr import RapidOCR
+
+                self._finder = RapidOCR(
+                    params={
+                        "Global.log_level": "critical",
+                        "EngineConfig.onnxruntime.intra_op_num_threads": self._threads,
+                        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+                        "Det.limit_type": "max",
+                        "Det.limit_side_len": 4096,
+                    }
+                )
+            result: Any = self._finder(image, use_det=True, use_cls=False, use_rec=False)
+        if result.boxes is None:
+            return []
+        return [np.asarray(points, dtype=np.float32) for points in result.boxes]
 
     def detect_and_read(self, image: np.ndarray) -> list[TextLine]:
         with self._lock:
