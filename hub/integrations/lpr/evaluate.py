@@ -111,7 +111,9 @@ def evaluate(
 Box = tuple[int, int, int, int]
 
 
-def _method(name: str, ocr: Any, formats: Any, crops: bool) -> Callable[[Any], tuple[str, Box | None]]:
+def _method(
+    name: str, ocr: Any, formats: Any, crops: bool
+) -> Callable[[Any], tuple[str, Box | None]]:
     from .reader import PlateReader
 
     if name == METHOD_BASELINE:

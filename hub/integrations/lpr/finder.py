@@ -40,7 +40,8 @@ def find_candidates(image: np.ndarray, limit: int = 8) -> list[Candidate]:
     height, width = grey.shape[:2]
     scale = min(1.0, SEARCH_WIDTH / width)
     if scale < 1.0:
-        grey = cv2.resize(grey, (round(width * scale), round(height * scale)), cv2.INTER_AREA)
+        size = (round(width * scale), round(height * scale))
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
     found: list[Candidate] = []
     for kernel_w in (13, 25, 41):
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel_w, max(5, kernel_w // 3)))
@@ -98,7 +99,8 @@ def _glyphs(grey: np.ndarray, box: tuple[int, int, int, int], dark_text: bool) -
         for i in range(1, count)
         if 0.45 * h <= stats[i, cv2.CC_STAT_HEIGHT] <= 1.6 * h
         and stats[i, cv2.CC_STAT_WIDTH] <= 1.1 * stats[i, cv2.CC_STAT_HEIGHT]
-        and stats[i, cv2.CC_STAT_AREA] >= 0.1 * stats[i, cv2.CC_STAT_WIDTH] * stats[i, cv2.CC_STAT_HEIGHT]
+        and stats[i, cv2.CC_STAT_AREA]
+        >= 0.1 * stats[i, cv2.CC_STAT_WIDTH] * stats[i, cv2.CC_STAT_HEIGHT]
     ]
     if not heights:
         return 0

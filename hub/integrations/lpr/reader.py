@@ -17,7 +17,7 @@ the README ("LPR accuracy and speed").
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import cv2
@@ -33,6 +33,14 @@ CANDIDATES: Final = 4
 ACCEPT_SCORE: Final = 0.85
 # The detector's fallback runs on the frame scaled so its longer side is at most this.
 DETECT_SIDE: Final = 640
+# A read shorter than this is read again from a wider crop (most plates have 7 or 8).
+WHOLE_LENGTH: Final = 7
+# Margins around a band before reading: of its width, of its height (on each side).
+PAD_X_WIDTH: Final = 0.06
+PAD_X_HEIGHT: Final = 0.15
+PAD_Y_HEIGHT: Final = 0.15
+# A short read is read again with this many (plate) heights added on each side.
+WIDEN: Final = 2
 # Crops are read at this height (the recogniser's input is 48 px high).
 READ_HEIGHT: Final = 48
 
@@ -78,7 +86,7 @@ class PlateReader:
         if image.size == 0:
             return []
         boxes = [c.box for c in find_candidates(image, self.candidates)]
-        reads = self._read_boxes(image, boxes)
+        reads = self._widen(image, self._read_boxes(image, boxes))
         if not reads or reads[0].confidence < self.accept_score:
             reads = _best_per_text(reads + self._read_boxes(image, self._detect(image), quads=True))
         return [
@@ -99,6 +107,19 @@ class PlateReader:
         boxes += [c.box for c in find_candidates(crop, 1) if c.box[2] > width // 2]
         reads = self._read_boxes(crop, boxes, pad=False)
         return reads[0] if reads else None
+
+    def _widen(self, image: np.ndarray, reads: list[PlateRead]) -> list[PlateRead]:
+        """Read the best candidate again with room on both sides when it came out short:
+        an emblem or a dash between a plate's groups can end the finder's band early."""
+        if not reads or len(reads[0].text) >= WHOLE_LENGTH:
+            return reads
+        best = reads[0]
+        x, y, w, h = best.box
+        wider = (x - WIDEN * h, y, w + 2 * WIDEN * h, h)
+        again = self._read_boxes(image, [wider], pad=False)
+        if again and best.text in again[0].text and again[0].confidence >= 0.8 * best.confidence:
+            return _best_per_text([replace(again[0], box=best.box), *reads[1:]])
+        return reads
 
     def _detect(self, image: np.ndarray) -> list[np.ndarray]:
         """Text lines from the engine's detector on a downscaled copy, in image pixels."""
@@ -128,9 +149,11 @@ class PlateReader:
             if quads:
                 quad = np.asarray(region, np.float32)
                 crop = _warp(image, quad)
-                box = cv2.boundingRect(quad.astype(np.int32))
+                x, y, w, h = cv2.boundingRect(quad.astype(np.int32))
+                box = (x, y, w, h)
             else:
-                box = region  # type: ignore[assignment]
+                x, y, w, h = (int(v) for v in region)
+                box = (x, y, w, h)
                 crop = _crop(image, box, pad)
             if crop is None:
                 continue
@@ -169,7 +192,9 @@ def _best_per_text(reads: list[PlateRead]) -> list[PlateRead]:
 def _crop(image: np.ndarray, box: tuple[int, int, int, int], pad: bool) -> np.ndarray | None:
     """The band with a margin, so the first and last characters are whole."""
     x, y, w, h = box
-    pad_x, pad_y = (int(0.06 * w + 0.15 * h), int(0.15 * h)) if pad else (0, 0)
+    pad_x, pad_y = (
+        (int(PAD_X_WIDTH * w + PAD_X_HEIGHT * h), int(PAD_Y_HEIGHT * h)) if pad else (0, 0)
+    )
     height, width = image.shape[:2]
     x0, y0 = max(0, x - pad_x), max(0, y - pad_y)
     x1, y1 = min(width, x + w + pad_x), min(height, y + h + pad_y)
@@ -197,28 +222,14 @@ def _warp(image: np.ndarray, quad: np.ndarray) -> np.ndarray | None:
 
 
 def _to_read_height(crop: np.ndarray) -> np.ndarray:
-    crop = _trim_country_strip(crop)
     height, width = crop.shape[:2]
     if height == READ_HEIGHT:
         return np.ascontiguousarray(crop)
     scale = READ_HEIGHT / height
     interpolation = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
-    return cv2.resize(crop, (max(1, round(width * scale)), READ_HEIGHT), interpolation=interpolation)
-
-
-def _trim_country_strip(crop: np.ndarray) -> np.ndarray:
-    """Cut off a blue band at the plate's left (the EU country code), whose letter the
-    recogniser would read as the plate's first character."""
-    if crop.ndim != 3 or crop.shape[1] < 8:
-        return crop
-    pixels = crop.astype(np.int16)
-    blue = (pixels[..., 0] > pixels[..., 2] + 40) & (pixels[..., 0] > pixels[..., 1] + 10)
-    columns = blue.mean(axis=0) > 0.35
-    limit = crop.shape[1] // 4
-    strip = np.flatnonzero(columns[:limit])
-    if strip.size < max(2, crop.shape[1] // 40):
-        return crop
-    return crop[:, int(strip[-1]) + 1 :]
+    return cv2.resize(
+        crop, (max(1, round(width * scale)), READ_HEIGHT), interpolation=interpolation
+    )
 
 
 def _plate_box(
