@@ -24,6 +24,12 @@ MIN_ASPECT: Final = 1.4
 MAX_ASPECT: Final = 9.0
 MIN_HEIGHT: Final = 7
 MAX_HEIGHT_SHARE: Final = 0.3  # of the searched image's height
+# Characters are looked for this many band heights beyond the band's ends.
+GLYPH_REACH: Final = 1.0
+# With this many characters in a row, the band is tightened to them.
+MIN_TIGHTEN: Final = 4
+# A blob this solid and wider than a 1 is a block (a country strip), not a character.
+SOLID: Final = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +54,21 @@ def find_candidates(image: np.ndarray, limit: int = 8) -> list[Candidate]:
         for dark_text, operation in ((True, cv2.MORPH_BLACKHAT), (False, cv2.MORPH_TOPHAT)):
             strokes = cv2.morphologyEx(grey, operation, kernel)
             for band in _bands(strokes, kernel_w):
-                glyphs = _glyphs(grey, band.box, dark_text)
+                glyphs, tight = _glyphs(grey, band.box, dark_text)
                 if glyphs >= 3:
-                    found.append(Candidate(band.box, band.score * min(glyphs, 8)))
+                    found.append(Candidate(tight, band.score * min(glyphs, 8)))
     boxes = _merge(found, scale)
     return boxes[:limit]
+
+
+def tighten(image: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """A text line's box narrowed to its row of characters (dark on light or light on
+    dark, whichever shows more), in the same pixels; unchanged when no row shows."""
+    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    dark, dark_box = _glyphs(grey, box, True)
+    light, light_box = _glyphs(grey, box, False)
+    count, tight = (dark, dark_box) if dark >= light else (light, light_box)
+    return tight if count >= MIN_TIGHTEN else box
 
 
 def _bands(strokes: np.ndarray, kernel_w: int) -> list[Candidate]:
@@ -83,29 +99,47 @@ def _bands(strokes: np.ndarray, kernel_w: int) -> list[Candidate]:
     return bands
 
 
-def _glyphs(grey: np.ndarray, box: tuple[int, int, int, int], dark_text: bool) -> int:
-    """How many character-sized blobs stand side by side in the band: plates have 4-9."""
+def _glyphs(
+    grey: np.ndarray, box: tuple[int, int, int, int], dark_text: bool
+) -> tuple[int, tuple[int, int, int, int]]:
+    """How many character-sized blobs stand in a row in the band (plates have 4 to 9),
+    and the box around them: the band tightened to the characters, without a country
+    strip or an emblem beside them (taller or shorter than the characters)."""
     x, y, w, h = box
-    pad_y, pad_x = h // 2, h // 3
+    pad_y, pad_x = h // 2, int(GLYPH_REACH * h)
     top, left = max(0, y - pad_y), max(0, x - pad_x)
     patch = grey[top : y + h + pad_y, left : x + w + pad_x]
     if patch.size == 0:
-        return 0
+        return 0, box
     flags = cv2.THRESH_BINARY_INV if dark_text else cv2.THRESH_BINARY
     _, ink = cv2.threshold(patch, 0, 255, flags | cv2.THRESH_OTSU)
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    heights = [
-        int(stats[i, cv2.CC_STAT_HEIGHT])
-        for i in range(1, count)
-        if 0.45 * h <= stats[i, cv2.CC_STAT_HEIGHT] <= 1.6 * h
-        and stats[i, cv2.CC_STAT_WIDTH] <= 1.1 * stats[i, cv2.CC_STAT_HEIGHT]
-        and stats[i, cv2.CC_STAT_AREA]
-        >= 0.1 * stats[i, cv2.CC_STAT_WIDTH] * stats[i, cv2.CC_STAT_HEIGHT]
+    shaped = [
+        (int(bx), int(by), int(bw), int(bh), int(bw) <= 1.1 * bh)
+        for bx, by, bw, bh, area in stats[1:count]
+        if 0.45 * h <= bh <= 1.6 * h
+        and bw <= 8 * bh
+        and area >= 0.1 * bw * bh
+        # A solid block (a country strip around its letters) is no character; a 1 is.
+        and not (area > SOLID * bw * bh and bw > 0.35 * bh)
     ]
-    if not heights:
-        return 0
-    median = float(np.median(heights))
-    return sum(1 for value in heights if 0.7 * median <= value <= 1.3 * median)
+    single = [b for b in shaped if b[4]]  # one character each (touching ones are wider)
+    if not single:
+        return 0, box
+    median_h = float(np.median([b[3] for b in single]))
+    median_y = float(np.median([b[1] + b[3] / 2 for b in single]))
+    row = [
+        b
+        for b in shaped
+        if 0.7 * median_h <= b[3] <= 1.3 * median_h
+        and abs(b[1] + b[3] / 2 - median_y) <= 0.35 * median_h
+    ]
+    count = sum(1 if b[4] else round(b[2] / (0.6 * b[3])) for b in row)
+    if count < MIN_TIGHTEN:
+        return count, box
+    x0, y0 = min(b[0] for b in row), min(b[1] for b in row)
+    x1, y1 = max(b[0] + b[2] for b in row), max(b[1] + b[3] for b in row)
+    return count, (left + x0, top + y0, x1 - x0, y1 - y0)
 
 
 def _merge(found: list[Candidate], scale: float) -> list[Candidate]:

@@ -4,11 +4,13 @@ Blocking and CPU-bound: the integration runs it in a worker thread. Finding text
 the engine's detector over a whole 720p frame costs about a second on one core, so the
 reader works in two steps:
 
-1. the cheap finder (`finder.py`, a few ms) proposes bands of character strokes, and the
-   engine reads the best few, cropped from the full-resolution frame;
+1. the cheap finder (`finder.py`, a few ms) proposes bands of characters, tightened to
+   their row of character-shaped blobs, and the engine's recogniser reads the best few,
+   cropped from the full-resolution frame (about 10 ms each); a short read is read again
+   from a wider crop, as an emblem or a dash can cut a band short;
 2. only when none of them reads as a plate with a good score does the engine's text
-   detector run, on the frame scaled down to `DETECT_SIDE`, and the lines it finds are
-   read from the full-resolution frame.
+   detector run, on the frame scaled down to `DETECT_SIDE`; its lines are tightened to
+   their characters the same way (dropping a country strip's letter) and read.
 
 A read counts when it fits one of the lot's plate formats (`formats.py`), which also fixes
 look-alike characters and drops timestamps, signs and stickers. Measured figures are in
@@ -24,7 +26,7 @@ import cv2
 import numpy as np
 
 from .engines import LineFinder, OcrEngine
-from .finder import find_candidates
+from .finder import find_candidates, tighten
 from .formats import PlateFormats, clean
 
 # How many finder candidates are read before falling back to the text detector.
@@ -36,8 +38,8 @@ DETECT_SIDE: Final = 640
 # A read shorter than this is read again from a wider crop (most plates have 7 or 8).
 WHOLE_LENGTH: Final = 7
 # Margins around a band before reading: of its width, of its height (on each side).
-PAD_X_WIDTH: Final = 0.06
-PAD_X_HEIGHT: Final = 0.15
+PAD_X_WIDTH: Final = 0.0
+PAD_X_HEIGHT: Final = 0.3
 PAD_Y_HEIGHT: Final = 0.15
 # A short read is read again with this many (plate) heights added on each side.
 WIDEN: Final = 2
@@ -50,7 +52,7 @@ class PlateRead:
     """One plate seen in one frame."""
 
     text: str  # A-Z0-9, look-alikes fixed by the matching format
-    confidence: float  # 0..1, the engine's score for this line
+    confidence: float  # 0..1: the engine's score, lowered for symbols a plate never shows
     box: tuple[int, int, int, int]  # x, y, w, h in frame pixels
     raw: str  # what the engine printed, before cleaning and fixing
     format: str  # the name of the format it fits ("" when no formats are configured)
@@ -88,7 +90,8 @@ class PlateReader:
         boxes = [c.box for c in find_candidates(image, self.candidates)]
         reads = self._widen(image, self._read_boxes(image, boxes))
         if not reads or reads[0].confidence < self.accept_score:
-            reads = _best_per_text(reads + self._read_boxes(image, self._detect(image), quads=True))
+            lines = [tighten(image, _bounds(quad)) for quad in self._detect(image)]
+            reads = _best_per_text(reads + self._read_boxes(image, lines))
         return [
             PlateRead(r.text, r.confidence, _shift(r.box, offset_x, offset_y), r.raw, r.format)
             for r in reads
@@ -136,25 +139,13 @@ class PlateReader:
         return [np.asarray(quad, np.float32) / scale for quad in quads]
 
     def _read_boxes(
-        self,
-        image: np.ndarray,
-        regions: list[tuple[int, int, int, int]] | list[np.ndarray],
-        *,
-        quads: bool = False,
-        pad: bool = True,
+        self, image: np.ndarray, regions: list[tuple[int, int, int, int]], *, pad: bool = True
     ) -> list[PlateRead]:
+        """Read each region from the full-resolution image; keep reads that fit a format."""
         crops: list[np.ndarray] = []
         boxes: list[tuple[int, int, int, int]] = []
-        for region in regions:
-            if quads:
-                quad = np.asarray(region, np.float32)
-                crop = _warp(image, quad)
-                x, y, w, h = cv2.boundingRect(quad.astype(np.int32))
-                box = (x, y, w, h)
-            else:
-                x, y, w, h = (int(v) for v in region)
-                box = (x, y, w, h)
-                crop = _crop(image, box, pad)
+        for box in regions:
+            crop = _crop(image, box, pad)
             if crop is None:
                 continue
             crops.append(crop)
@@ -203,24 +194,6 @@ def _crop(image: np.ndarray, box: tuple[int, int, int, int], pad: bool) -> np.nd
     return _to_read_height(image[y0:y1, x0:x1])
 
 
-def _warp(image: np.ndarray, quad: np.ndarray) -> np.ndarray | None:
-    """A detected line cut out square (deskewed), with a small margin."""
-    centre = quad.mean(axis=0)
-    quad = centre + (quad - centre) * np.array([1.04, 1.15], np.float32)
-    width = int(max(np.linalg.norm(quad[0] - quad[1]), np.linalg.norm(quad[2] - quad[3])))
-    height = int(max(np.linalg.norm(quad[0] - quad[3]), np.linalg.norm(quad[1] - quad[2])))
-    if width < 4 or height < 4:
-        return None
-    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
-    matrix = cv2.getPerspectiveTransform(quad.astype(np.float32), target)
-    crop = cv2.warpPerspective(
-        image, matrix, (width, height), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
-    )
-    if height > 1.5 * width:  # a vertical line: turn it to read left to right
-        crop = np.rot90(crop)
-    return _to_read_height(crop)
-
-
 def _to_read_height(crop: np.ndarray) -> np.ndarray:
     height, width = crop.shape[:2]
     if height == READ_HEIGHT:
@@ -242,6 +215,11 @@ def _plate_box(
     x0, y0 = max(0, x - pad_x), max(0, y - pad_y)
     x1, y1 = min(shape[1], x + w + pad_x), min(shape[0], y + h + pad_y)
     return (x0, y0, x1 - x0, y1 - y0)
+
+
+def _bounds(quad: np.ndarray) -> tuple[int, int, int, int]:
+    x, y, w, h = cv2.boundingRect(np.asarray(quad, np.float32).astype(np.int32))
+    return (x, y, w, h)
 
 
 def _shift(box: tuple[int, int, int, int], dx: int, dy: int) -> tuple[int, int, int, int]:
