@@ -64,7 +64,8 @@ def photo_frames(folder: Path, count: int) -> list[Labelled]:
     frames = []
     for item in find_photos(folder)[:count]:
         image = cv2.imread(str(item.image))
-        assert item.box is not None and image is not None
+        assert item.box is not None
+        assert image is not None
         frame, box = _fit(image, item.box)
         frames.append((frame, item.plate, (box[0], box[1], box[2], box[3])))
     return frames

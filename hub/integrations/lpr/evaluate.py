@@ -37,6 +37,7 @@ def add_arguments(evaluation: argparse.ArgumentParser) -> None:
     lpr.add_argument("--engine", choices=("rapidocr", "easyocr"), default="rapidocr")
     lpr.add_argument("--model-dir", help="easyocr: folder with its weights")
     lpr.add_argument("--formats", default="any", help="comma-separated plate formats")
+    lpr.add_argument("--limit", type=int, help="only the first N labelled images (by name)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
             engine=args.engine,
             model_dir=args.model_dir,
             formats=[name for name in args.formats.split(",") if name],
+            limit=args.limit,
         )
     except HubError as err:
         print(f"parkhub eval lpr: {err}", file=sys.stderr)
@@ -66,6 +68,7 @@ def evaluate(
     engine: str = "rapidocr",
     model_dir: str | None = None,
     formats: list[str] | None = None,
+    limit: int | None = None,
 ) -> dict[str, Any]:
     """Accuracy, detection recall and speed of `method` on `dataset`. Blocks."""
     import cv2
@@ -78,6 +81,8 @@ def evaluate(
     if method not in METHODS:
         raise DatasetError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
     labelled = find_crops(dataset) if crops else find_photos(dataset)
+    if limit is not None:
+        labelled = labelled[: max(1, limit)]
     cv2.setNumThreads(1)
     ocr = create_engine(engine, model_dir)
     plate_formats = PlateFormats.from_config(formats or ["any"])
