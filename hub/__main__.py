@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     from .integrations.occupancy.cli import add_arguments as add_occupancy_arguments
 
     add_occupancy_arguments(commands)
+    from .integrations.lpr.evaluate import add_arguments as add_lpr_arguments
+
+    add_lpr_arguments(commands.choices["eval"])
     return parser
 
 
@@ -48,6 +51,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if getattr(args, "data", None) is not None:
         args.data = args.data.resolve()
+    if args.command == "eval" and args.eval_command == "lpr":
+        from .integrations.lpr.evaluate import run as run_lpr
+
+        return run_lpr(args)
     if args.command in ("eval", "calibrate", "slots"):
         from .integrations.occupancy.cli import run as run_occupancy
 

@@ -25,9 +25,27 @@ PRESETS: Final[dict[str, str]] = {
     "br": r"[A-Z]{3}[0-9][A-Z0-9][0-9]{2}",
     # Argentina, old (ABC123) and Mercosul (AB123CD).
     "ar": r"[A-Z]{3}[0-9]{3}|[A-Z]{2}[0-9]{3}[A-Z]{2}",
-    # Any plate: 4 to 8 letters and digits with at least one digit.
-    "any": r"(?=[A-Z]*[0-9])[A-Z0-9]{4,8}",
+    # European, loosely (DE B-AB 1234, FR AB-123-CD, NL 12-ABC-3, PL WA 56660, ...): 5 to
+    # 8 letters and digits with both, starting with a letter or digit.
+    "eu": r"(?=[A-Z0-9]*[0-9])(?=[A-Z0-9]*[A-Z])[A-Z0-9]{5,8}",
+    # United States, the common state series (1ABC234, ABC1234, ABC123, 123ABC, AB12345).
+    "us": r"[0-9][A-Z]{3}[0-9]{3}|[A-Z]{3}[0-9]{3,4}|[0-9]{3}[A-Z]{3}|[A-Z]{2}[0-9]{5}",
+    # China without the province's Chinese character (A46E18, AD12345 for new energy).
+    "cn": r"[A-Z][A-Z0-9]{5,6}",
+    # Any plate: 4 to 8 letters and digits with at least one of each. A catch-all does
+    # not fix look-alikes (it has no positions to go by).
+    "any": r"(?=[A-Z0-9]*[0-9])(?=[A-Z0-9]*[A-Z])[A-Z0-9]{4,8}",
 }
+# Catch-alls: matched as read, without look-alike swaps.
+_NO_SWAPS: Final = frozenset({"any", "eu"})
+# Text that cleans to something plate-like but is a clock or a date: 12:30:45, 12.30,
+# 2026-11-22, 22/11/2026. Checked on the raw text, before cleaning drops the separators.
+_NOT_PLATES: Final = re.compile(
+    r"(?<![0-9])[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?![0-9])"  # 12:30:45
+    r"|^\W*[0-9]{1,2}[:.][0-9]{2}\W*$"  # 12:30 alone (a plate's 2:57 between stickers stays)
+    r"|(?<![0-9])[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}(?![0-9])"  # 2026-11-22
+    r"|(?<![0-9])[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}(?![0-9])"  # 22/11/2026
+)
 
 # Each look-alike pair, both ways.
 _LOOKALIKES: Final[dict[str, str]] = {
@@ -49,6 +67,7 @@ class PlateFormat:
 
     name: str
     pattern: re.Pattern[str]
+    swaps: bool = True  # fix look-alikes by position to fit
 
 
 class PlateFormats:
@@ -72,11 +91,11 @@ class PlateFormats:
         plate = clean(text)
         if not self.formats:
             return (plate, "") if plate else None
-        if not plate:
+        if not plate or _NOT_PLATES.search(text):
             return None
         positions = [i for i, char in enumerate(plate) if char in _LOOKALIKES][:_MAX_SWAPS]
         for plate_format in self.formats:
-            for swaps in range(len(positions) + 1):
+            for swaps in range(len(positions) + 1 if plate_format.swaps else 1):
                 for chosen in itertools.combinations(positions, swaps):
                     chars = list(plate)
                     for i in chosen:
@@ -90,7 +109,7 @@ class PlateFormats:
 def _compile(name: str) -> PlateFormat:
     source = PRESETS.get(name.lower(), name)
     try:
-        return PlateFormat(name, re.compile(source))
+        return PlateFormat(name, re.compile(source), name.lower() not in _NO_SWAPS)
     except re.error as err:
         raise vol.Invalid(
             f"plate format {name!r} is neither a preset ({', '.join(PRESETS)}) "

@@ -1,0 +1,183 @@
+"""The plate reader on the demo lot's lane frames (against the demo's ground truth) and
+on drawn plates: finding, reading, zones, crops, non-plates."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import cv2
+import numpy as np
+import pytest
+
+from hub.integrations.demo import DemoLot
+from hub.integrations.lpr.engines import (
+    EngineUnavailable,
+    LineFinder,
+    RapidOcrEngine,
+    create_engine,
+)
+from hub.integrations.lpr.finder import find_candidates
+from hub.integrations.lpr.formats import PlateFormats
+from hub.integrations.lpr.reader import PlateReader
+
+from .drawn_plates import draw_plate
+
+START = datetime(2026, 3, 2, 22, 0, tzinfo=UTC).timestamp()  # night, with day_night on
+DEMO_FORMATS = ["in", "uk", "any"]
+
+
+@pytest.fixture(scope="module")
+def engine() -> RapidOcrEngine:
+    return RapidOcrEngine()
+
+
+@pytest.fixture(scope="module")
+def reader(engine: RapidOcrEngine) -> PlateReader:
+    return PlateReader(engine, PlateFormats.from_config(DEMO_FORMATS))
+
+
+def _lot(**options: object) -> DemoLot:
+    settings: dict[str, object] = {
+        "seed": 2, "time_scale": 10, "arrivals_per_hour": 40, "mean_stay": 2700,
+        "known_plates": (), "returning_share": 0.0, "gates": {}, "start": START,
+        "clock": lambda: START, "gate_state": lambda _entity: None, "time_zone": UTC,
+    }  # fmt: skip
+    settings.update(options)
+    return DemoLot(**settings)  # type: ignore[arg-type]
+
+
+def _waiting(lot: DemoLot, lane: str, count: int) -> Iterator[float]:
+    """Moments when a different car waits at the lane's barrier, plate in full view."""
+    seen: set[str] = set()
+    for second in range(0, 4 * 3600, 2):
+        car = lot.lane_car(lane, START + second)
+        if car is not None and car.phase == "waiting" and car.plate not in seen:
+            seen.add(car.plate)
+            yield START + second
+            if len(seen) == count:
+                return
+
+
+def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return ix * iy / (a[2] * a[3] + b[2] * b[3] - ix * iy)
+
+
+@pytest.mark.parametrize("lane", ["entry", "exit"])
+def test_reads_the_demo_plates_in_lane_frames(reader: PlateReader, lane: str) -> None:
+    lot = _lot()
+    checked = 0
+    for at in _waiting(lot, lane, 3):
+        car = lot.lane_car(lane, at)
+        assert car is not None
+        assert car.plate_box is not None
+        reads = reader.read(lot.render(lane, at))
+        assert reads, f"nothing read for {car.plate}"
+        best = reads[0]
+        assert best.text == car.plate
+        assert best.format == "uk"
+        assert best.confidence > 0.8
+        assert _iou(best.box, car.plate_box) > 0.4
+        # The on-screen timestamp ("ENTRY 2026-...") and the lane sign are never plates.
+        assert all(read.text not in ("ENTRY", "EXIT") for read in reads)
+        checked += 1
+    assert checked == 3
+
+
+def test_reads_an_indian_resident_plate_in_a_night_frame(reader: PlateReader) -> None:
+    lot = _lot(
+        known_plates=("KA01AB1234",), returning_share=1.0, day_night=True, seed=4, mean_stay=300
+    )
+    assert lot.darkness(START) == 1.0
+    for at in _waiting(lot, "entry", 20):
+        car = lot.lane_car("entry", at)
+        if car is not None and car.plate == "KA01AB1234":
+            reads = reader.read(lot.render("entry", at))
+            assert [read.text for read in reads][:1] == ["KA01AB1234"]
+            assert reads[0].format == "in"
+            return
+    pytest.fail("the resident never came in the first four hours")
+
+
+def test_an_empty_lane_has_no_plates(reader: PlateReader) -> None:
+    lot = _lot()
+    empty = next(START + s for s in range(0, 3600, 3) if lot.lane_car("entry", START + s) is None)
+    assert reader.read(lot.render("entry", empty)) == []
+
+
+def test_zone_limits_the_search_and_boxes_stay_in_frame_pixels(reader: PlateReader) -> None:
+    lot = _lot()
+    at = next(_waiting(lot, "entry", 1))
+    car = lot.lane_car("entry", at)
+    assert car is not None
+    assert car.plate_box is not None
+    frame = lot.render("entry", at)
+    x, y, w, h = car.plate_box
+    around = np.array(
+        [[x - 60, y - 40], [x + w + 60, y - 40], [x + w + 60, y + h + 40], [x - 60, y + h + 40]]
+    )
+    reads = reader.read(frame, zone=around)
+    assert reads[0].text == car.plate
+    assert _iou(reads[0].box, car.plate_box) > 0.4
+    elsewhere = np.array([[0, 0], [300, 0], [300, 120], [0, 120]])
+    assert reader.read(frame, zone=elsewhere) == []
+
+
+def test_finder_puts_the_plate_among_its_first_candidates() -> None:
+    image, plate = draw_plate("MH12DE1433")
+    boxes = [candidate.box for candidate in find_candidates(image, 4)]
+    assert any(_iou(box, plate) > 0.3 for box in boxes)
+
+
+def test_reads_a_drawn_plate_and_fixes_look_alikes_by_format(engine: RapidOcrEngine) -> None:
+    image, _ = draw_plate("MH12DE1433")
+    reader = PlateReader(engine, PlateFormats.from_config(["in"]))
+    assert [read.text for read in reader.read(image)][:1] == ["MH12DE1433"]
+
+
+def test_falls_back_to_the_text_detector_when_the_finder_misses(engine: RapidOcrEngine) -> None:
+    image, plate = draw_plate("KA05MX2211")
+    blind = PlateReader(engine, PlateFormats.from_config(["in"]), candidates=0)
+    reads = blind.read(image)
+    assert reads[0].text == "KA05MX2211"
+    assert _iou(reads[0].box, plate) > 0.3
+    assert isinstance(engine, LineFinder)
+
+
+def test_read_crop_reads_a_plate_crop(reader: PlateReader) -> None:
+    image, (x, y, w, h) = draw_plate("AB12CDE")
+    read = reader.read_crop(image[y - 4 : y + h + 4, x - 4 : x + w + 4])
+    assert read is not None
+    assert read.text == "AB12CDE"
+    assert reader.read_crop(np.zeros((0, 0, 3), np.uint8)) is None
+
+
+def test_a_frame_with_only_a_timestamp_reads_nothing(reader: PlateReader) -> None:
+    image = np.full((200, 640, 3), 40, np.uint8)
+    cv2.putText(
+        image, "2026-11-22 13:45:00", (20, 110), cv2.FONT_HERSHEY_SIMPLEX, 1.4, (255, 255, 255), 3
+    )
+    assert reader.read(image) == []
+
+
+def test_easyocr_without_weights_says_what_to_install(tmp_path) -> None:
+    with pytest.raises(EngineUnavailable, match=r"easyocr weights missing in .*craft_mlt_25k\.pth"):
+        create_engine("easyocr", str(tmp_path))
+    with pytest.raises(EngineUnavailable, match="unknown OCR engine 'tesseract'"):
+        create_engine("tesseract")
+
+
+def test_easyocr_reads_a_drawn_plate_where_it_can_run() -> None:
+    try:
+        import easyocr  # type: ignore[import-not-found]  # noqa: F401
+    except Exception as err:  # torch/torchvision mismatches raise anything
+        pytest.skip(f"easyocr cannot be imported here ({type(err).__name__}): optional engine")
+    try:
+        engine = create_engine("easyocr")
+    except EngineUnavailable as err:
+        pytest.skip(f"easyocr weights are not installed here: {err}")
+    image, _ = draw_plate("AB12CDE")
+    reader = PlateReader(engine, PlateFormats.from_config(["uk"]))
+    assert [read.text for read in reader.read(image)][:1] == ["AB12CDE"]
