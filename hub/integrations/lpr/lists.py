@@ -16,32 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from hub.plates import edit_distance
+
 from .const import KIND_BLOCK
 
-__all__ = ["ListEntry", "ListMatch", "ListSpec", "PlateLists", "edit_distance"]
-
-
-def edit_distance(a: str, b: str, limit: int | None = None) -> int:
-    """Levenshtein distance (insert, delete, replace one character each cost 1).
-
-    With `limit`, returns `limit + 1` as soon as the distance is known to exceed it: plates
-    are short, but a lot may list thousands of them.
-    """
-    if a == b:
-        return 0
-    if limit is not None and abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
-            )
-        if limit is not None and min(current) > limit:
-            return limit + 1
-        previous = current
-    return previous[-1]
+__all__ = ["ListEntry", "ListMatch", "ListSpec", "PlateLists"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,8 @@ from typing import Final
 
 import aiosqlite
 
+from hub.sqlite import async_open_database
+
 from .lists import ListEntry
 
 __all__ = ["ListStore"]
@@ -45,15 +47,7 @@ class ListStore:
 
     @classmethod
     async def async_open(cls, path: Path) -> ListStore:
-        db = await aiosqlite.connect(path)
-        try:
-            await db.execute("PRAGMA journal_mode=WAL")
-            await db.executescript(SCHEMA)
-            await db.commit()
-        except BaseException:
-            await db.close()
-            raise
-        return cls(db)
+        return cls(await async_open_database(path, SCHEMA))
 
     async def async_close(self) -> None:
         await self._db.close()

@@ -18,13 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from hub.plates import edit_distance
+
 from .const import (
     CANDIDATES_MAX,
     VOTE_CONFIDENT,
     VOTE_MIN_AGREEING,
     VOTE_SIMILAR_DISTANCE,
 )
-from .lists import edit_distance
 from .reader import PlateRead
 
 __all__ = ["Candidate", "PassVoter", "Vote"]

@@ -22,10 +22,10 @@ from hub.core.bus import CALLBACK_TYPE
 from hub.core.context import Context
 from hub.core.hub import Hub
 from hub.integrations.camera import CameraEntity, Frame
+from hub.plates import edit_distance
 
 from .config import CameraSettings
 from .const import VOTE_SIMILAR_DISTANCE
-from .lists import edit_distance
 from .motion import MotionDetector
 from .reader import PlateRead, PlateReader
 from .voting import PassVoter, Vote

@@ -14,6 +14,7 @@ from typing import Any, Final
 import aiosqlite
 
 from hub.core.json import json_dumps, json_loads
+from hub.sqlite import async_open_database
 
 from .const import STATUS_PENDING
 from .models import Notification
@@ -91,17 +92,7 @@ class OutboxStore:
 
     @classmethod
     async def async_open(cls, path: Path) -> OutboxStore:
-        db = await aiosqlite.connect(path)
-        try:
-            await db.execute("PRAGMA journal_mode=WAL")
-            # FULL: a notification the service call accepted survives a power cut too.
-            await db.execute("PRAGMA synchronous=FULL")
-            await db.executescript(SCHEMA)
-            await db.commit()
-        except BaseException:
-            await db.close()
-            raise
-        return cls(db)
+        return cls(await async_open_database(path, SCHEMA))
 
     async def async_close(self) -> None:
         await self._db.close()

@@ -17,9 +17,8 @@ import voluptuous as vol
 from aiohttp import web
 
 from hub.core.exceptions import ServiceValidationError, Unauthorized
+from hub.plates import normalize_plate
 from hub.web.helpers import AUTH_KEY, async_register_route, json_error, json_response, validate
-
-from .matching import normalize_plate
 
 if TYPE_CHECKING:
     from hub.core.hub import Hub

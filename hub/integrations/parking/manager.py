@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from hub.core.bus import CALLBACK_TYPE, Event
 from hub.core.context import Context, new_id
+from hub.plates import normalize_plate
 
 from .config import BOTH, LotConfig, ParkingConfig
 from .const import (
@@ -34,7 +35,7 @@ from .const import (
     EVENT_SESSION_STARTED,
     STATUS_CLOSED,
 )
-from .matching import closest, normalize_plate
+from .matching import closest
 from .models import Session, iso
 from .tariff import compute_fee, surcharge_multiplier
 

@@ -16,6 +16,7 @@ from hub import validation as cv
 from hub.core.bus import CALLBACK_TYPE
 from hub.core.exceptions import ServiceValidationError
 from hub.core.services import ServiceCall
+from hub.plates import normalize_plate
 
 from .config import LotConfig
 from .const import (
@@ -28,7 +29,6 @@ from .const import (
     SERVICE_RESERVE,
     SERVICE_START_SESSION,
 )
-from .matching import normalize_plate
 from .models import Session
 
 if TYPE_CHECKING:

@@ -13,6 +13,8 @@ from typing import Any, Final
 
 import aiosqlite
 
+from hub.sqlite import async_open_database
+
 from .const import RES_BOOKED, RES_USED, STATUS_OPEN
 from .models import Reservation, Session
 
@@ -79,16 +81,7 @@ class ParkingStore:
 
     @classmethod
     async def async_open(cls, path: Path) -> ParkingStore:
-        db = await aiosqlite.connect(path)
-        try:
-            await db.execute("PRAGMA journal_mode=WAL")
-            await db.execute("PRAGMA synchronous=FULL")
-            await db.executescript(SCHEMA)
-            await db.commit()
-        except BaseException:
-            await db.close()
-            raise
-        return cls(db)
+        return cls(await async_open_database(path, SCHEMA))
 
     async def async_close(self) -> None:
         await self._db.close()

@@ -8,7 +8,8 @@ import pytest
 import voluptuous as vol
 
 from hub.integrations.lpr.config import CONFIG_SCHEMA, LprConfig
-from hub.integrations.lpr.lists import ListEntry, ListSpec, PlateLists, edit_distance
+from hub.integrations.lpr.lists import ListEntry, ListSpec, PlateLists
+from hub.plates import edit_distance
 
 NOW = datetime(2026, 11, 22, 13, 0, tzinfo=UTC)
 
