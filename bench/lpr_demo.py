@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 from bench._common import peak_rss_mb  # noqa: E402
 from hub.bootstrap import async_build_hub, load  # noqa: E402
 from hub.core.bus import Event  # noqa: E402
+from hub.memory import limit_malloc_arenas  # noqa: E402
 from hub.yaml_loader import load_yaml  # noqa: E402
 
 STEP = 0.01  # seconds between ground-truth looks when finding the moments of a passage
@@ -116,10 +117,14 @@ def _moments(lot: Any, lane: str, plate: str, fired: float) -> tuple[float, floa
     return None
 
 
-async def _run(cars: int, arrivals: float | None, within: float) -> dict[str, Any]:
+async def _run(
+    cars: int, arrivals: float | None, within: float, limit_arenas: bool
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         path = _write_config(Path(folder), arrivals)
         loaded = load(path)
+        if limit_arenas:
+            limit_malloc_arenas()  # as `parkhub run` does
         hub = await async_build_hub(loaded, host="127.0.0.1")
         events: list[tuple[Event, float]] = []
         done = asyncio.Event()
@@ -186,11 +191,27 @@ def main() -> None:
     parser.add_argument(
         "--det-limit", choices=["min", "max"], default=None, help="rapidocr Det.limit_type"
     )
+    parser.add_argument(
+        "--malloc-arenas",
+        choices=["limited", "glibc"],
+        default="limited",
+        help="cap glibc's malloc arenas as `parkhub run` does (default), or leave glibc's",
+    )
     args = parser.parse_args()
     if args.det_limit:
         _use_det_limit(args.det_limit)
-    result = asyncio.run(_run(args.cars, args.arrivals, args.timeout))
-    print(json.dumps({"det_limit": args.det_limit or "engine default", **result}))
+    result = asyncio.run(
+        _run(args.cars, args.arrivals, args.timeout, args.malloc_arenas == "limited")
+    )
+    print(
+        json.dumps(
+            {
+                "det_limit": args.det_limit or "engine default",
+                "malloc_arenas": args.malloc_arenas,
+                **result,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -18,13 +18,17 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
+import cv2
+import numpy as np
+
 from hub.core.bus import CALLBACK_TYPE
 from hub.core.context import Context
 from hub.core.hub import Hub
 from hub.integrations.camera import CameraEntity, Frame
+from hub.memory import release_memory
 
 from .config import CameraSettings
-from .const import VOTE_SIMILAR_DISTANCE
+from .const import EDGE_MARGIN, VOTE_SIMILAR_DISTANCE
 from .lists import edit_distance
 from .motion import MotionDetector
 from .reader import PlateRead, PlateReader
@@ -83,14 +87,20 @@ class CameraWatcher:
     async def _async_read(self, frame: Frame) -> list[PlateRead]:
         async with self._lock:
             self.reads += 1
-            return await self.hub.async_add_executor_job(
-                self._reader.read, frame.image, self.settings.zone
-            )
+            return await self.hub.async_add_executor_job(self._read, frame.image)
+
+    def _read(self, image: np.ndarray) -> list[PlateRead]:
+        """Read in a worker thread, then hand the reader's freed buffers back to the OS."""
+        try:
+            return self._reader.read(image, self.settings.zone)
+        finally:
+            release_memory()
 
     async def _async_count(self, read: PlateRead, frame: Frame, context: Context | None) -> None:
         self._arm_pass_timer()
         self._note_seen(read.text, frame.timestamp)
-        vote = self.voter.add(read, frame.timestamp, frame.image)
+        cut = _touches_edge(read.box, _looked_at(frame.image.shape, self.settings.zone))
+        vote = self.voter.add(read, frame.timestamp, frame.image, cut=cut)
         if vote is not None:
             await self._async_vote(vote, context)
 
@@ -153,3 +163,24 @@ class CameraWatcher:
         vote = self.voter.close()
         if vote is not None:
             await self._async_vote(vote, None)
+
+
+def _looked_at(shape: tuple[int, ...], zone: np.ndarray | None) -> tuple[int, int, int, int]:
+    """The part of the frame the reader looks at (x0, y0, x1, y1): the zone's bounds."""
+    height, width = shape[:2]
+    if zone is None:
+        return (0, 0, width, height)
+    x, y, w, h = cv2.boundingRect(np.asarray(zone, dtype=np.int32))
+    return (max(0, x), max(0, y), min(width, x + w), min(height, y + h))
+
+
+def _touches_edge(box: tuple[int, int, int, int], area: tuple[int, int, int, int]) -> bool:
+    """True when a plate box reaches the edge of the looked-at area: the plate may be cut."""
+    x, y, w, h = box
+    x0, y0, x1, y1 = area
+    return (
+        x - x0 < EDGE_MARGIN
+        or y - y0 < EDGE_MARGIN
+        or x1 - (x + w) < EDGE_MARGIN
+        or y1 - (y + h) < EDGE_MARGIN
+    )
