@@ -96,7 +96,19 @@ def _use_det_limit(limit_type: str) -> None:
         )
         return engine
 
-    lpr.create_engine = create_engine  # type: ignore[assignment]
+    setattr(lpr, "create_engine", create_engine)  # noqa: B010 - patched for this run only
+
+
+def _use_detect_side(side: int) -> None:
+    """Have the lpr integration build its readers with this `detect_side`."""
+    import hub.integrations.lpr as lpr
+    from hub.integrations.lpr.reader import PlateReader
+
+    class Reader(PlateReader):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **{**kwargs, "detect_side": side})
+
+    setattr(lpr, "PlateReader", Reader)  # noqa: B010 - patched for this run only
 
 
 def _moments(lot: Any, lane: str, plate: str, fired: float) -> tuple[float, float] | None:
@@ -197,7 +209,12 @@ def main() -> None:
         default="limited",
         help="cap glibc's malloc arenas as `parkhub run` does (default), or leave glibc's",
     )
+    parser.add_argument(
+        "--detect-side", type=int, default=None, help="the reader's detect_side (measured only)"
+    )
     args = parser.parse_args()
+    if args.detect_side:
+        _use_detect_side(args.detect_side)
     if args.det_limit:
         _use_det_limit(args.det_limit)
     result = asyncio.run(
@@ -208,6 +225,7 @@ def main() -> None:
             {
                 "det_limit": args.det_limit or "engine default",
                 "malloc_arenas": args.malloc_arenas,
+                "detect_side": args.detect_side or "reader default",
                 **result,
             }
         )

@@ -61,12 +61,11 @@ MOTION_MIN_SHARE: Final = 0.004
 # Voting: a pass's plate is reported once this many reads agree (one of them of the
 # whole plate), or at once when a single read fits a lot format other than the catch-all
 # `any` and is this confident: VOTE_CONFIDENT when the plate is whole in the frame,
-# VOTE_SURE when it is cut by the edge of the frame or zone (a car driving into view: a
-# cut E reads as an F at 0.93; cut plates read at 0.995 and above were all right in
-# bench/lpr_demo.py's cars).
+# VOTE_SURE when it is cut by the edge of the frame or zone (a car driving into view:
+# in bench/lpr_demo.py a cut E read as an F at 0.935 and, once, at 0.997).
 VOTE_MIN_AGREEING: Final = 2
 VOTE_CONFIDENT: Final = 0.9
-VOTE_SURE: Final = 0.995
+VOTE_SURE: Final = 0.999
 # A plate box this close (pixels) to the edge of the looked-at area is cut by it.
 EDGE_MARGIN: Final = 2
 # Reads within this edit distance are one plate (OCR slips by a character or two).

@@ -95,7 +95,8 @@ def test_a_cut_plate_needs_a_sure_read_or_a_whole_one() -> None:
 
 def test_a_sure_read_of_a_cut_plate_decides_at_once() -> None:
     voter = PassVoter()
-    vote = voter.add(read("YM26EUU", 0.998, fmt="uk"), 1.0, cut=True)
+    assert voter.add(read("YM26FUU", 0.997, fmt="uk"), 1.0, cut=True) is None  # seen once
+    vote = voter.add(read("YM26EUU", 0.9995, fmt="uk"), 1.1, cut=True)
     assert vote is not None
     assert vote.plate == "YM26EUU"
 
