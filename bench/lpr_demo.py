@@ -18,7 +18,10 @@ process (the hub). The target is `plate_detected` within 300 ms of the car comin
 `--det-limit max` builds the rapidocr engine with `Det.limit_type: max` instead of the
 engine's setting (rapidocr's default `min` scales a small lane zone up until its short
 side is 736 px, which makes each read about nine times slower here): what the pipeline's
-latency becomes with a faster reader, measured, not shipped.
+latency becomes with a faster reader, measured, not shipped. `--detect-side N` builds the
+readers with that `detect_side` (the text detector's fallback input size; measured, not
+shipped). `--malloc-arenas glibc` leaves glibc's malloc arenas uncapped (`parkhub run`
+caps them at two), to measure what the cap saves.
 """
 
 from __future__ import annotations

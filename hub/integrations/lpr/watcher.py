@@ -8,6 +8,11 @@ frames are read even without motion (a car standing at the barrier). A pass ends
 `pass_timeout` seconds after its last read; a plate reported on this camera is not
 reported again until it has been out of sight for `repeat_timeout` seconds (the car that
 stood still and drives on under the barrier is the same pass).
+
+Each read is marked *cut* when its plate box reaches the edge of the zone's bounds (or
+the frame): the voter trusts such a read less, since a plate coming into view bottom
+first misreads (E as F). After each read the worker thread hands its freed buffers back
+to the OS, so the reader's short-lived images do not stay in the hub's resident memory.
 """
 
 from __future__ import annotations
