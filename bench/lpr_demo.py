@@ -18,7 +18,10 @@ process (the hub). The target is `plate_detected` within 300 ms of the car comin
 `--det-limit max` builds the rapidocr engine with `Det.limit_type: max` instead of the
 engine's setting (rapidocr's default `min` scales a small lane zone up until its short
 side is 736 px, which makes each read about nine times slower here): what the pipeline's
-latency becomes with a faster reader, measured, not shipped.
+latency becomes with a faster reader, measured, not shipped. `--detect-side N` builds the
+readers with that `detect_side` (the text detector's fallback input size; measured, not
+shipped). `--malloc-arenas glibc` leaves glibc's malloc arenas uncapped (`parkhub run`
+caps them at two), to measure what the cap saves.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 from bench._common import peak_rss_mb  # noqa: E402
 from hub.bootstrap import async_build_hub, load  # noqa: E402
 from hub.core.bus import Event  # noqa: E402
+from hub.memory import limit_malloc_arenas  # noqa: E402
 from hub.yaml_loader import load_yaml  # noqa: E402
 
 STEP = 0.01  # seconds between ground-truth looks when finding the moments of a passage
@@ -95,7 +99,19 @@ def _use_det_limit(limit_type: str) -> None:
         )
         return engine
 
-    lpr.create_engine = create_engine  # type: ignore[assignment]
+    setattr(lpr, "create_engine", create_engine)  # noqa: B010 - patched for this run only
+
+
+def _use_detect_side(side: int) -> None:
+    """Have the lpr integration build its readers with this `detect_side`."""
+    import hub.integrations.lpr as lpr
+    from hub.integrations.lpr.reader import PlateReader
+
+    class Reader(PlateReader):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **{**kwargs, "detect_side": side})
+
+    setattr(lpr, "PlateReader", Reader)  # noqa: B010 - patched for this run only
 
 
 def _moments(lot: Any, lane: str, plate: str, fired: float) -> tuple[float, float] | None:
@@ -116,10 +132,14 @@ def _moments(lot: Any, lane: str, plate: str, fired: float) -> tuple[float, floa
     return None
 
 
-async def _run(cars: int, arrivals: float | None, within: float) -> dict[str, Any]:
+async def _run(
+    cars: int, arrivals: float | None, within: float, limit_arenas: bool
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         path = _write_config(Path(folder), arrivals)
         loaded = load(path)
+        if limit_arenas:
+            limit_malloc_arenas()  # as `parkhub run` does
         hub = await async_build_hub(loaded, host="127.0.0.1")
         events: list[tuple[Event, float]] = []
         done = asyncio.Event()
@@ -186,11 +206,33 @@ def main() -> None:
     parser.add_argument(
         "--det-limit", choices=["min", "max"], default=None, help="rapidocr Det.limit_type"
     )
+    parser.add_argument(
+        "--malloc-arenas",
+        choices=["limited", "glibc"],
+        default="limited",
+        help="cap glibc's malloc arenas as `parkhub run` does (default), or leave glibc's",
+    )
+    parser.add_argument(
+        "--detect-side", type=int, default=None, help="the reader's detect_side (measured only)"
+    )
     args = parser.parse_args()
+    if args.detect_side:
+        _use_detect_side(args.detect_side)
     if args.det_limit:
         _use_det_limit(args.det_limit)
-    result = asyncio.run(_run(args.cars, args.arrivals, args.timeout))
-    print(json.dumps({"det_limit": args.det_limit or "engine default", **result}))
+    result = asyncio.run(
+        _run(args.cars, args.arrivals, args.timeout, args.malloc_arenas == "limited")
+    )
+    print(
+        json.dumps(
+            {
+                "det_limit": args.det_limit or "engine default",
+                "malloc_arenas": args.malloc_arenas,
+                "detect_side": args.detect_side or "reader default",
+                **result,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from .core.exceptions import HubError
 from .core.hub import Hub
 from .entity import EntityRegistry
 from .loader import Manifest, async_setup_integrations, config_schema, find_integrations
+from .memory import limit_malloc_arenas
 from .web.app import async_serve, bind_socket, create_app
 
 __all__ = ["LoadedConfig", "async_build_hub", "async_run", "load"]
@@ -107,15 +108,36 @@ async def async_build_hub(
 async def async_run(
     loaded: LoadedConfig, *, data_dir: Path | None, host: str, port: int | None
 ) -> int:
-    """Run until SIGINT or SIGTERM; returns the process exit code."""
+    """Run until SIGINT or SIGTERM; returns the process exit code.
+
+    The signal handlers go in before set-up: integrations can take seconds to set up
+    (the plate reader loads its OCR models), and a signal then would otherwise kill the
+    process without closing the database or the camera threads. A stop asked for during
+    set-up stops the hub cleanly as soon as set-up is done.
+    """
+    limit_malloc_arenas()
+    loop = asyncio.get_running_loop()
+    hub: Hub | None = None
+    stop_requested = False
+
+    def request_stop() -> None:
+        nonlocal stop_requested
+        if hub is not None:
+            hub.async_create_task(hub.async_stop(), "stop")
+        elif not stop_requested:
+            stop_requested = True
+            _LOGGER.info("Stop requested while starting: stopping once set-up is done")
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, request_stop)
     try:
         hub = await async_build_hub(loaded, data_dir=data_dir, host=host, port=port)
     except HubError as err:
         _LOGGER.error("ParkHub could not start: %s", err)
         return 1
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda: hub.async_create_task(hub.async_stop(), "stop"))
+    if stop_requested:
+        await hub.async_stop()
+        return 0
     _LOGGER.info("Serving on http://%s:%s", host, hub.config.port)
     await hub.async_wait_stopped()
     return 0

@@ -58,10 +58,16 @@ SERVICE_REMOVE_PLATE: Final = "remove_plate"
 MOTION_WIDTH: Final = 160
 MOTION_MIN_SHARE: Final = 0.004
 
-# Voting: a pass's plate is reported once this many reads agree, or at once when a
-# single read is this confident and fits a lot format other than the catch-all `any`.
+# Voting: a pass's plate is reported once this many reads agree (one of them of the
+# whole plate), or at once when a single read fits a lot format other than the catch-all
+# `any` and is this confident: VOTE_CONFIDENT when the plate is whole in the frame,
+# VOTE_SURE when it is cut by the edge of the frame or zone (a car driving into view:
+# in bench/lpr_demo.py a cut E read as an F at 0.935 and, once, at 0.997).
 VOTE_MIN_AGREEING: Final = 2
 VOTE_CONFIDENT: Final = 0.9
+VOTE_SURE: Final = 0.999
+# A plate box this close (pixels) to the edge of the looked-at area is cut by it.
+EDGE_MARGIN: Final = 2
 # Reads within this edit distance are one plate (OCR slips by a character or two).
 VOTE_SIMILAR_DISTANCE: Final = 2
 CANDIDATES_MAX: Final = 3

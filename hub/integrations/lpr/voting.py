@@ -3,8 +3,12 @@
 A car in view gives a read per frame, and OCR slips now and then (`KA01AB1284` among
 `KA01AB1234`s). Reads within a small edit distance are one plate: they form a cluster,
 and the text with the most support (count, then summed confidence) is its plate. The
-vote is *confident*, and reported at once, when two reads agree exactly, or when one
-read is very confident and fits one of the lot's own formats (not the catch-all `any`).
+vote is *confident*, and reported at once, when two reads agree exactly and one of them
+shows the whole plate, or when one read fits one of the lot's own formats (not the
+catch-all `any`) and is very confident: `VOTE_CONFIDENT` for a whole plate, `VOTE_SURE`
+for a plate cut by the edge of the picture (a car driving into view shows its plate
+bottom-first, and a cut E, L or B reads as F, I or P with a good score; such misreads
+even agree with each other, so cut reads alone never make agreement).
 After that the pass only absorbs further reads of its plate; reads of a clearly
 different plate that agree with each other mean another car, and start a new pass.
 A pass that ends without a confident vote reports its best plate then (`close`).
@@ -25,6 +29,7 @@ from .const import (
     VOTE_CONFIDENT,
     VOTE_MIN_AGREEING,
     VOTE_SIMILAR_DISTANCE,
+    VOTE_SURE,
 )
 from .reader import PlateRead
 
@@ -43,6 +48,7 @@ class _Seen:
     read: PlateRead
     at: float
     frame: Any  # the image the read came from (for the snapshot); not drawn on
+    cut: bool = False  # the plate box touches the edge of the picture: maybe not whole
 
 
 @dataclass(slots=True)
@@ -65,8 +71,11 @@ class _Cluster:
         return edit_distance(text, self.plate, VOTE_SIMILAR_DISTANCE)
 
 
-def _support(reads: list[_Seen]) -> tuple[int, float]:
-    return (len(reads), sum(seen.read.confidence for seen in reads))
+def _support(reads: list[_Seen]) -> tuple[int, int, float]:
+    """Reads of the whole plate first (a cut plate's misreads can outnumber them while a
+    car drives into view), then all reads, then their summed confidence."""
+    whole = sum(not seen.cut for seen in reads)
+    return (whole, len(reads), sum(seen.read.confidence for seen in reads))
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +121,13 @@ class PassVoter:
         """The plate this pass reported, if it has."""
         return self._fired
 
-    def add(self, read: PlateRead, at: float, frame: Any = None) -> Vote | None:
-        """Count one read; returns the pass's vote when this read made it confident."""
+    def add(
+        self, read: PlateRead, at: float, frame: Any = None, *, cut: bool = False
+    ) -> Vote | None:
+        """Count one read; returns the pass's vote when this read made it confident.
+        `cut`: the read's plate box touches the edge of the picture (maybe not whole)."""
         self.last_read_at = at
-        seen = _Seen(read, at, frame)
+        seen = _Seen(read, at, frame, cut)
         if self._fired is not None:
             if edit_distance(read.text, self._fired, VOTE_SIMILAR_DISTANCE) <= (
                 VOTE_SIMILAR_DISTANCE
@@ -156,9 +168,10 @@ class PassVoter:
         winner = ranked[0]
         plate = winner.plate
         reads = winner.texts[plate]
-        best = max(reads, key=lambda seen: seen.read.confidence)
-        confident = len(reads) >= VOTE_MIN_AGREEING or (
-            best.read.confidence >= VOTE_CONFIDENT and best.read.format not in _LOOSE_FORMATS
+        # The snapshot and box come from the best read of the whole plate, if any.
+        best = max(reads, key=lambda seen: (not seen.cut, seen.read.confidence))
+        confident = any(_trusted_alone(seen) for seen in reads) or (
+            len(reads) >= VOTE_MIN_AGREEING and any(not seen.cut for seen in reads)
         )
         confidence = sum(seen.read.confidence for seen in reads) / len(reads)
         if not confident and not (force and confidence >= _MIN_CLOSING_CONFIDENCE):
@@ -183,6 +196,12 @@ class PassVoter:
             at=best.at,
             candidates=others[:CANDIDATES_MAX],
         )
+
+
+def _trusted_alone(seen: _Seen) -> bool:
+    if seen.read.format in _LOOSE_FORMATS:
+        return False
+    return seen.read.confidence >= (VOTE_SURE if seen.cut else VOTE_CONFIDENT)
 
 
 def _mean(reads: list[_Seen]) -> float:

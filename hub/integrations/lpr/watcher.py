@@ -8,6 +8,11 @@ frames are read even without motion (a car standing at the barrier). A pass ends
 `pass_timeout` seconds after its last read; a plate reported on this camera is not
 reported again until it has been out of sight for `repeat_timeout` seconds (the car that
 stood still and drives on under the barrier is the same pass).
+
+Each read is marked *cut* when its plate box reaches the edge of the zone's bounds (or
+the frame): the voter trusts such a read less, since a plate coming into view bottom
+first misreads (E as F). After each read the worker thread hands its freed buffers back
+to the OS, so the reader's short-lived images do not stay in the hub's resident memory.
 """
 
 from __future__ import annotations
@@ -18,14 +23,18 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any
 
+import cv2
+import numpy as np
+
 from hub.core.bus import CALLBACK_TYPE
 from hub.core.context import Context
 from hub.core.hub import Hub
 from hub.integrations.camera import CameraEntity, Frame
+from hub.memory import release_memory
 from hub.plates import edit_distance
 
 from .config import CameraSettings
-from .const import VOTE_SIMILAR_DISTANCE
+from .const import EDGE_MARGIN, VOTE_SIMILAR_DISTANCE
 from .motion import MotionDetector
 from .reader import PlateRead, PlateReader
 from .voting import PassVoter, Vote
@@ -83,14 +92,20 @@ class CameraWatcher:
     async def _async_read(self, frame: Frame) -> list[PlateRead]:
         async with self._lock:
             self.reads += 1
-            return await self.hub.async_add_executor_job(
-                self._reader.read, frame.image, self.settings.zone
-            )
+            return await self.hub.async_add_executor_job(self._read, frame.image)
+
+    def _read(self, image: np.ndarray) -> list[PlateRead]:
+        """Read in a worker thread, then hand the reader's freed buffers back to the OS."""
+        try:
+            return self._reader.read(image, self.settings.zone)
+        finally:
+            release_memory()
 
     async def _async_count(self, read: PlateRead, frame: Frame, context: Context | None) -> None:
         self._arm_pass_timer()
         self._note_seen(read.text, frame.timestamp)
-        vote = self.voter.add(read, frame.timestamp, frame.image)
+        cut = _touches_edge(read.box, _looked_at(frame.image.shape, self.settings.zone))
+        vote = self.voter.add(read, frame.timestamp, frame.image, cut=cut)
         if vote is not None:
             await self._async_vote(vote, context)
 
@@ -153,3 +168,24 @@ class CameraWatcher:
         vote = self.voter.close()
         if vote is not None:
             await self._async_vote(vote, None)
+
+
+def _looked_at(shape: tuple[int, ...], zone: np.ndarray | None) -> tuple[int, int, int, int]:
+    """The part of the frame the reader looks at (x0, y0, x1, y1): the zone's bounds."""
+    height, width = shape[:2]
+    if zone is None:
+        return (0, 0, width, height)
+    x, y, w, h = cv2.boundingRect(np.asarray(zone, dtype=np.int32))
+    return (max(0, x), max(0, y), min(width, x + w), min(height, y + h))
+
+
+def _touches_edge(box: tuple[int, int, int, int], area: tuple[int, int, int, int]) -> bool:
+    """True when a plate box reaches the edge of the looked-at area: the plate may be cut."""
+    x, y, w, h = box
+    x0, y0, x1, y1 = area
+    return (
+        x - x0 < EDGE_MARGIN
+        or y - y0 < EDGE_MARGIN
+        or x1 - (x + w) < EDGE_MARGIN
+        or y1 - (y + h) < EDGE_MARGIN
+    )

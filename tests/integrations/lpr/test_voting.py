@@ -80,3 +80,31 @@ def test_a_pass_of_unbelievable_reads_reports_nothing() -> None:
     voter.add(read("AB12", 0.3, fmt="any"), 1.0)
     assert voter.close() is None
     assert PassVoter().close() is None
+
+
+def test_a_cut_plate_needs_a_sure_read_or_a_whole_one() -> None:
+    # A car driving into view: its plate's bottom edge is cut, and a cut E reads as F.
+    voter = PassVoter()
+    assert voter.add(read("YM26FUU", 0.935, fmt="uk"), 1.0, cut=True) is None
+    assert voter.add(read("YM26FUU", 0.97, fmt="uk"), 1.1, cut=True) is None  # agreeing, cut
+    vote = voter.add(read("YM26EUU", 0.93, fmt="uk"), 1.2)  # the whole plate
+    assert vote is not None
+    assert vote.plate == "YM26EUU"
+    assert vote.candidates[0].plate == "YM26FUU"
+
+
+def test_a_sure_read_of_a_cut_plate_decides_at_once() -> None:
+    voter = PassVoter()
+    assert voter.add(read("YM26FUU", 0.997, fmt="uk"), 1.0, cut=True) is None  # seen once
+    vote = voter.add(read("YM26EUU", 0.9995, fmt="uk"), 1.1, cut=True)
+    assert vote is not None
+    assert vote.plate == "YM26EUU"
+
+
+def test_agreeing_reads_decide_once_one_shows_the_whole_plate() -> None:
+    voter = PassVoter()
+    assert voter.add(read("XYZ123", 0.8, fmt="any"), 1.0, cut=True) is None
+    vote = voter.add(read("XYZ123", 0.8, fmt="any"), 1.1)
+    assert vote is not None
+    assert vote.votes == 2
+    assert vote.at == 1.1  # the snapshot is the whole plate's frame
