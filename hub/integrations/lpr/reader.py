@@ -212,7 +212,7 @@ def _word_plate(image: np.ndarray, region: tuple[int, int, int, int], crop: np.n
         return False
     paper = np.median(crop[light], axis=0).astype(np.float32)
     near, far = round(WORD_RING[0] * h), round(WORD_RING[1] * h)
-    height, width = image.shape[:2]
+    width = image.shape[1]
     beside = [
         image[max(0, y) : y + h, max(0, left) : max(0, right)]
         for left, right in ((x - far, x - near), (x + w + near, min(width, x + w + far)))

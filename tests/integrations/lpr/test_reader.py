@@ -203,7 +203,7 @@ def test_a_word_on_a_sign_is_no_vanity_plate(engine: RapidOcrEngine) -> None:
 
 
 def test_the_eu_country_strip_is_not_read_as_a_letter(engine: RapidOcrEngine) -> None:
-    image, (x, y, w, h) = draw_plate("M5 XSX")
+    image, (x, y, _, h) = draw_plate("M5 XSX")
     # The blue strip with its country code at the plate's left, close to the characters.
     cv2.rectangle(image, (x + 2, y + 2), (x + 24, y + h - 2), (160, 60, 10), -1)
     cv2.putText(image, "D", (x + 6, y + h - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2)
