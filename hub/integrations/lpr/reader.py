@@ -180,11 +180,11 @@ class PlateReader:
             crop = _crop(image, box, pad)
             if crop is None:
                 continue
-            crops.append(_widened(crop, ratio))
+            crops.append(crop)
             kept.append(box)
             boxes.append(_plate_box(box, image.shape) if pad else box)
         reads: list[PlateRead] = []
-        lines = self.engine.read_lines(crops)
+        lines = self.engine.read_lines([_widened(crop, ratio) for crop in crops])
         for region, box, crop, (raw, score) in zip(kept, boxes, crops, lines, strict=True):
             if not clean(raw):
                 continue
