@@ -272,9 +272,9 @@ def _crop(image: np.ndarray, box: tuple[int, int, int, int], pad: bool) -> np.nd
 
 
 def prepared_line(crop: np.ndarray) -> np.ndarray:
-    """A plate crop as the reader hands it to the recogniser: 48 px high, padded to 6:1
-    (for measuring one read, `bench/lpr.py`)."""
-    return _widened(_to_read_height(crop), READ_RATIO)
+    """A plate crop as `read_crop` hands it to the recogniser: 48 px high, padded to
+    CROP_RATIO (for measuring one read, `bench/lpr.py`)."""
+    return _widened(_to_read_height(crop), CROP_RATIO)
 
 
 def _widened(crop: np.ndarray, ratio: float) -> np.ndarray:
