@@ -12,8 +12,11 @@ reader works in two steps:
    detector run, on the frame scaled down to `DETECT_SIDE`; its lines are tightened to
    their characters the same way (dropping a country strip's letter) and read.
 
+Every crop is padded with mid-grey to a long line's shape before it is read (the
+recogniser reads plates better so), after a European country strip at its left is cut off.
 A read counts when it fits one of the lot's plate formats (`formats.py`), which also fixes
-look-alike characters and drops timestamps, signs and stickers. Measured figures are in
+look-alike characters and drops timestamps, signs and stickers; with the catch-all `any`,
+a vanity plate of letters alone counts when nothing else fits (with half its score). Measured figures are in
 the README ("LPR accuracy and speed").
 """
 
