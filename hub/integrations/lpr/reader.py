@@ -16,8 +16,8 @@ Every crop is padded with mid-grey to a long line's shape before it is read (the
 recogniser reads plates better so), after a European country strip at its left is cut off.
 A read counts when it fits one of the lot's plate formats (`formats.py`), which also fixes
 look-alike characters and drops timestamps, signs and stickers; with the catch-all `any`,
-a vanity plate of letters alone counts when nothing else fits (with half its score). Measured figures are in
-the README ("LPR accuracy and speed").
+a vanity plate of letters alone counts when nothing else fits (with half its score).
+Measured figures are in the README ("LPR accuracy and speed").
 """
 
 from __future__ import annotations
