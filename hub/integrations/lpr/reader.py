@@ -6,7 +6,7 @@ reader works in two steps:
 
 1. the cheap finder (`finder.py`, a few ms) proposes bands of characters, tightened to
    their row of character-shaped blobs, and the engine's recogniser reads the best few,
-   cropped from the full-resolution frame (about 10 ms each); a short read is read again
+   cropped from the full-resolution frame (about 20 ms each); a short read is read again
    from a wider crop, as an emblem or a dash can cut a band short;
 2. only when none of them reads as a plate with a good score does the engine's text
    detector run, on the frame scaled down to `DETECT_SIDE`; its lines are tightened to
