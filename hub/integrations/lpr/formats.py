@@ -38,6 +38,11 @@ PRESETS: Final[dict[str, str]] = {
 }
 # Catch-alls: matched as read, without look-alike swaps.
 _NO_SWAPS: Final = frozenset({"any", "eu"})
+# Vanity plates (GWAGEN, BIMMIAN): letters alone, this many. A lot with a catch-all takes
+# them only when nothing fits a format (`PlateFormats.fit_word`), as signs read so too.
+_WORD: Final = re.compile(r"[A-Z]{5,8}")
+# The format name a vanity read reports.
+WORD_FORMAT: Final = "word"
 # Text that cleans to something plate-like but is a clock or a date: 12:30:45, 12.30,
 # 2026-11-22, 22/11/2026. Checked on the raw text, before cleaning drops the separators.
 _NOT_PLATES: Final = re.compile(
@@ -104,6 +109,17 @@ class PlateFormats:
                     if plate_format.pattern.fullmatch(candidate):
                         return candidate, plate_format.name
         return None
+
+    def fit_word(self, text: str) -> tuple[str, str] | None:
+        """A vanity plate (5 to 8 letters, no digit) when the lot lists the catch-all
+        `any`; None otherwise. Callers use it only when no read fits a format: a sign's
+        word reads the same way."""
+        if not any(f.name.lower() == "any" for f in self.formats):
+            return None
+        plate = clean(text)
+        if not _WORD.fullmatch(plate) or any(char.islower() for char in text):
+            return None
+        return plate, WORD_FORMAT
 
 
 def _compile(name: str) -> PlateFormat:

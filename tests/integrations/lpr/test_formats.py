@@ -82,3 +82,11 @@ def test_custom_regex_and_bad_regex() -> None:
 def test_no_formats_returns_the_cleaned_text() -> None:
     assert PlateFormats([]).fit("ab-12 cd") == ("AB12CD", "")
     assert clean("皖A·46E18") == "A46E18"
+
+
+def test_letters_alone_fit_as_a_vanity_plate_only_with_the_catch_all() -> None:
+    assert PlateFormats.from_config(["any"]).fit("GWAGEN") is None  # not a format fit
+    assert PlateFormats.from_config(["uk", "any"]).fit_word("G.WAGEN") == ("GWAGEN", "word")
+    assert PlateFormats.from_config(["uk"]).fit_word("GWAGEN") is None
+    for text in ("STOP", "ABCDEFGHI", "Parking", "AB1CDE"):  # too short/long, lower case, digit
+        assert PlateFormats.from_config(["any"]).fit_word(text) is None

@@ -181,3 +181,31 @@ def test_easyocr_reads_a_drawn_plate_where_it_can_run() -> None:
     image, _ = draw_plate("AB12CDE")
     reader = PlateReader(engine, PlateFormats.from_config(["uk"]))
     assert [read.text for read in reader.read(image)][:1] == ["AB12CDE"]
+
+
+def test_a_vanity_plate_of_letters_alone_reads_only_with_the_catch_all(
+    engine: RapidOcrEngine,
+) -> None:
+    image, plate = draw_plate("GWAGEN")
+    reads = PlateReader(engine, PlateFormats.from_config(["uk", "any"])).read(image)
+    assert [(read.text, read.format) for read in reads][:1] == [("GWAGEN", "word")]
+    assert reads[0].confidence <= 0.5  # less sure than a plate that fits a format
+    assert _iou(reads[0].box, plate) > 0.3
+    assert PlateReader(engine, PlateFormats.from_config(["uk"])).read(image) == []
+
+
+def test_a_word_on_a_sign_is_no_vanity_plate(engine: RapidOcrEngine) -> None:
+    # Dark letters on a light band running across the frame: a sign, not a plate.
+    image = np.full((360, 640, 3), 90, np.uint8)
+    cv2.rectangle(image, (0, 140), (640, 200), (225, 215, 200), -1)
+    cv2.putText(image, "PARKING", (230, 185), cv2.FONT_HERSHEY_SIMPLEX, 1.2, (20, 20, 20), 3)
+    assert PlateReader(engine, PlateFormats.from_config(["any"])).read(image) == []
+
+
+def test_the_eu_country_strip_is_not_read_as_a_letter(engine: RapidOcrEngine) -> None:
+    image, (x, y, _, h) = draw_plate("M5 XSX")
+    # The blue strip with its country code at the plate's left, close to the characters.
+    cv2.rectangle(image, (x + 2, y + 2), (x + 24, y + h - 2), (160, 60, 10), -1)
+    cv2.putText(image, "D", (x + 6, y + h - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (255, 255, 255), 2)
+    reads = PlateReader(engine, PlateFormats.from_config(["any"])).read(image)
+    assert [read.text for read in reads][:1] == ["M5XSX"]
