@@ -10,6 +10,7 @@ import numpy as np
 import voluptuous as vol
 
 from hub import validation as cv
+from hub.plates import normalize_plate
 
 from .const import (
     CONF_CAMERA,
@@ -49,7 +50,7 @@ from .const import (
     ROLE_EXIT,
 )
 from .engines import ENGINES
-from .formats import clean, plate_formats
+from .formats import plate_formats
 from .lists import ListEntry, ListSpec
 
 __all__ = [
@@ -65,7 +66,7 @@ __all__ = [
 
 def plate_text(value: Any) -> str:
     """A plate as the lists store it: upper case, letters and digits only."""
-    text = clean(cv.string(value))
+    text = normalize_plate(cv.string(value))
     if not 2 <= len(text) <= 10:
         raise vol.Invalid(f"expected a plate of 2 to 10 letters and digits, got {value!r}")
     return text

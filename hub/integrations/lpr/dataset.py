@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Final
 
 from hub.core.exceptions import HubError
-
-from .formats import clean
+from hub.plates import normalize_plate
 
 IMAGE_SUFFIXES: Final = (".jpg", ".jpeg", ".png", ".bmp")
 _FILE_COLUMNS: Final = ("file", "image", "image_path", "path", "filename")
@@ -52,7 +51,7 @@ def find_photos(folder: Path) -> list[LabelledPlate]:
         fields = label.read_text(encoding="utf-8", errors="replace").split()
         try:
             x, y, w, h = (int(value) for value in fields[1:5])
-            plate = clean("".join(fields[5:]))
+            plate = normalize_plate("".join(fields[5:]))
         except (ValueError, IndexError):
             raise DatasetError(
                 f"{label}: expected `name x y w h PLATE`, got {' '.join(fields)!r}"
@@ -91,7 +90,7 @@ def _from_csv(folder: Path, table: Path) -> list[LabelledPlate]:
     bases = [folder, *[base for base in bases if folder in (base, *base.parents)]]
     found: dict[Path, LabelledPlate] = {}
     for number, row in enumerate(rows, start=2):
-        name, plate = (row.get(file_key) or "").strip(), clean(row.get(label_key) or "")
+        name, plate = (row.get(file_key) or "").strip(), normalize_plate(row.get(label_key) or "")
         image = next((base / name for base in bases if (base / name).is_file()), None)
         if image is None or not plate:
             raise DatasetError(f"{table}:{number}: no image {name!r} or an empty label")
@@ -103,7 +102,7 @@ def _from_names(folder: Path) -> list[LabelledPlate]:
     found = []
     for image in sorted(folder.rglob("*")):
         if image.suffix.lower() in IMAGE_SUFFIXES:
-            plate = clean(image.stem.split("_")[0].split("-")[0])
+            plate = normalize_plate(image.stem.split("_")[0].split("-")[0])
             if plate:
                 found.append(LabelledPlate(image, plate, None))
     return found

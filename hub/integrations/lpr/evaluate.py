@@ -144,11 +144,11 @@ def baseline_read(ocr: Any, image: Any) -> tuple[str, Box | None]:
     import cv2
     import numpy as np
 
-    from .formats import clean
+    from hub.plates import normalize_plate
 
     best: tuple[float, str, Box | None] = (-1.0, "", None)
     for line in ocr.detect_and_read(image):
-        text = clean(line.text)
+        text = normalize_plate(line.text)
         if 5 <= len(text) <= 8 and any(c.isdigit() for c in text) and line.score > best[0]:
             x, y, w, h = cv2.boundingRect(np.asarray(line.points, np.int32))
             best = (line.score, text, (x, y, w, h))

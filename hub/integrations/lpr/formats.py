@@ -15,6 +15,8 @@ from typing import Any, Final
 
 import voluptuous as vol
 
+from hub.plates import normalize_plate
+
 # Presets for `formats:`; anything else in the list is taken as a regular expression.
 PRESETS: Final[dict[str, str]] = {
     # India: state, district, series, number (KA01AB1234, DL3CAB1234).
@@ -61,11 +63,6 @@ _LOOKALIKES: Final[dict[str, str]] = {
 _MAX_SWAPS: Final = 10
 
 
-def clean(text: str) -> str:
-    """Upper-case and keep A-Z0-9: how plates are compared everywhere."""
-    return "".join(char for char in text.upper() if char.isascii() and char.isalnum())
-
-
 @dataclass(frozen=True, slots=True)
 class PlateFormat:
     """One named pattern that a whole plate must match."""
@@ -93,7 +90,7 @@ class PlateFormats:
 
         With no formats configured every cleaned text is returned as it is.
         """
-        plate = clean(text)
+        plate = normalize_plate(text)
         if not self.formats:
             return (plate, "") if plate else None
         if not plate or _NOT_PLATES.search(text):
@@ -116,7 +113,7 @@ class PlateFormats:
         word reads the same way."""
         if not any(f.name.lower() == "any" for f in self.formats):
             return None
-        plate = clean(text)
+        plate = normalize_plate(text)
         if not _WORD.fullmatch(plate) or any(char.islower() for char in text):
             return None
         return plate, WORD_FORMAT

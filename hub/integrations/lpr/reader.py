@@ -28,9 +28,11 @@ from typing import Final
 import cv2
 import numpy as np
 
+from hub.plates import normalize_plate
+
 from .engines import LineFinder, OcrEngine
 from .finder import find_candidates, tighten
-from .formats import WORD_FORMAT, PlateFormats, clean
+from .formats import WORD_FORMAT, PlateFormats
 
 # How many finder candidates are read before falling back to the text detector.
 CANDIDATES: Final = 4
@@ -192,7 +194,7 @@ class PlateReader:
         reads: list[PlateRead] = []
         lines = self.engine.read_lines([_widened(crop, ratio) for crop in crops])
         for region, box, crop, (raw, score) in zip(kept, boxes, crops, lines, strict=True):
-            if not clean(raw):
+            if not normalize_plate(raw):
                 continue
             fitted = self.formats.fit(raw)
             if fitted is None:

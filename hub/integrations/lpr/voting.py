@@ -36,7 +36,7 @@ from .reader import PlateRead
 __all__ = ["Candidate", "PassVoter", "Vote"]
 
 # Formats too loose for one read to be trusted alone.
-_LOOSE_FORMATS = frozenset({"", "any"})
+_LOOSE_FORMATS = frozenset({"", "any", "word"})  # "word": letters alone (vanity)
 # A plate reported at pass end must at least be this believable.
 _MIN_CLOSING_CONFIDENCE = 0.5
 

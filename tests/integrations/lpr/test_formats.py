@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import voluptuous as vol
 
-from hub.integrations.lpr.formats import PRESETS, PlateFormats, clean, plate_formats
+from hub.integrations.lpr.formats import PRESETS, PlateFormats, plate_formats
+from hub.plates import normalize_plate
 
 
 def test_indian_plate_read_with_look_alikes_is_fixed_by_position() -> None:
@@ -81,7 +82,7 @@ def test_custom_regex_and_bad_regex() -> None:
 
 def test_no_formats_returns_the_cleaned_text() -> None:
     assert PlateFormats([]).fit("ab-12 cd") == ("AB12CD", "")
-    assert clean("皖A·46E18") == "A46E18"
+    assert normalize_plate("皖A·46E18") == "A46E18"
 
 
 def test_letters_alone_fit_as_a_vanity_plate_only_with_the_catch_all() -> None:
