@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 from typing import Final
 
 __all__ = ["limit_malloc_arenas", "release_memory"]
