@@ -8,7 +8,8 @@ copy with free loopback ports, discovery off and a temporary data dir), and wait
 `--cars` plate events. Each event is matched to the demo's ground truth (the visit with
 that plate in that lane) and timed from two moments, on the hub clock:
 
-- `car_in_view`: the car's first frame in the lane camera (it drives in from the bottom),
+- `car_in_view`: the moment the car comes into the lane camera's view (the camera faces
+  the oncoming cars, which drive in at the top of the picture, front plate first),
 - `plate_in_view`: the first moment its whole plate is inside the frame.
 
 Prints one JSON object: per-event figures, medians of both latencies, whether the read

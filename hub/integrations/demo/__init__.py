@@ -5,8 +5,9 @@ Three views, rendered with OpenCV for the hub's current time (see `lot.py`):
 - `overhead`: 24 spaces (a01..a12 top row, b01..b12 bottom row) seen from above; cars
   arrive, park and leave on a seeded timetable, over textured asphalt with worn paint,
   tree shadows, a drifting cloud and camera grain.
-- `entry` and `exit`: lane cameras behind the barrier; each car stops with its rear plate
-  (plain black FONT_HERSHEY_SIMPLEX text on a white or yellow plate) in full view. The
+- `entry` and `exit`: lane cameras on a pole past the barrier, facing the oncoming cars;
+  each car drives in at the top front plate first and stops with that plate (plain black
+  FONT_HERSHEY_SIMPLEX text on a white or yellow plate) in full view. The
   barrier arm follows its gate entity's state (`gates:`; default gate.entry / gate.exit:
   open, opening, closing, closed); with no such entity it lifts as each car passes.
 

@@ -1,9 +1,11 @@
-"""The entry and exit lane cameras: a car's rear with its plate, and the barrier.
+"""The entry and exit lane cameras: a car's front with its plate, and the barrier.
 
-The camera stands high behind the lane, so a car drives into view from the bottom,
-stops before the barrier with its plate large and square to the camera, and drives on
-under the barrier, shrinking towards the horizon. The barrier's arm is drawn at the
-angle its gate's state says (closed, opening, open, closing).
+Each camera stands on a pole just past its barrier and looks back down the lane at the
+cars coming to it, as plate cameras at a gate are mounted: a car drives in at the top of
+the picture front bumper (and so plate) first, grows as it comes closer, stops before
+the barrier with its plate large and square to the camera, and drives on under the
+lifted arm and out at the bottom. The barrier's arm is drawn at the angle its gate's
+state says (closed, opening, open, closing).
 """
 
 from __future__ import annotations
@@ -19,14 +21,21 @@ from .const import APPROACH_SECONDS, LANE_SIZE, PASS_SECONDS, WAIT_SECONDS
 from .drawing import Image, SensorNoise, Sprite, blend, rounded_rect, shade
 from .schedule import Car, Visit
 
-__all__ = ["LaneCar", "LaneRenderer", "barrier_angle", "car_sprite_rear"]
+__all__ = ["LaneCar", "LaneRenderer", "barrier_angle", "car_sprite_front"]
 
-HORIZON_Y = 150
-WAIT_BOTTOM = 520  # where a waiting car's wheels touch the image (scale 1.0)
-BARRIER_Y = 300  # the barrier's foot
-POST_X = 660
-ARM_Y = 205
-ARM_LENGTH = 360
+# Where the lane's edges would meet, above the picture: a car's size follows its distance
+# from there (scale 1.0 where it waits).
+HORIZON_Y = -700
+WAIT_BOTTOM = 400  # where a waiting car's wheels touch the image (scale 1.0)
+LEAVE_BOTTOM = 1200  # a passing car is out of view below the picture by here
+BARRIER_Y = 470  # the barrier's foot: a car lower than this is in front of the arm
+POST_X = 790
+ARM_Y = 430
+ARM_LENGTH = 480
+# The lane's edge lines: x at the top and at the bottom of the picture.
+LANE_TOP = (250, 710)
+LANE_BOTTOM = (40, 920)
+STOP_LINE_Y = 420
 CAR_WIDTH = 380
 PLATE_SIZE = (200, 48)
 PLATE_WHITE = (245, 245, 245)
@@ -50,72 +59,78 @@ def barrier_angle(state: str | None) -> float:
     return ANGLES.get(state or "closed", 0.0)
 
 
-def car_sprite_rear(car: Car) -> tuple[Sprite, tuple[int, int, int, int]]:
-    """A car seen from behind at scale 1, and its plate's box within the sprite."""
+def car_sprite_front(car: Car) -> tuple[Sprite, tuple[int, int, int, int]]:
+    """A car seen from the front and a little above at scale 1, and its plate's box within
+    the sprite. The plate sits low in the bumper: the first thing of the car in view."""
     factor = {"sedan": 1.0, "hatchback": 0.95, "suv": 1.05, "van": 1.08}[car.kind]
     width = int(CAR_WIDTH * factor)
     height = int(width * {"sedan": 0.62, "hatchback": 0.68, "suv": 0.76, "van": 0.86}[car.kind])
-    shadow_pad = 16
+    shadow_pad = 8
     canvas = np.zeros((height + shadow_pad, width + 20, 3), np.float32)
     mask = np.zeros(canvas.shape[:2], np.float32)
     left, right = 10, 10 + width
     paint = shade(car.colour, 0.9 + 0.2 * car.variety[1])
     # Shadow on the road under the car.
     shadow = np.zeros_like(mask)
-    cv2.ellipse(shadow, ((left + right) // 2, height + 2), (width // 2 + 8, 14), 0, 0, 360, 0.7, -1)
-    shadow = cv2.GaussianBlur(shadow, (0, 0), 5)
-    # Wheels, then the body over them.
-    for x0 in (left + int(width * 0.06), left + int(width * 0.78)):
-        cv2.rectangle(canvas, (x0, height - 40), (x0 + int(width * 0.16), height), (25, 25, 25), -1)
-        cv2.rectangle(mask, (x0, height - 40), (x0 + int(width * 0.16), height), 1.0, -1)
-    body_top = int(height * 0.42)
-    rounded_rect(canvas, (left, body_top), (right, height - 22), 22, paint)
-    rounded_rect(mask, (left, body_top), (right, height - 22), 22, 1.0)
-    cabin_top = int(height * 0.04)
-    inset_top, inset_bottom = int(width * 0.15), int(width * 0.04)
+    cv2.ellipse(shadow, ((left + right) // 2, height), (width // 2 + 8, 10), 0, 0, 360, 0.7, -1)
+    shadow = cv2.GaussianBlur(shadow, (0, 0), 4)
+    # Wheels below the body's sides, then the body over them.
+    for x0 in (left + int(width * 0.05), left + int(width * 0.81)):
+        cv2.rectangle(canvas, (x0, height - 36), (x0 + int(width * 0.14), height), (25, 25, 25), -1)
+        cv2.rectangle(mask, (x0, height - 36), (x0 + int(width * 0.14), height), 1.0, -1)
+    body_top = int(height * 0.40)
+    rounded_rect(canvas, (left, body_top), (right, height - 12), 22, paint)
+    rounded_rect(mask, (left, body_top), (right, height - 12), 22, 1.0)
+    # Roof and windscreen, seen over the bonnet.
+    roof_top = int(height * 0.02)
+    inset_top, inset_bottom = int(width * 0.17), int(width * 0.05)
     cabin = np.array(
         [
             [left + inset_bottom, body_top + 4],
             [right - inset_bottom, body_top + 4],
-            [right - inset_top, cabin_top],
-            [left + inset_top, cabin_top],
+            [right - inset_top, roof_top],
+            [left + inset_top, roof_top],
         ],
         np.int32,
     )
     cv2.fillPoly(canvas, [cabin], shade(paint, 0.95), cv2.LINE_AA)
     cv2.fillPoly(mask, [cabin], 1.0, cv2.LINE_AA)
-    glass = cabin + np.array([[14, -6], [-14, -6], [-10, 10], [10, 10]], np.int32)
-    cv2.fillPoly(canvas, [glass], (58, 50, 44), cv2.LINE_AA)
+    glass = cabin + np.array([[16, -10], [-16, -10], [-12, 14], [12, 14]], np.int32)
+    cv2.fillPoly(canvas, [glass], (70, 60, 52), cv2.LINE_AA)
     cv2.line(
         canvas,
-        tuple(glass[3] + [20, 12]),
-        tuple(glass[0] + [60, -12]),
-        (120, 115, 110),
+        tuple(glass[3] + [24, 10]),
+        tuple(glass[0] + [70, -14]),
+        (130, 125, 120),
         3,
         cv2.LINE_AA,
     )
-    # Light from above: the top of each panel brighter than the bottom.
-    rows = np.linspace(1.12, 0.78, canvas.shape[0], dtype=np.float32)[:, None, None]
+    # Light from above: the bonnet and roof brighter than the bumper.
+    rows = np.linspace(1.12, 0.8, canvas.shape[0], dtype=np.float32)[:, None, None]
     canvas *= rows
-    # Tail lights, bumper, badge.
-    light_top, light_bottom = int(height * 0.47), int(height * 0.6)
-    for x0 in (left + 8, right - 8 - int(width * 0.17)):
-        cv2.rectangle(
-            canvas, (x0, light_top), (x0 + int(width * 0.17), light_bottom), (25, 25, 150), -1
-        )
+    # Headlights at the corners, the grille between them, the bumper under them.
+    light_top, light_bottom = int(height * 0.50), int(height * 0.60)
+    light_w = int(width * 0.2)
+    for x0 in (left + 10, right - 10 - light_w):
+        cv2.rectangle(canvas, (x0, light_top), (x0 + light_w, light_bottom), (150, 150, 150), -1)
         cv2.rectangle(
             canvas,
-            (x0 + 6, light_top + 5),
-            (x0 + int(width * 0.17) - 6, light_top + 14),
-            (90, 90, 235),
+            (x0 + 5, light_top + 4),
+            (x0 + light_w - 5, light_bottom - 4),
+            (225, 240, 245),
             -1,
         )
-    cv2.rectangle(canvas, (left + 6, height - 64), (right - 6, height - 24), shade(paint, 0.55), -1)
-    cv2.circle(canvas, ((left + right) // 2, light_top + 8), 8, (190, 190, 195), -1, cv2.LINE_AA)
+    grille = (left + int(width * 0.32), right - int(width * 0.32))
+    cv2.rectangle(canvas, (grille[0], light_top), (grille[1], light_bottom + 6), (35, 35, 38), -1)
+    for y in range(light_top + 6, light_bottom + 4, 7):
+        cv2.line(canvas, (grille[0] + 4, y), (grille[1] - 4, y), (70, 70, 75), 2)
+    cv2.circle(canvas, ((left + right) // 2, light_top - 10), 8, (190, 190, 195), -1, cv2.LINE_AA)
+    bumper_top = light_bottom + 12
+    cv2.rectangle(canvas, (left + 6, bumper_top), (right - 6, height - 14), shade(paint, 0.55), -1)
     # The plate: plain, high-contrast, fixed pixel size so a reader gets the same glyphs.
     plate_w, plate_h = PLATE_SIZE
     px = (left + right) // 2 - plate_w // 2
-    py = light_bottom + 8
+    py = height - 20 - plate_h
     background = PLATE_YELLOW if car.variety[1] > 0.65 else PLATE_WHITE
     cv2.rectangle(canvas, (px, py), (px + plate_w, py + plate_h), background, -1)
     cv2.rectangle(canvas, (px, py), (px + plate_w, py + plate_h), (20, 20, 20), 2)
@@ -130,54 +145,55 @@ def car_sprite_rear(car: Car) -> tuple[Sprite, tuple[int, int, int, int]]:
     return sprite, (px, py, plate_w, plate_h)
 
 
+def _lane_x(y: float, side: int) -> float:
+    """The x of the lane's left (side 0) or right (side 1) edge line at image row y."""
+    return LANE_TOP[side] + (LANE_BOTTOM[side] - LANE_TOP[side]) * y / LANE_SIZE[1]
+
+
 def _background(seed: int, exit_lane: bool) -> Image:
+    """The lane seen from the pole: tarmac towards the lot's gate, verges beside it, the
+    stop line, the barrier's post and a sign naming the lane."""
     rng = np.random.default_rng(seed + (1 if exit_lane else 0))
     width, height = LANE_SIZE
-    scene = np.zeros((height, width, 3), np.float32)
-    sky = np.linspace(1.0, 0.8, HORIZON_Y, dtype=np.float32)[:, None, None]
-    scene[:HORIZON_Y] = np.array((235, 205, 170), np.float32) * sky
-    wall = (90, 110, 140) if exit_lane else (120, 120, 125)
-    cv2.rectangle(scene, (0, 40), (width, HORIZON_Y + 40), wall, -1)
-    for x in range(30, width, 110):
-        for y in (60, 115):
-            cv2.rectangle(scene, (x, y), (x + 60, y + 34), (70, 60, 55), -1)
-    road_h = height - HORIZON_Y - 40
     patches = rng.normal(0, 1, (6, 12)).astype(np.float32)
     ground = (
         100
-        + 6 * cv2.resize(patches, (width, road_h), interpolation=cv2.INTER_CUBIC)
-        + rng.normal(0, 6, (road_h, width)).astype(np.float32)
+        + 6 * cv2.resize(patches, (width, height), interpolation=cv2.INTER_CUBIC)
+        + rng.normal(0, 6, (height, width)).astype(np.float32)
     )
     # Darker tyre tracks where every car drives, brighter towards the camera.
-    for track_x in (width // 2 - 120, width // 2 + 120):
-        cv2.line(ground, (track_x, road_h), (width // 2 + (track_x - width // 2) // 3, 0), 88.0, 60)
+    for offset in (-120, 120):
+        top, bottom = width // 2 + offset * 2 // 3, width // 2 + offset
+        cv2.line(ground, (bottom, height), (top, 0), 88.0, 60)
     ground = (
         cv2.GaussianBlur(ground, (0, 0), 2)
-        * np.linspace(0.9, 1.08, road_h, dtype=np.float32)[:, None]
+        * np.linspace(0.92, 1.08, height, dtype=np.float32)[:, None]
     )
-    scene[HORIZON_Y + 40 :] = ground[..., None] * np.array((1.03, 1.0, 0.97), np.float32)
-    vanish = (width // 2, HORIZON_Y)
-    for edge_x in (60, width - 60):
-        top_x = vanish[0] + (edge_x - vanish[0]) * (BARRIER_Y - 40 - HORIZON_Y) // (
-            height - HORIZON_Y
-        )
-        cv2.line(scene, (edge_x, height), (top_x, BARRIER_Y - 40), (215, 220, 225), 6, cv2.LINE_AA)
-    cv2.line(scene, (200, 500), (760, 500), (200, 205, 210), 5)
+    scene = ground[..., None] * np.array((1.03, 1.0, 0.97), np.float32)
+    verge = (70, 125, 95) if exit_lane else (75, 130, 85)
+    kerb = (-34, 34)
+    for side, (edge, outer) in enumerate(((0, 0), (width, width))):
+        lines = [(int(_lane_x(y, side)) + kerb[side], y) for y in (0, height)]
+        polygon = np.array([*lines, (outer, height), (edge, 0)], np.int32)
+        cv2.fillPoly(scene, [polygon], verge)
+        cv2.line(scene, lines[0], lines[1], (175, 180, 185), 12, cv2.LINE_AA)
+    for side in (0, 1):
+        far, near = (int(_lane_x(0, side)), 0), (int(_lane_x(height, side)), height)
+        cv2.line(scene, far, near, (215, 220, 225), 6, cv2.LINE_AA)
+    stop = [int(_lane_x(STOP_LINE_Y, side)) for side in (0, 1)]
+    cv2.line(scene, (stop[0], STOP_LINE_Y), (stop[1], STOP_LINE_Y), (200, 205, 210), 8)
     # The barrier's post and control box at the right of the lane.
     cv2.rectangle(scene, (POST_X - 14, ARM_Y - 20), (POST_X + 14, BARRIER_Y), (40, 160, 215), -1)
-    cv2.rectangle(scene, (POST_X + 14, BARRIER_Y - 70), (POST_X + 50, BARRIER_Y), (60, 60, 60), -1)
+    cv2.rectangle(scene, (POST_X + 14, BARRIER_Y - 70), (POST_X + 52, BARRIER_Y), (60, 60, 60), -1)
+    # The lane's sign on the right verge.
+    cv2.rectangle(scene, (812, 18), (944, 62), (140, 80, 30), -1)
+    cv2.rectangle(scene, (812, 18), (944, 62), (235, 235, 235), 2)
     text = "EXIT" if exit_lane else "ENTRY"
     cv2.putText(
-        scene,
-        text,
-        (width // 2 - 60, 30),
-        cv2.FONT_HERSHEY_SIMPLEX,
-        1.0,
-        (60, 60, 60),
-        2,
-        cv2.LINE_AA,
+        scene, text, (826, 52), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (245, 245, 245), 2, cv2.LINE_AA
     )
-    return np.clip(scene, 0, 255).astype(np.uint8)
+    picture: Image = np.clip(scene, 0, 255).astype(np.uint8)
+    return picture
 
 
 class LaneRenderer:
@@ -196,7 +212,7 @@ class LaneRenderer:
         if found is None:
             if len(self._sprites) > 4:
                 self._sprites.clear()
-            found = self._sprites[visit.number] = car_sprite_rear(visit.car)
+            found = self._sprites[visit.number] = car_sprite_front(visit.car)
         return found
 
     def window_start(self, visit: Visit) -> float:
@@ -219,9 +235,9 @@ class LaneRenderer:
         if elapsed < 0:
             return None
         if elapsed < APPROACH_SECONDS:
-            step = elapsed / APPROACH_SECONDS
-            eased = 1 - (1 - step) ** 2
-            bottom = 700 + (WAIT_BOTTOM - 700) * eased
+            # Braking from its lane speed to a stop: quickest as it comes into view.
+            eased = 1 - (1 - elapsed / APPROACH_SECONDS) ** 3
+            bottom = WAIT_BOTTOM * eased
             return ("approaching", self._scale(bottom), x, int(bottom))
         elapsed -= APPROACH_SECONDS
         waited = WAIT_SECONDS
@@ -232,13 +248,13 @@ class LaneRenderer:
         elapsed -= waited
         if elapsed < PASS_SECONDS:
             step = (elapsed / PASS_SECONDS) ** 1.5
-            bottom = WAIT_BOTTOM + (HORIZON_Y + 60 - WAIT_BOTTOM) * step
+            bottom = WAIT_BOTTOM + (LEAVE_BOTTOM - WAIT_BOTTOM) * step
             return ("passing", self._scale(bottom), x, int(bottom))
         return None
 
     @staticmethod
     def _scale(bottom: float) -> float:
-        return max(0.05, (bottom - HORIZON_Y) / (WAIT_BOTTOM - HORIZON_Y))
+        return (bottom - HORIZON_Y) / (WAIT_BOTTOM - HORIZON_Y)
 
     def car_in_view(
         self, visit: Visit | None, t: float, release: float | None = None

@@ -8,7 +8,7 @@ draws happen in that order only, so how far ahead someone looked never changes t
 One visit, in simulated seconds (`lane` = real seconds x time scale, see const.py):
 
     arrive - approach  ... entry lane: the car comes into view and drives to the barrier
-    arrive             ... waits at the entry barrier (its rear plate in full view)
+    arrive             ... waits at the entry barrier (its front plate in full view)
     arrive + wait      ... passes the barrier, then drives along the aisle
     park               ... stands in its space (the occupancy ground truth)
     leave              ... drives out along the aisle

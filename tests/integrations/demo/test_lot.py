@@ -115,6 +115,30 @@ async def test_lane_camera_shows_the_plate_ground_truth_names(hub: Hub, clock) -
     assert checked == {"entry": 3, "exit": 3}
 
 
+async def test_a_lane_car_shows_its_whole_plate_first(hub: Hub, clock) -> None:
+    """The lane cameras face the oncoming cars: a car's front plate is the first of it in
+    view, whole within a tenth of a second (tests/integrations/lpr reads it then)."""
+    lot = await setup_demo(hub, seed=2, arrivals_per_hour=40)
+    start = clock.now().timestamp()
+    checked = 0
+    for lane in ("entry", "exit"):
+        moments = (start + step / 100 for step in range(0, 360_000))
+        came = next(at for at in moments if lot.lane_car(lane, at) is not None)
+        whole = next(
+            came + step / 1000
+            for step in range(0, 2000)
+            if (car := lot.lane_car(lane, came + step / 1000)) and car.plate_box is not None
+        )
+        assert whole - came <= 0.1
+        car = lot.lane_car(lane, whole)
+        assert car is not None
+        assert car.plate_box is not None
+        assert car.phase == "approaching"
+        assert car.plate_box[1] < 60  # at the top of the picture, where it came in
+        checked += 1
+    assert checked == 2
+
+
 async def test_lane_is_empty_between_cars(hub: Hub, clock) -> None:
     lot = await setup_demo(hub, seed=2)
     start = clock.now().timestamp()

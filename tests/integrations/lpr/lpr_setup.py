@@ -15,7 +15,7 @@ from hub.integrations.lpr.engines import OcrEngine, create_engine
 
 RESIDENT = "KA01AB1234"  # the demo's first arrival with seed 7, a resident
 # The entry lane where plates show, less the frame's timestamp (bottom left).
-LANE_ZONE = [[200, 330], [760, 330], [760, 540], [280, 540], [280, 505], [200, 505]]
+LANE_ZONE = [[260, 0], [700, 0], [700, 400], [260, 400]]
 LISTS = {
     "residents": {
         "kind": "allow",

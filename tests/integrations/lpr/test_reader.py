@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from hub.integrations.demo import DemoLot
+from hub.integrations.lpr.const import VOTE_CONFIDENT
 from hub.integrations.lpr.engines import (
     EngineUnavailable,
     LineFinder,
@@ -22,6 +23,7 @@ from hub.integrations.lpr.formats import PlateFormats
 from hub.integrations.lpr.reader import PlateReader
 
 from .drawn_plates import draw_plate
+from .lpr_setup import LANE_ZONE
 
 START = datetime(2026, 3, 2, 22, 0, tzinfo=UTC).timestamp()  # night, with day_night on
 DEMO_FORMATS = ["in", "uk", "any"]
@@ -84,6 +86,26 @@ def test_reads_the_demo_plates_in_lane_frames(reader: PlateReader, lane: str) ->
         assert all(read.text not in ("ENTRY", "EXIT") for read in reads)
         checked += 1
     assert checked == 3
+
+
+@pytest.mark.parametrize("lane", ["entry", "exit"])
+def test_reads_a_plate_in_the_first_frames_its_car_is_in_view(
+    reader: PlateReader, lane: str
+) -> None:
+    """A lane camera faces the oncoming cars: the first frame with a car's whole plate,
+    small at the top of the picture, already reads right, and surely enough to report."""
+    lot = _lot()
+    moments = (START + step / 100 for step in range(0, 360_000))
+    came = next(at for at in moments if lot.lane_car(lane, at) is not None)
+    steps = (came + step / 100 for step in range(0, 50))
+    whole = next(at for at in steps if (car := lot.lane_car(lane, at)) and car.plate_box)
+    car = lot.lane_car(lane, whole)
+    assert car is not None
+    assert car.plate_box is not None
+    reads = reader.read(lot.render(lane, whole), np.array(LANE_ZONE))
+    assert [read.text for read in reads][:1] == [car.plate]
+    assert reads[0].confidence >= VOTE_CONFIDENT
+    assert _iou(reads[0].box, car.plate_box) > 0.4
 
 
 def test_reads_an_indian_resident_plate_in_a_night_frame(reader: PlateReader) -> None:
