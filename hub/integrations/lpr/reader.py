@@ -106,8 +106,11 @@ class PlateReader:
         self.accept_score = accept_score
         self.detect_side = detect_side
 
-    def read(self, image: np.ndarray, zone: np.ndarray | None = None) -> list[PlateRead]:
-        """Plates in `image` (BGR), best first; `zone` is an Nx2 polygon to look inside."""
+    def read(
+        self, image: np.ndarray, zone: np.ndarray | None = None, *, detect: bool = True
+    ) -> list[PlateRead]:
+        """Plates in `image` (BGR), best first; `zone` is an Nx2 polygon to look inside.
+        `detect=False` leaves out the text detector's fallback (the finder's reads only)."""
         offset_x = offset_y = 0
         if zone is not None:
             x, y, w, h = cv2.boundingRect(np.asarray(zone, dtype=np.int32))
@@ -119,7 +122,7 @@ class PlateReader:
             return []
         boxes = [c.box for c in find_candidates(image, self.candidates)]
         reads = self._widen(image, self._read_boxes(image, boxes, ratio=READ_RATIO))
-        if not reads or reads[0].confidence < self.accept_score:
+        if detect and (not reads or reads[0].confidence < self.accept_score):
             lines = [tighten(image, _bounds(quad)) for quad in self._detect(image)]
             reads = _best_per_text(reads + self._read_boxes(image, lines, ratio=READ_RATIO))
         return [

@@ -4,7 +4,9 @@ At most one read per camera is in flight: the camera subscription awaits each re
 frames that arrive meanwhile replace each other (the camera counts them as dropped), so
 the reader always gets the newest frame and never builds a queue. A still lane costs a
 motion check per frame and nothing more. While a pass is open and has not voted yet,
-frames are read even without motion (a car standing at the barrier). A pass ends
+frames are read even without motion (a car standing at the barrier); once it has voted,
+moving frames are still read (the next car may be behind) but without the reader's
+costly text-detector fallback. A pass ends
 `pass_timeout` seconds after its last read; a plate reported on this camera is not
 reported again until it has been out of sight for `repeat_timeout` seconds (the car that
 stood still and drives on under the barrier is the same pass).
@@ -85,19 +87,22 @@ class CameraWatcher:
         return self._async_process(frame, None)
 
     async def _async_process(self, frame: Frame, context: Context | None) -> None:
-        reads = await self._async_read(frame)
+        # Once the pass has its plate, the frames still moving are read only to notice
+        # the next car: the finder's cheap path does, and the costly text detector (most
+        # of a read of a frame with no plate in it) is left out until the pass ends.
+        reads = await self._async_read(frame, detect=self.voter.fired is None)
         if reads:
             await self._async_count(reads[0], frame, context)
 
-    async def _async_read(self, frame: Frame) -> list[PlateRead]:
+    async def _async_read(self, frame: Frame, detect: bool = True) -> list[PlateRead]:
         async with self._lock:
             self.reads += 1
-            return await self.hub.async_add_executor_job(self._read, frame.image)
+            return await self.hub.async_add_executor_job(self._read, frame.image, detect)
 
-    def _read(self, image: np.ndarray) -> list[PlateRead]:
+    def _read(self, image: np.ndarray, detect: bool) -> list[PlateRead]:
         """Read in a worker thread, then hand the reader's freed buffers back to the OS."""
         try:
-            return self._reader.read(image, self.settings.zone)
+            return self._reader.read(image, self.settings.zone, detect=detect)
         finally:
             release_memory()
 

@@ -129,6 +129,30 @@ def test_an_empty_lane_has_no_plates(reader: PlateReader) -> None:
     assert reader.read(lot.render("entry", empty)) == []
 
 
+def test_without_detect_an_empty_frame_costs_no_text_detection(
+    engine: RapidOcrEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a pass has voted the watcher reads with `detect=False`: the finder's cheap
+    reads still find a plate, and a frame with none never runs the text detector."""
+    lot = _lot()
+    reader = PlateReader(engine, PlateFormats.from_config(DEMO_FORMATS))
+    detections: list[tuple[int, ...]] = []
+    find_lines = engine.find_lines
+    monkeypatch.setattr(
+        engine, "find_lines", lambda image: detections.append(image.shape) or find_lines(image)
+    )
+    empty = next(START + s for s in range(0, 3600, 3) if lot.lane_car("entry", START + s) is None)
+    assert reader.read(lot.render("entry", empty), detect=False) == []
+    assert detections == []
+    assert reader.read(lot.render("entry", empty)) == []
+    assert len(detections) == 1  # the fallback, when the finder reads no plate
+    at = next(_waiting(lot, "entry", 1))
+    car = lot.lane_car("entry", at)
+    assert car is not None
+    reads = reader.read(lot.render("entry", at), detect=False)
+    assert [read.text for read in reads][:1] == [car.plate]
+
+
 def test_zone_limits_the_search_and_boxes_stay_in_frame_pixels(reader: PlateReader) -> None:
     lot = _lot()
     at = next(_waiting(lot, "entry", 1))
