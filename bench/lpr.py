@@ -12,7 +12,7 @@ Prints one JSON object:
 - `reader_ms_median` / `baseline_ms_median` (and p90): per 1280x720 frame (target <= 150).
 - `reader_correct` / `baseline_correct`: frames whose best read equals the label.
 - `crop_rec_ms_median`: one recognition call on a plate crop as the reader makes it
-  (48 px high, padded to 5:1; target <= 20);
+  (48 px high, padded to 4.5:1; target <= 20);
   `read_crop_ms_median`: `PlateReader.read_crop` (the whole crop; its best band only
   when that read fits no format).
 - `reader_rss_mb`: resident memory once the reader's models are loaded and warm (the

@@ -129,6 +129,26 @@ def test_an_empty_lane_has_no_plates(reader: PlateReader) -> None:
     assert reader.read(lot.render("entry", empty)) == []
 
 
+def test_the_detector_enlarges_a_small_photo_but_not_a_lane_zone(
+    engine: RapidOcrEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A small photo's plate is too small for the text detector at its own size; a lane
+    camera's zone is searched as it is, so its reads cost no more."""
+    reader = PlateReader(engine, PlateFormats.from_config(["any"]))
+    searched: list[tuple[int, ...]] = []
+    find_lines = engine.find_lines
+    monkeypatch.setattr(
+        engine, "find_lines", lambda image: searched.append(image.shape[:2]) or find_lines(image)
+    )
+    photo = np.full((200, 300, 3), 90, np.uint8)  # nothing plate-like: the detector runs
+    assert reader.read(photo) == []
+    lot = _lot()
+    empty = next(START + s for s in range(0, 3600, 3) if lot.lane_car("entry", START + s) is None)
+    assert reader.read(lot.render("entry", empty), np.array(LANE_ZONE)) == []
+    assert reader.read(np.full((720, 1280, 3), 90, np.uint8)) == []
+    assert searched == [(427, 640), (401, 441), (360, 640)]
+
+
 def test_without_detect_an_empty_frame_costs_no_text_detection(
     engine: RapidOcrEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
