@@ -10,6 +10,7 @@ recognition call and a missed one costs the plate: the finder errs towards many.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Final
 
@@ -30,6 +31,9 @@ GLYPH_REACH: Final = 1.0
 MIN_TIGHTEN: Final = 4
 # A blob this solid and wider than a 1 is a block (a country strip), not a character.
 SOLID: Final = 0.8
+# A row of characters is followed up to this tilt (degrees): a camera's roll, a plate
+# hung askew.
+MAX_TILT: Final = 20.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,7 @@ class Candidate:
 
     box: tuple[int, int, int, int]  # x, y, w, h
     score: float
+    angle: float = 0.0  # the row's tilt in degrees (image y down: > 0 falls to the right)
 
 
 def find_candidates(image: np.ndarray, limit: int = 8) -> list[Candidate]:
@@ -54,21 +59,24 @@ def find_candidates(image: np.ndarray, limit: int = 8) -> list[Candidate]:
         for dark_text, operation in ((True, cv2.MORPH_BLACKHAT), (False, cv2.MORPH_TOPHAT)):
             strokes = cv2.morphologyEx(grey, operation, kernel)
             for band in _bands(strokes, kernel_w):
-                glyphs, tight = _glyphs(grey, band.box, dark_text)
+                glyphs, tight, angle = _glyphs(grey, band.box, dark_text)
                 if glyphs >= 3:
-                    found.append(Candidate(tight, band.score * min(glyphs, 8)))
+                    found.append(Candidate(tight, band.score * min(glyphs, 8), angle))
     boxes = _merge(found, scale)
     return boxes[:limit]
 
 
-def tighten(image: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+def tighten(
+    image: np.ndarray, box: tuple[int, int, int, int]
+) -> tuple[tuple[int, int, int, int], float] | None:
     """A text line's box narrowed to its row of characters (dark on light or light on
-    dark, whichever shows more), in the same pixels; unchanged when no row shows."""
+    dark, whichever shows more), in the same pixels, and the row's tilt; None when no
+    row shows."""
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    dark, dark_box = _glyphs(grey, box, True)
-    light, light_box = _glyphs(grey, box, False)
-    count, tight = (dark, dark_box) if dark >= light else (light, light_box)
-    return tight if count >= MIN_TIGHTEN else box
+    dark = _glyphs(grey, box, True)
+    light = _glyphs(grey, box, False)
+    count, tight, angle = dark if dark[0] >= light[0] else light
+    return (tight, angle) if count >= MIN_TIGHTEN else None
 
 
 def _bands(strokes: np.ndarray, kernel_w: int) -> list[Candidate]:
@@ -101,16 +109,16 @@ def _bands(strokes: np.ndarray, kernel_w: int) -> list[Candidate]:
 
 def _glyphs(
     grey: np.ndarray, box: tuple[int, int, int, int], dark_text: bool
-) -> tuple[int, tuple[int, int, int, int]]:
+) -> tuple[int, tuple[int, int, int, int], float]:
     """How many character-sized blobs stand in a row in the band (plates have 4 to 9),
-    and the box around them: the band tightened to the characters, without a country
-    strip or an emblem beside them (taller or shorter than the characters)."""
+    the box around them (the band tightened to the characters, without a country strip or
+    an emblem beside them, taller or shorter than the characters) and the row's tilt."""
     x, y, w, h = box
     pad_y, pad_x = h // 2, int(GLYPH_REACH * h)
     top, left = max(0, y - pad_y), max(0, x - pad_x)
     patch = grey[top : y + h + pad_y, left : x + w + pad_x]
     if patch.size == 0:
-        return 0, box
+        return 0, box, 0.0
     flags = cv2.THRESH_BINARY_INV if dark_text else cv2.THRESH_BINARY
     _, ink = cv2.threshold(patch, 0, 255, flags | cv2.THRESH_OTSU)
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -125,21 +133,40 @@ def _glyphs(
     ]
     single = [b for b in shaped if b[4]]  # one character each (touching ones are wider)
     if not single:
-        return 0, box
+        return 0, box, 0.0
     median_h = float(np.median([b[3] for b in single]))
-    median_y = float(np.median([b[1] + b[3] / 2 for b in single]))
+    alike = [b for b in single if 0.7 * median_h <= b[3] <= 1.3 * median_h]
+    slope, offset = _row_line([(b[0] + b[2] / 2, b[1] + b[3] / 2) for b in alike], median_h)
     row = [
         b
         for b in shaped
         if 0.7 * median_h <= b[3] <= 1.3 * median_h
-        and abs(b[1] + b[3] / 2 - median_y) <= 0.35 * median_h
+        and abs(b[1] + b[3] / 2 - (slope * (b[0] + b[2] / 2) + offset)) <= 0.35 * median_h
     ]
     count = sum(1 if b[4] else round(b[2] / (0.6 * b[3])) for b in row)
     if count < MIN_TIGHTEN:
-        return count, box
+        return count, box, 0.0
     x0, y0 = min(b[0] for b in row), min(b[1] for b in row)
     x1, y1 = max(b[0] + b[2] for b in row), max(b[1] + b[3] for b in row)
-    return count, (left + x0, top + y0, x1 - x0, y1 - y0)
+    return count, (left + x0, top + y0, x1 - x0, y1 - y0), math.degrees(math.atan(slope))
+
+
+def _row_line(centres: list[tuple[float, float]], height: float) -> tuple[float, float]:
+    """The line (slope, offset: y = slope * x + offset) through a row of characters'
+    centres: the median of the slopes between characters apart from each other (a
+    stray blob above or below the row moves it little), then the median offset."""
+    slopes = [
+        (y1 - y0) / (x1 - x0)
+        for i, (x0, y0) in enumerate(centres)
+        for x1, y1 in centres[i + 1 :]
+        if abs(x1 - x0) >= height * 0.5
+    ]
+    limit = math.tan(math.radians(MAX_TILT))
+    slope = 0.0
+    if len(centres) >= 3 and slopes:
+        slope = float(np.clip(np.median(slopes), -limit, limit))
+    offset = float(np.median([y - slope * x for x, y in centres])) if centres else 0.0
+    return slope, offset
 
 
 def _merge(found: list[Candidate], scale: float) -> list[Candidate]:
@@ -151,7 +178,7 @@ def _merge(found: list[Candidate], scale: float) -> list[Candidate]:
             continue
         kept.append(candidate)
     return [
-        Candidate(tuple(round(v / scale) for v in c.box), c.score)  # type: ignore[arg-type]
+        Candidate(tuple(round(v / scale) for v in c.box), c.score, c.angle)  # type: ignore[arg-type]
         for c in kept
     ]
 

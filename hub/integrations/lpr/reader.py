@@ -22,6 +22,7 @@ Measured figures are in the README ("LPR accuracy and speed").
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from typing import Final
 
@@ -83,6 +84,14 @@ WORD_RING: Final = (1.2, 2.0)
 WORD_ALIKE: Final = 25.0
 WORD_RING_ALIKE: Final = 0.6
 WORD_ASPECT: Final = (2.0, 9.0)
+# A row of characters tilted at least this much (degrees) is turned level before it is
+# read: the recogniser reads level lines, and the country strip is found column-wise.
+MIN_DESKEW: Final = 2.0
+# A level crop longer than this many times its height is no plate's row.
+MAX_LINE_RATIO: Final = 30
+
+# A region to read: its box in image pixels and its row's tilt in degrees.
+Region = tuple[tuple[int, int, int, int], float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +103,7 @@ class PlateRead:
     box: tuple[int, int, int, int]  # x, y, w, h in frame pixels
     raw: str  # what the engine printed, before cleaning and fixing
     format: str  # the name of the format it fits ("" when no formats are configured)
+    angle: float = 0.0  # the tilt of the row it was read from, degrees
 
 
 class PlateReader:
@@ -128,15 +138,12 @@ class PlateReader:
             offset_x, offset_y = x, y
         if image.size == 0:
             return []
-        boxes = [c.box for c in find_candidates(image, self.candidates)]
-        reads = self._widen(image, self._read_boxes(image, boxes, ratio=READ_RATIO))
+        bands = [(c.box, c.angle) for c in find_candidates(image, self.candidates)]
+        reads = self._widen(image, self._read_boxes(image, bands, ratio=READ_RATIO))
         if detect and (not reads or reads[0].confidence < self.accept_score):
-            lines = [tighten(image, _bounds(quad)) for quad in self._detect(image)]
+            lines = [_line(image, quad) for quad in self._detect(image)]
             reads = _best_per_text(reads + self._read_boxes(image, lines, ratio=READ_RATIO))
-        return [
-            PlateRead(r.text, r.confidence, _shift(r.box, offset_x, offset_y), r.raw, r.format)
-            for r in _words_last(reads)
-        ]
+        return [replace(r, box=_shift(r.box, offset_x, offset_y)) for r in _words_last(reads)]
 
     def read_crop(self, crop: np.ndarray) -> PlateRead | None:
         """The plate in a crop that shows one plate (and maybe its frame and captions).
@@ -148,9 +155,9 @@ class PlateReader:
         if crop.size == 0:
             return None
         height, width = crop.shape[:2]
-        reads = self._read_boxes(crop, [(0, 0, width, height)], pad=False, ratio=CROP_RATIO)
+        reads = self._read_boxes(crop, [((0, 0, width, height), 0.0)], pad=False, ratio=CROP_RATIO)
         if all(read.format == WORD_FORMAT for read in reads):  # none, or a word alone
-            bands = [c.box for c in find_candidates(crop, 1) if c.box[2] > width // 2]
+            bands = [(c.box, c.angle) for c in find_candidates(crop, 1) if c.box[2] > width // 2]
             reads += self._read_boxes(crop, bands, pad=False, ratio=CROP_RATIO)
         reads = _words_last(_best_per_text(reads))
         return reads[0] if reads else None
@@ -162,8 +169,11 @@ class PlateReader:
             return reads
         best = reads[0]
         x, y, w, h = best.box
-        wider = (x - WIDEN * h, y, w + 2 * WIDEN * h, h)
-        again = self._read_boxes(image, [wider], pad=False)
+        # Along a tilted row, its bounds grow in height too.
+        reach = WIDEN * h
+        rise = round(reach * abs(math.tan(math.radians(best.angle))))
+        wider = (x - reach, y - rise, w + 2 * reach, h + 2 * rise)
+        again = self._read_boxes(image, [(wider, best.angle)], pad=False)
         if again and best.text in again[0].text and again[0].confidence >= 0.8 * best.confidence:
             return _best_per_text([replace(again[0], box=best.box), *reads[1:]])
         return reads
@@ -190,7 +200,7 @@ class PlateReader:
     def _read_boxes(
         self,
         image: np.ndarray,
-        regions: list[tuple[int, int, int, int]],
+        regions: list[Region],
         *,
         pad: bool = True,
         ratio: float = 0.0,
@@ -198,18 +208,25 @@ class PlateReader:
         """Read each region from the full-resolution image; keep reads that fit a format.
         A crop narrower than `ratio` times its height is padded to that width first."""
         crops: list[np.ndarray] = []
-        kept: list[tuple[int, int, int, int]] = []  # the regions read
+        kept: list[Region] = []  # the regions read
         boxes: list[tuple[int, int, int, int]] = []  # where their plates are
-        for box in regions:
-            crop = _crop(image, box, pad)
+        # A tilted row is read both turned level and as it stands: its tilt is measured
+        # on the characters found, and a row missing its last character tilts wrongly.
+        looks = [
+            (box, tilt)
+            for box, angle in regions
+            for tilt in ((angle, 0.0) if abs(angle) >= MIN_DESKEW else (angle,))
+        ]
+        for box, angle in looks:
+            crop = _crop(image, box, pad, angle)
             if crop is None:
                 continue
             crops.append(crop)
-            kept.append(box)
+            kept.append((box, angle))
             boxes.append(_plate_box(box, image.shape) if pad else box)
         reads: list[PlateRead] = []
         lines = self.engine.read_lines([_widened(crop, ratio) for crop in crops])
-        for region, box, crop, (raw, score) in zip(kept, boxes, crops, lines, strict=True):
+        for (region, angle), box, crop, (raw, score) in zip(kept, boxes, crops, lines, strict=True):
             if not normalize_plate(raw):
                 continue
             fitted = self.formats.fit(raw)
@@ -219,7 +236,8 @@ class PlateReader:
                     fitted, score = word, score * WORD_CONFIDENCE
             if fitted is None:
                 continue
-            reads.append(PlateRead(fitted[0], _plate_likeness(raw) * score, box, raw, fitted[1]))
+            confidence = _plate_likeness(raw) * score
+            reads.append(PlateRead(fitted[0], confidence, box, raw, fitted[1], angle))
         return _best_per_text(reads)
 
 
@@ -278,8 +296,13 @@ def _best_per_text(reads: list[PlateRead]) -> list[PlateRead]:
     return best
 
 
-def _crop(image: np.ndarray, box: tuple[int, int, int, int], pad: bool) -> np.ndarray | None:
-    """The band with a margin, so the first and last characters are whole."""
+def _crop(
+    image: np.ndarray, box: tuple[int, int, int, int], pad: bool, angle: float = 0.0
+) -> np.ndarray | None:
+    """The band with a margin, so the first and last characters are whole; a tilted row
+    turned level first."""
+    if abs(angle) >= MIN_DESKEW:
+        return _level_crop(image, box, pad, angle)
     x, y, w, h = box
     pad_x, pad_y = (
         (int(PAD_X_WIDTH * w + PAD_X_HEIGHT * h), int(PAD_Y_HEIGHT * h)) if pad else (0, 0)
@@ -290,6 +313,39 @@ def _crop(image: np.ndarray, box: tuple[int, int, int, int], pad: bool) -> np.nd
     if x1 - x0 < 4 or y1 - y0 < 4:
         return None
     return _without_strip(_to_read_height(image[y0:y1, x0:x1]))
+
+
+def _level_crop(
+    image: np.ndarray, box: tuple[int, int, int, int], pad: bool, angle: float
+) -> np.ndarray | None:
+    """A tilted row's band, turned level about its centre: the box bounds the tilted row,
+    so the row itself is as long as the box's diagonal run and as high as the box less
+    the tilt's rise."""
+    x, y, w, h = box
+    tilt = math.tan(math.radians(abs(angle)))
+    length = w / math.cos(math.radians(angle))
+    rise = max(4.0, 0.3 * h, h - w * tilt)
+    pad_x, pad_y = (PAD_X_HEIGHT * h, PAD_Y_HEIGHT * rise) if pad else (0.0, 0.0)
+    out_w, out_h = round(length + 2 * pad_x), round(rise + 2 * pad_y)
+    if out_w < 4 or out_h < 4 or out_w > MAX_LINE_RATIO * out_h:
+        return None
+    matrix = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), angle, 1.0)
+    matrix[0, 2] += out_w / 2 - (x + w / 2)
+    matrix[1, 2] += out_h / 2 - (y + h / 2)
+    level = cv2.warpAffine(
+        image, matrix, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    return _without_strip(_to_read_height(level))
+
+
+def _line(image: np.ndarray, quad: np.ndarray) -> Region:
+    """A detected text line as a region to read: tightened to its row of characters when
+    one shows, else its quadrilateral's bounds and the tilt of its top edge."""
+    tight = tighten(image, _bounds(quad))
+    if tight is not None:
+        return tight
+    (x0, y0), (x1, y1) = quad[0], quad[1]
+    return _bounds(quad), math.degrees(math.atan2(float(y1 - y0), float(max(1.0, x1 - x0))))
 
 
 def prepared_line(crop: np.ndarray) -> np.ndarray:

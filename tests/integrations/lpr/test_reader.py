@@ -129,6 +129,20 @@ def test_an_empty_lane_has_no_plates(reader: PlateReader) -> None:
     assert reader.read(lot.render("entry", empty)) == []
 
 
+def test_a_tilted_plate_is_read_level_without_its_country_strip(engine: RapidOcrEngine) -> None:
+    """A plate hung askew (or a camera's roll): its row of characters is turned level
+    before reading, so the EU strip at its left is cut off rather than read as a letter."""
+    reader = PlateReader(engine, PlateFormats.from_config(["any"]))
+    image, (x, y, w, h) = draw_plate("RK708AI")
+    cv2.rectangle(image, (x + 2, y + 2), (x + 22, y + h - 2), (160, 60, 20), -1)
+    cv2.putText(image, "D", (x + 6, y + h - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255,) * 3, 1)
+    turn = cv2.getRotationMatrix2D((x + w / 2, y + h / 2), 12, 1.0)  # rising to the right
+    tilted = cv2.warpAffine(image, turn, image.shape[1::-1], borderMode=cv2.BORDER_REPLICATE)
+    reads = reader.read(tilted)
+    assert reads[0].text == "RK708AI"
+    assert -14 < reads[0].angle < -10
+
+
 def test_the_detector_enlarges_a_small_photo_but_not_a_lane_zone(
     engine: RapidOcrEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
