@@ -6,13 +6,16 @@ reader works in two steps:
 
 1. the cheap finder (`finder.py`, a few ms) proposes bands of characters, tightened to
    their row of character-shaped blobs, and the engine's recogniser reads the best few,
-   cropped from the full-resolution frame (about 20 ms each); a short read is read again
-   from a wider crop, as an emblem or a dash can cut a band short;
+   cropped from the full-resolution frame (about 20 ms each);
 2. only when none of them reads as a plate with a good score does the engine's text
-   detector run, on the frame scaled down to `DETECT_SIDE`; its lines are tightened to
-   their characters the same way (dropping a country strip's letter) and read.
+   detector run, on the frame scaled to `DETECT_SIDE` (a small photo enlarged); its
+   lines are tightened to their characters the same way (dropping a country strip's
+   letter) and read.
 
-Every crop is padded with mid-grey to a long line's shape before it is read (the
+After either step a short best read is read again from a wider crop, as an emblem, a
+dash or the plate's rim can cut a row short. A tilted row (the line through its
+characters' centres rises or falls 2 degrees or more) is read twice, turned level and as
+it stands. Every crop is padded with mid-grey to a long line's shape before it is read (the
 recogniser reads plates better so), after a European country strip at its left is cut off.
 A read counts when it fits one of the lot's plate formats (`formats.py`), which also fixes
 look-alike characters and drops timestamps, signs and stickers; with the catch-all `any`,
@@ -142,7 +145,8 @@ class PlateReader:
         reads = self._widen(image, self._read_boxes(image, bands, ratio=READ_RATIO))
         if detect and (not reads or reads[0].confidence < self.accept_score):
             lines = [_line(image, quad) for quad in self._detect(image)]
-            reads = _best_per_text(reads + self._read_boxes(image, lines, ratio=READ_RATIO))
+            found = self._read_boxes(image, lines, ratio=READ_RATIO)
+            reads = self._widen(image, _best_per_text(reads + found))
         return [replace(r, box=_shift(r.box, offset_x, offset_y)) for r in _words_last(reads)]
 
     def read_crop(self, crop: np.ndarray) -> PlateRead | None:
