@@ -15,8 +15,9 @@ reader works in two steps:
 After either step a short best read is read again from a wider crop, as an emblem, a
 dash or the plate's rim can cut a row short. A tilted row (the line through its
 characters' centres rises or falls 2 degrees or more) is read twice, turned level and as
-it stands. Every crop is padded with mid-grey to a long line's shape before it is read (the
-recogniser reads plates better so), after a European country strip at its left is cut off.
+it stands. Every crop is padded with mid-grey to a long line's shape before it is read
+(the recogniser reads plates better so), after a European country strip at its left is
+cut off.
 A read counts when it fits one of the lot's plate formats (`formats.py`), which also fixes
 look-alike characters and drops timestamps, signs and stickers; with the catch-all `any`,
 a vanity plate of letters alone counts when nothing else fits (with half its score).

@@ -6,10 +6,10 @@ the reader always gets the newest frame and never builds a queue. A still lane c
 motion check per frame and nothing more. While a pass is open and has not voted yet,
 frames are read even without motion (a car standing at the barrier); once it has voted,
 moving frames are still read (the next car may be behind) but without the reader's
-costly text-detector fallback. A pass ends
-`pass_timeout` seconds after its last read; a plate reported on this camera is not
-reported again until it has been out of sight for `repeat_timeout` seconds (the car that
-stood still and drives on under the barrier is the same pass).
+costly text-detector fallback. A pass ends `pass_timeout` seconds after its last read; a
+plate reported on this camera is not reported again until it has been out of sight for
+`repeat_timeout` seconds (the car that stood still and drives on under the barrier is
+the same pass).
 
 Each read is marked *cut* when its plate box reaches the edge of the zone's bounds (or
 the frame): the voter trusts such a read less, since a plate coming into view bottom
