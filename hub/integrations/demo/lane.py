@@ -23,8 +23,8 @@ from .schedule import Car, Visit
 
 __all__ = ["LaneCar", "LaneRenderer", "barrier_angle", "car_sprite_front"]
 
-# Where the lane's edges would meet, above the picture: a car's size follows its distance
-# from there (scale 1.0 where it waits).
+# The horizon, far above the picture (the camera looks down): a car's size grows with its
+# distance below it (scale 1.0 where it waits, about 0.64 as it comes into view).
 HORIZON_Y = -700
 WAIT_BOTTOM = 400  # where a waiting car's wheels touch the image (scale 1.0)
 LEAVE_BOTTOM = 1200  # a passing car is out of view below the picture by here
