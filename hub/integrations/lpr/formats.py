@@ -40,11 +40,16 @@ PRESETS: Final[dict[str, str]] = {
 }
 # Catch-alls: matched as read, without look-alike swaps.
 _NO_SWAPS: Final = frozenset({"any", "eu"})
-# Vanity plates (GWAGEN, BIMMIAN): letters alone, this many. A lot with a catch-all takes
-# them only when nothing fits a format (`PlateFormats.fit_word`), as signs read so too.
+# Plates of one kind of character, this many: vanity plates of letters alone (GWAGEN,
+# BIMMIAN) and number plates of digits alone (Israel's 1234567, some US series). A lot
+# with a catch-all takes them only when nothing fits a format (`PlateFormats.fit_word`),
+# as signs, stickers and phone numbers read so too.
 _WORD: Final = re.compile(r"[A-Z]{5,8}")
-# The format name a vanity read reports.
+_NUMBER: Final = re.compile(r"[0-9]{5,8}")
+# The format names such reads report, and both together.
 WORD_FORMAT: Final = "word"
+NUMBER_FORMAT: Final = "number"
+ONE_KIND_FORMATS: Final = frozenset({WORD_FORMAT, NUMBER_FORMAT})
 # Text that cleans to something plate-like but is a clock or a date: 12:30:45, 12.30,
 # 2026-11-22, 22/11/2026. Checked on the raw text, before cleaning drops the separators.
 _NOT_PLATES: Final = re.compile(
@@ -108,15 +113,19 @@ class PlateFormats:
         return None
 
     def fit_word(self, text: str) -> tuple[str, str] | None:
-        """A vanity plate (5 to 8 letters, no digit) when the lot lists the catch-all
-        `any`; None otherwise. Callers use it only when no read fits a format: a sign's
-        word reads the same way."""
+        """A vanity plate (5 to 8 letters, no digit) or a number plate (5 to 8 digits)
+        when the lot lists the catch-all `any`; None otherwise. Callers use it only when
+        no read fits a format: a sign's word or a sticker's number reads the same way."""
         if not any(f.name.lower() == "any" for f in self.formats):
             return None
         plate = normalize_plate(text)
-        if not _WORD.fullmatch(plate) or any(char.islower() for char in text):
+        if any(char.islower() for char in text) or _NOT_PLATES.search(text):
             return None
-        return plate, WORD_FORMAT
+        if _WORD.fullmatch(plate):
+            return plate, WORD_FORMAT
+        if _NUMBER.fullmatch(plate):
+            return plate, NUMBER_FORMAT
+        return None
 
 
 def _compile(name: str) -> PlateFormat:

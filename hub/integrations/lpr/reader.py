@@ -20,7 +20,8 @@ it stands. Every crop is padded with mid-grey to a long line's shape before it i
 cut off.
 A read counts when it fits one of the lot's plate formats (`formats.py`), which also fixes
 look-alike characters and drops timestamps, signs and stickers; with the catch-all `any`,
-a vanity plate of letters alone counts when nothing else fits (with half its score).
+a vanity plate of letters alone or a number plate of digits alone counts when nothing
+else fits (with half its score).
 Measured figures are in the README ("LPR accuracy and speed").
 """
 
@@ -37,7 +38,7 @@ from hub.plates import normalize_plate
 
 from .engines import LineFinder, OcrEngine
 from .finder import find_candidates, tighten
-from .formats import WORD_FORMAT, PlateFormats
+from .formats import ONE_KIND_FORMATS, PlateFormats
 
 # How many finder candidates are read before falling back to the text detector.
 CANDIDATES: Final = 4
@@ -78,9 +79,10 @@ STRIP_START: Final = 0.2
 STRIP_MIN_WIDTH: Final = 0.03
 STRIP_MAX_END: Final = 0.35
 STRIP_REST: Final = 0.05
-# A vanity read (letters alone) is this much less sure than its score: a sign reads so too.
+# A read of letters or digits alone (a vanity or a number plate) is this much less sure
+# than its score: a sign or a sticker reads so too.
 WORD_CONFIDENCE: Final = 0.5
-# A vanity read must come from a box shaped like a plate's characters (width / height),
+# Such a read must come from a box shaped like a plate's characters (width / height),
 # dark characters on a light plate, the plate ending within WORD_RING[0] heights of the
 # characters: between that and WORD_RING[1] heights beside them, under WORD_RING_ALIKE of
 # the pixels are within WORD_ALIKE (BGR distance) of the plate's background.
@@ -161,7 +163,7 @@ class PlateReader:
             return None
         height, width = crop.shape[:2]
         reads = self._read_boxes(crop, [((0, 0, width, height), 0.0)], pad=False, ratio=CROP_RATIO)
-        if all(read.format == WORD_FORMAT for read in reads):  # none, or a word alone
+        if all(read.format in ONE_KIND_FORMATS for read in reads):  # none, or a word
             bands = [(c.box, c.angle) for c in find_candidates(crop, 1) if c.box[2] > width // 2]
             reads += self._read_boxes(crop, bands, pad=False, ratio=CROP_RATIO)
         reads = _words_last(_best_per_text(reads))
@@ -257,7 +259,7 @@ def _plate_likeness(raw: str) -> float:
 
 
 def _word_plate(image: np.ndarray, region: tuple[int, int, int, int], crop: np.ndarray) -> bool:
-    """Whether a read of letters alone may be a vanity plate: from a box shaped like a
+    """Whether a read of letters or digits alone may be a plate: from a box shaped like a
     plate's characters, dark on a lighter plate (a camera's caption or a lit sign prints
     light on dark), and the plate ends beside its characters: a sign's or a wall's
     lettering has the same background far to its left and right."""
@@ -285,8 +287,8 @@ def _word_plate(image: np.ndarray, region: tuple[int, int, int, int], crop: np.n
 
 
 def _words_last(reads: list[PlateRead]) -> list[PlateRead]:
-    """Vanity reads (letters alone) only when no read fits a plate format."""
-    plates = [read for read in reads if read.format != WORD_FORMAT]
+    """Reads of letters or digits alone only when no read fits a plate format."""
+    plates = [read for read in reads if read.format not in ONE_KIND_FORMATS]
     return plates or reads
 
 

@@ -31,12 +31,13 @@ from .const import (
     VOTE_SIMILAR_DISTANCE,
     VOTE_SURE,
 )
+from .formats import ONE_KIND_FORMATS
 from .reader import PlateRead
 
 __all__ = ["Candidate", "PassVoter", "Vote"]
 
 # Formats too loose for one read to be trusted alone.
-_LOOSE_FORMATS = frozenset({"", "any", "word"})  # "word": letters alone (vanity)
+_LOOSE_FORMATS = frozenset({"", "any", *ONE_KIND_FORMATS})  # letters or digits alone
 # A plate reported at pass end must at least be this believable.
 _MIN_CLOSING_CONFIDENCE = 0.5
 

@@ -91,3 +91,12 @@ def test_letters_alone_fit_as_a_vanity_plate_only_with_the_catch_all() -> None:
     assert PlateFormats.from_config(["uk"]).fit_word("GWAGEN") is None
     for text in ("STOP", "ABCDEFGHI", "Parking", "AB1CDE"):  # too short/long, lower case, digit
         assert PlateFormats.from_config(["any"]).fit_word(text) is None
+
+
+def test_digits_alone_fit_as_a_number_plate_but_not_as_a_clock_or_a_date() -> None:
+    lot = PlateFormats.from_config(["any"])
+    assert lot.fit("12-345-67") is None  # `any` wants a letter too
+    assert lot.fit_word("12-345-67") == ("1234567", "number")  # an Israeli plate
+    assert PlateFormats.from_config(["uk"]).fit_word("1234567") is None
+    for text in ("2014", "123456789", "12:30:45", "2026-11-22", "22/11/2026"):
+        assert lot.fit_word(text) is None, text

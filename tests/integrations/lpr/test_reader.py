@@ -274,6 +274,17 @@ def test_a_vanity_plate_of_letters_alone_reads_only_with_the_catch_all(
     assert PlateReader(engine, PlateFormats.from_config(["uk"])).read(image) == []
 
 
+def test_a_number_plate_of_digits_alone_reads_only_with_the_catch_all(
+    engine: RapidOcrEngine,
+) -> None:
+    image, plate = draw_plate("8031245")  # as Israel's plates are
+    reads = PlateReader(engine, PlateFormats.from_config(["any"])).read(image)
+    assert [(read.text, read.format) for read in reads][:1] == [("8031245", "number")]
+    assert reads[0].confidence <= 0.5
+    assert _iou(reads[0].box, plate) > 0.3
+    assert PlateReader(engine, PlateFormats.from_config(["uk"])).read(image) == []
+
+
 def test_a_word_on_a_sign_is_no_vanity_plate(engine: RapidOcrEngine) -> None:
     # Dark letters on a light band running across the frame: a sign, not a plate.
     image = np.full((360, 640, 3), 90, np.uint8)

@@ -34,6 +34,14 @@ def test_one_very_confident_read_in_a_lot_format_decides_at_once() -> None:
     assert vote.votes == 1
 
 
+def test_a_read_of_digits_alone_waits_for_a_second() -> None:
+    voter = PassVoter()
+    assert voter.add(read("8031245", 0.95, fmt="number"), 1.0) is None  # never alone
+    vote = voter.add(read("8031245", 0.49, fmt="number"), 1.2)
+    assert vote is not None
+    assert vote.plate == "8031245"
+
+
 def test_a_confident_read_of_the_catch_all_format_waits_for_a_second() -> None:
     voter = PassVoter()
     assert voter.add(read("XYZ123", 0.99, fmt="any"), 1.0) is None
