@@ -34,9 +34,10 @@ PRESETS: Final[dict[str, str]] = {
     "us": r"[0-9][A-Z]{3}[0-9]{3}|[A-Z]{3}[0-9]{3,4}|[0-9]{3}[A-Z]{3}|[A-Z]{2}[0-9]{5}",
     # China without the province's Chinese character (A46E18, AD12345 for new energy).
     "cn": r"[A-Z][A-Z0-9]{5,6}",
-    # Any plate: 4 to 8 letters and digits with at least one of each. A catch-all does
-    # not fix look-alikes (it has no positions to go by).
-    "any": r"(?=[A-Z0-9]*[0-9])(?=[A-Z0-9]*[A-Z])[A-Z0-9]{4,8}",
+    # Any plate: 4 to 10 letters and digits with at least one of each (India's run to 10,
+    # Russia's to 9 with a three-digit region). A catch-all does not fix look-alikes (it
+    # has no positions to go by).
+    "any": r"(?=[A-Z0-9]*[0-9])(?=[A-Z0-9]*[A-Z])[A-Z0-9]{4,10}",
 }
 # Catch-alls: matched as read, without look-alike swaps.
 _NO_SWAPS: Final = frozenset({"any", "eu"})

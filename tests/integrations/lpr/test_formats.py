@@ -53,6 +53,13 @@ def test_timestamps_signs_and_short_words_are_not_plates(text: str) -> None:
     assert PlateFormats.from_config(["in", "uk", "any"]).fit(text) is None
 
 
+def test_the_catch_all_takes_long_plates_of_other_countries() -> None:
+    lot = PlateFormats.from_config(["any"])
+    assert lot.fit("MH 12 DE 1433") == ("MH12DE1433", "any")  # India, 10 characters
+    assert lot.fit("A 123 BC 777") == ("A123BC777", "any")  # Russia, 9
+    assert lot.fit("AB12CD34567") is None  # 11: no plate is that long
+
+
 def test_a_plate_split_by_a_sticker_is_not_a_time() -> None:
     # Czech plates print 1B2 5790 with stickers between the groups, read as a colon.
     assert PlateFormats.from_config(["any"]).fit("1B2:5790") == ("1B25790", "any")
