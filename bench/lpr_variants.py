@@ -1,5 +1,6 @@
 """How the plate reader copes with pictures unlike the ones it was tuned on: labelled
-photos turned, shrunk, blurred, compressed or darkened, read by the reader and (with
+photos turned, shrunk, set small in a large picture, blurred, compressed or darkened,
+read by the reader and (with
 `--baseline`) by plain RapidOCR, side by side in one run.
 
     python bench/lpr_variants.py [--dataset DIR] [--variants rotate7,half] [--baseline]
@@ -47,6 +48,15 @@ def _turned(degrees: float) -> Callable[[np.ndarray], np.ndarray]:
     return turn
 
 
+def _in_large(image: np.ndarray) -> np.ndarray:
+    """The photo in the middle of a picture three times its size (a blurred copy around
+    it): the same plate, small in a large frame."""
+    height, width = image.shape[:2]
+    around = cv2.resize(cv2.GaussianBlur(image, (0, 0), 6), (3 * width, 3 * height))
+    around[height : 2 * height, width : 2 * width] = image
+    return around
+
+
 def _jpeg(image: np.ndarray) -> np.ndarray:
     return cv2.imdecode(cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 25])[1], 1)
 
@@ -57,6 +67,7 @@ VARIANTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "rotate-7": _turned(-7),
     "rotate12": _turned(12),
     "half": lambda image: cv2.resize(image, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA),
+    "in_large": _in_large,
     "blur": lambda image: cv2.GaussianBlur(image, (0, 0), 1.5),
     "jpeg25": _jpeg,
     "dark": lambda image: cv2.convertScaleAbs(image, alpha=0.45),

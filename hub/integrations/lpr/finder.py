@@ -45,11 +45,14 @@ class Candidate:
     angle: float = 0.0  # the row's tilt in degrees (image y down: > 0 falls to the right)
 
 
-def find_candidates(image: np.ndarray, limit: int = 8) -> list[Candidate]:
-    """Up to `limit` candidate character bands in a BGR or grey image, best first."""
+def find_candidates(
+    image: np.ndarray, limit: int = 8, search_width: int = SEARCH_WIDTH
+) -> list[Candidate]:
+    """Up to `limit` candidate character bands in a BGR or grey image, best first,
+    searched at most `search_width` pixels wide."""
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     height, width = grey.shape[:2]
-    scale = min(1.0, SEARCH_WIDTH / width)
+    scale = min(1.0, search_width / width)
     if scale < 1.0:
         size = (round(width * scale), round(height * scale))
         grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)

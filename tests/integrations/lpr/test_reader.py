@@ -143,6 +143,24 @@ def test_a_tilted_plate_is_read_level_without_its_country_strip(engine: RapidOcr
     assert -14 < reads[0].angle < -10
 
 
+def test_a_small_plate_in_a_large_picture_is_searched_for_finer(
+    engine: RapidOcrEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The finder searches a frame at most 640 px wide; when that finds no sure plate in
+    a larger frame, it searches again 1280 px wide before the costly text detector."""
+    reader = PlateReader(engine, PlateFormats.from_config(["any"]))
+    searched: list[int] = []
+    find_lines = engine.find_lines
+    monkeypatch.setattr(engine, "find_lines", lambda image: searched.append(1) or find_lines(image))
+    image, (x, y, w, h) = draw_plate("AB12CDE")
+    plate = cv2.resize(image[y - 20 : y + h + 20, x - 20 : x + w + 20], None, fx=0.4, fy=0.4)
+    frame = np.full((1080, 1920, 3), 90, np.uint8)
+    frame[500 : 500 + plate.shape[0], 900 : 900 + plate.shape[1]] = plate
+    reads = reader.read(frame)
+    assert [read.text for read in reads][:1] == ["AB12CDE"]
+    assert searched == []  # found without the text detector
+
+
 def test_the_detector_enlarges_a_small_photo_but_not_a_lane_zone(
     engine: RapidOcrEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
