@@ -14,7 +14,8 @@ reader works in steps:
    characters the same way (dropping a country strip's letter) and read.
 
 After each step a short best read is read again from a wider crop, as an emblem, a
-dash or the plate's rim can cut a row short. A tilted row (the line through its
+dash or the plate's rim can cut a row short, and two rows one above the other that fit a
+format together are read as one two-row plate. A tilted row (the line through its
 characters' centres rises or falls 2 degrees or more) is read twice, turned level and as
 it stands. Every crop is padded with mid-grey to a long line's shape before it is read
 (the recogniser reads plates better so), after a European country strip at its left is
@@ -100,6 +101,11 @@ WORD_ASPECT: Final = (2.0, 9.0)
 MIN_DESKEW: Final = 2.0
 # A level crop longer than this many times its height is no plate's row.
 MAX_LINE_RATIO: Final = 30
+
+# Two rows are one two-row plate when the narrower lies this much under the other and
+# the gap between them is at most ROW_GAP of the upper row's height.
+ROW_OVERLAP: Final = 0.6
+ROW_GAP: Final = 0.8
 
 # A region to read: its box in image pixels and its row's tilt in degrees.
 Region = tuple[tuple[int, int, int, int], float]
@@ -247,6 +253,7 @@ class PlateReader:
             boxes.append(_plate_box(box, image.shape) if pad else box)
         reads: list[PlateRead] = []
         lines = self.engine.read_lines([_widened(crop, ratio) for crop in crops])
+        rows = list(zip(kept, boxes, lines, strict=True))
         for (region, angle), box, crop, (raw, score) in zip(kept, boxes, crops, lines, strict=True):
             if not normalize_plate(raw):
                 continue
@@ -259,7 +266,49 @@ class PlateReader:
                 continue
             confidence = _plate_likeness(raw) * score
             reads.append(PlateRead(fitted[0], confidence, box, raw, fitted[1], angle))
-        return _best_per_text(reads)
+        return _best_per_text(self._join_rows(rows, reads) if pad else reads)
+
+    def _join_rows(
+        self,
+        rows: list[tuple[Region, tuple[int, int, int, int], tuple[str, float]]],
+        reads: list[PlateRead],
+    ) -> list[PlateRead]:
+        """Two rows read one above the other, alike in height and lined up, that fit a
+        format together are one two-row plate (a motorcycle's, India's square plates):
+        its read replaces the rows' own (`KA01AB` over `1234` is `KA01AB1234`)."""
+        joined: list[PlateRead] = []
+        parts: set[tuple[int, int, int, int]] = set()
+        for (upper, _), upper_box, (upper_raw, upper_score) in rows:
+            for (lower, _), lower_box, (lower_raw, lower_score) in rows:
+                if not _stacked(upper, lower):
+                    continue
+                raw = f"{upper_raw} {lower_raw}"
+                fitted = self.formats.fit(raw)
+                if fitted is None or len(normalize_plate(lower_raw)) < 2:
+                    continue
+                confidence = _plate_likeness(raw) * min(upper_score, lower_score)
+                box = _union(upper_box, lower_box)
+                joined.append(PlateRead(fitted[0], confidence, box, raw, fitted[1]))
+                parts |= {upper_box, lower_box}
+        return joined + [read for read in reads if read.box not in parts]
+
+
+def _stacked(upper: tuple[int, int, int, int], lower: tuple[int, int, int, int]) -> bool:
+    """Whether `lower` is the row under `upper` on one plate: alike in height, lined up
+    (most of the narrower row under or over the other) and close below it."""
+    ux, uy, uw, uh = upper
+    lx, ly, lw, lh = lower
+    if not 0.6 <= lh / max(1, uh) <= 1.67:
+        return False
+    overlap = min(ux + uw, lx + lw) - max(ux, lx)
+    gap = ly - (uy + uh)
+    return overlap >= ROW_OVERLAP * min(uw, lw) and -0.2 * uh <= gap <= ROW_GAP * uh
+
+
+def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return (x0, y0, x1 - x0, y1 - y0)
 
 
 def _plate_likeness(raw: str) -> float:

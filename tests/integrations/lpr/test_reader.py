@@ -22,7 +22,7 @@ from hub.integrations.lpr.finder import find_candidates
 from hub.integrations.lpr.formats import PlateFormats
 from hub.integrations.lpr.reader import PlateReader
 
-from .drawn_plates import draw_plate
+from .drawn_plates import draw_plate, draw_two_row_plate
 from .lpr_setup import LANE_ZONE
 
 START = datetime(2026, 3, 2, 22, 0, tzinfo=UTC).timestamp()  # night, with day_night on
@@ -301,6 +301,17 @@ def test_a_number_plate_of_digits_alone_reads_only_with_the_catch_all(
     assert reads[0].confidence <= 0.5
     assert _iou(reads[0].box, plate) > 0.3
     assert PlateReader(engine, PlateFormats.from_config(["uk"])).read(image) == []
+
+
+@pytest.mark.parametrize(("top", "bottom"), [("KA01AB", "1234"), ("MH12", "DE1433")])
+def test_a_two_row_plate_reads_as_one(engine: RapidOcrEngine, top: str, bottom: str) -> None:
+    """A square plate (a motorcycle's, India's): its rows, one above the other, are one
+    plate, not the upper row alone."""
+    image, plate = draw_two_row_plate(top, bottom)
+    for formats in (["any"], ["in", "any"]):
+        reads = PlateReader(engine, PlateFormats.from_config(formats)).read(image)
+        assert [read.text for read in reads][:1] == [top + bottom]
+        assert _iou(reads[0].box, plate) > 0.5
 
 
 def test_a_word_on_a_sign_is_no_vanity_plate(engine: RapidOcrEngine) -> None:
