@@ -145,7 +145,8 @@ class PlateReader:
         self, image: np.ndarray, zone: np.ndarray | None = None, *, detect: bool = True
     ) -> list[PlateRead]:
         """Plates in `image` (BGR), best first; `zone` is an Nx2 polygon to look inside.
-        `detect=False` leaves out the text detector's fallback (the finder's reads only)."""
+        `detect=False` leaves out the costly fallbacks (the finer search and the text
+        detector): the finder's reads only."""
         offset_x = offset_y = 0
         if zone is not None:
             x, y, w, h = cv2.boundingRect(np.asarray(zone, dtype=np.int32))
@@ -156,21 +157,26 @@ class PlateReader:
         if image.size == 0:
             return []
         bands = [(c.box, c.angle) for c in find_candidates(image, self.candidates)]
-        reads = self._widen(image, self._read_boxes(image, bands, ratio=READ_RATIO))
+        reads = self._read_more(image, [], bands)
         if detect and not self._sure(reads) and image.shape[1] > SEARCH_WIDTH:
             # A large photo's small plate is too small for the finder at its usual size.
             fine = find_candidates(image, self.candidates, FINE_SEARCH_WIDTH)
-            more = [(c.box, c.angle) for c in fine if (c.box, c.angle) not in bands]
-            found = self._read_boxes(image, more, ratio=READ_RATIO)
-            reads = self._widen(image, _best_per_text(reads + found))
+            reads = self._read_more(
+                image, reads, [(c.box, c.angle) for c in fine if (c.box, c.angle) not in bands]
+            )
         if detect and not self._sure(reads):
-            lines = [_line(image, quad) for quad in self._detect(image)]
-            found = self._read_boxes(image, lines, ratio=READ_RATIO)
-            reads = self._widen(image, _best_per_text(reads + found))
+            reads = self._read_more(image, reads, [_line(image, q) for q in self._detect(image)])
         return [replace(r, box=_shift(r.box, offset_x, offset_y)) for r in _words_last(reads)]
 
     def _sure(self, reads: list[PlateRead]) -> bool:
         return bool(reads) and reads[0].confidence >= self.accept_score
+
+    def _read_more(
+        self, image: np.ndarray, reads: list[PlateRead], regions: list[Region]
+    ) -> list[PlateRead]:
+        """The reads so far and the regions' own, best first, the best widened if short."""
+        found = self._read_boxes(image, regions, ratio=READ_RATIO)
+        return self._widen(image, _best_per_text(reads + found))
 
     def read_crop(self, crop: np.ndarray) -> PlateRead | None:
         """The plate in a crop that shows one plate (and maybe its frame and captions).
