@@ -102,8 +102,10 @@ MIN_DESKEW: Final = 2.0
 # A level crop longer than this many times its height is no plate's row.
 MAX_LINE_RATIO: Final = 30
 
-# Two rows are one two-row plate when the narrower lies this much under the other and
-# the gap between them is at most ROW_GAP of the upper row's height.
+# Two rows are one two-row plate when the lower's height is within ROW_HEIGHTS of the
+# upper's, the narrower lies ROW_OVERLAP under the other and the gap between them is at
+# most ROW_GAP of the upper row's height.
+ROW_HEIGHTS: Final = (0.6, 1.67)
 ROW_OVERLAP: Final = 0.6
 ROW_GAP: Final = 0.8
 
@@ -259,7 +261,7 @@ class PlateReader:
             boxes.append(_plate_box(box, image.shape) if pad else box)
         reads: list[PlateRead] = []
         lines = self.engine.read_lines([_widened(crop, ratio) for crop in crops])
-        rows = list(zip(kept, boxes, lines, strict=True))
+        rows = list(zip(kept, boxes, lines, strict=True))  # every read, for two-row plates
         for (region, angle), box, crop, (raw, score) in zip(kept, boxes, crops, lines, strict=True):
             if not normalize_plate(raw):
                 continue
@@ -304,7 +306,7 @@ def _stacked(upper: tuple[int, int, int, int], lower: tuple[int, int, int, int])
     (most of the narrower row under or over the other) and close below it."""
     ux, uy, uw, uh = upper
     lx, ly, lw, lh = lower
-    if not 0.6 <= lh / max(1, uh) <= 1.67:
+    if not ROW_HEIGHTS[0] <= lh / max(1, uh) <= ROW_HEIGHTS[1]:
         return False
     overlap = min(ux + uw, lx + lw) - max(ux, lx)
     gap = ly - (uy + uh)
