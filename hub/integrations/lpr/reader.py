@@ -274,6 +274,7 @@ class PlateReader:
                 continue
             confidence = _plate_likeness(raw) * score
             reads.append(PlateRead(fitted[0], confidence, box, raw, fitted[1], angle))
+        reads = _strip_kept_as_it_stands(reads)
         return _best_per_text(self._join_rows(rows, reads) if pad else reads)
 
     def _join_rows(
@@ -299,6 +300,23 @@ class PlateReader:
                 joined.append(PlateRead(fitted[0], confidence, box, raw, fitted[1]))
                 parts |= {upper_box, lower_box}
         return joined + [read for read in reads if read.box not in parts]
+
+
+def _strip_kept_as_it_stands(reads: list[PlateRead]) -> list[PlateRead]:
+    """Drop a tilted row's read as it stands when it is its level read with more in
+    front: the country strip or an emblem at a plate's left, which the level crop cuts
+    off and the tilted one keeps (`ELM010BE` for `LM010BE`)."""
+    level = {read.box: read for read in reads if abs(read.angle) >= MIN_DESKEW}
+    return [
+        read
+        for read in reads
+        if not (
+            read.angle == 0.0
+            and (twin := level.get(read.box)) is not None
+            and len(read.text) > len(twin.text)
+            and read.text.endswith(twin.text)
+        )
+    ]
 
 
 def _stacked(upper: tuple[int, int, int, int], lower: tuple[int, int, int, int]) -> bool:
