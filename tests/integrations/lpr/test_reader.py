@@ -20,7 +20,7 @@ from hub.integrations.lpr.engines import (
 )
 from hub.integrations.lpr.finder import find_candidates
 from hub.integrations.lpr.formats import PlateFormats
-from hub.integrations.lpr.reader import PlateReader
+from hub.integrations.lpr.reader import PlateRead, PlateReader, _strip_kept_as_it_stands
 
 from .drawn_plates import draw_plate, draw_two_row_plate
 from .lpr_setup import LANE_ZONE
@@ -141,6 +141,16 @@ def test_a_tilted_plate_is_read_level_without_its_country_strip(engine: RapidOcr
     reads = reader.read(tilted)
     assert reads[0].text == "RK708AI"
     assert -14 < reads[0].angle < -10
+
+
+def test_a_tilted_rows_strip_kept_as_it_stands_loses_to_its_level_read() -> None:
+    box = (10, 20, 120, 40)
+    level = PlateRead("LM010BE", 0.87, box, "LM-010BE", "any", -7.0)
+    as_it_stands = PlateRead("ELM010BE", 0.95, box, "ELM-010BE", "any", 0.0)
+    cut_short = PlateRead("JIY443", 0.9, (300, 20, 120, 40), "JIY443", "any", -3.0)
+    whole = PlateRead("JIY4434", 0.93, (300, 20, 120, 40), "JIY4434", "any", 0.0)
+    kept = _strip_kept_as_it_stands([as_it_stands, level, whole, cut_short])
+    assert [read.text for read in kept] == ["LM010BE", "JIY4434", "JIY443"]
 
 
 def test_a_small_plate_in_a_large_picture_is_searched_for_finer(
