@@ -236,7 +236,7 @@ class LaneRenderer:
             return None
         if elapsed < APPROACH_SECONDS:
             # Braking from its lane speed to a stop: quickest as it comes into view.
-            eased = 1 - (1 - elapsed / APPROACH_SECONDS) ** 3
+            eased = 1 - (1 - elapsed / APPROACH_SECONDS) ** 4
             bottom = WAIT_BOTTOM * eased
             return ("approaching", self._scale(bottom), x, int(bottom))
         elapsed -= APPROACH_SECONDS
