@@ -262,7 +262,7 @@ class PlateReader:
         reads: list[PlateRead] = []
         lines = self.engine.read_lines([_widened(crop, ratio) for crop in crops])
         rows = list(zip(kept, boxes, lines, strict=True))  # every read, for two-row plates
-        for (region, angle), box, crop, (raw, score) in zip(kept, boxes, crops, lines, strict=True):
+        for ((region, angle), box, (raw, score)), crop in zip(rows, crops, strict=True):
             if not normalize_plate(raw):
                 continue
             fitted = self.formats.fit(raw)
