@@ -61,6 +61,25 @@ def _waiting(lot: DemoLot, lane: str, count: int) -> Iterator[float]:
                 return
 
 
+def _empty(lot: DemoLot) -> float:
+    """A moment the entry lane has no car in view."""
+    return next(START + s for s in range(0, 3600, 3) if lot.lane_car("entry", START + s) is None)
+
+
+@pytest.fixture
+def detector_runs(engine: RapidOcrEngine, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
+    """The size of each picture the engine's text detector is run on, during one test."""
+    runs: list[tuple[int, int]] = []
+    find_lines = engine.find_lines
+
+    def counted(image: np.ndarray) -> list[np.ndarray]:
+        runs.append((image.shape[0], image.shape[1]))
+        return find_lines(image)
+
+    monkeypatch.setattr(engine, "find_lines", counted)
+    return runs
+
+
 def _iou(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
     ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
     iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
@@ -125,8 +144,7 @@ def test_reads_an_indian_resident_plate_in_a_night_frame(reader: PlateReader) ->
 
 def test_an_empty_lane_has_no_plates(reader: PlateReader) -> None:
     lot = _lot()
-    empty = next(START + s for s in range(0, 3600, 3) if lot.lane_car("entry", START + s) is None)
-    assert reader.read(lot.render("entry", empty)) == []
+    assert reader.read(lot.render("entry", _empty(lot))) == []
 
 
 def test_a_tilted_plate_is_read_level_without_its_country_strip(engine: RapidOcrEngine) -> None:
@@ -154,60 +172,46 @@ def test_a_tilted_rows_strip_kept_as_it_stands_loses_to_its_level_read() -> None
 
 
 def test_a_small_plate_in_a_large_picture_is_searched_for_finer(
-    engine: RapidOcrEngine, monkeypatch: pytest.MonkeyPatch
+    engine: RapidOcrEngine, detector_runs: list[tuple[int, int]]
 ) -> None:
     """The finder searches a frame at most 640 px wide; when that finds no sure plate in
     a larger frame, it searches again 1280 px wide before the costly text detector."""
     reader = PlateReader(engine, PlateFormats.from_config(["any"]))
-    searched: list[int] = []
-    find_lines = engine.find_lines
-    monkeypatch.setattr(engine, "find_lines", lambda image: searched.append(1) or find_lines(image))
     image, (x, y, w, h) = draw_plate("AB12CDE")
     plate = cv2.resize(image[y - 20 : y + h + 20, x - 20 : x + w + 20], None, fx=0.4, fy=0.4)
     frame = np.full((1080, 1920, 3), 90, np.uint8)
     frame[500 : 500 + plate.shape[0], 900 : 900 + plate.shape[1]] = plate
     reads = reader.read(frame)
     assert [read.text for read in reads][:1] == ["AB12CDE"]
-    assert searched == []  # found without the text detector
+    assert detector_runs == []  # found without the text detector
 
 
 def test_the_detector_enlarges_a_small_photo_but_not_a_lane_zone(
-    engine: RapidOcrEngine, monkeypatch: pytest.MonkeyPatch
+    engine: RapidOcrEngine, detector_runs: list[tuple[int, int]]
 ) -> None:
     """A small photo's plate is too small for the text detector at its own size; a lane
     camera's zone is searched as it is, so its reads cost no more."""
     reader = PlateReader(engine, PlateFormats.from_config(["any"]))
-    searched: list[tuple[int, ...]] = []
-    find_lines = engine.find_lines
-    monkeypatch.setattr(
-        engine, "find_lines", lambda image: searched.append(image.shape[:2]) or find_lines(image)
-    )
     photo = np.full((200, 300, 3), 90, np.uint8)  # nothing plate-like: the detector runs
     assert reader.read(photo) == []
     lot = _lot()
-    empty = next(START + s for s in range(0, 3600, 3) if lot.lane_car("entry", START + s) is None)
-    assert reader.read(lot.render("entry", empty), np.array(LANE_ZONE)) == []
+    assert reader.read(lot.render("entry", _empty(lot)), np.array(LANE_ZONE)) == []
     assert reader.read(np.full((720, 1280, 3), 90, np.uint8)) == []
-    assert searched == [(427, 640), (401, 441), (360, 640)]
+    assert detector_runs == [(427, 640), (401, 441), (360, 640)]
 
 
 def test_without_detect_an_empty_frame_costs_no_text_detection(
-    engine: RapidOcrEngine, monkeypatch: pytest.MonkeyPatch
+    engine: RapidOcrEngine, detector_runs: list[tuple[int, int]]
 ) -> None:
     """After a pass has voted the watcher reads with `detect=False`: the finder's cheap
     reads still find a plate, and a frame with none never runs the text detector."""
     lot = _lot()
     reader = PlateReader(engine, PlateFormats.from_config(DEMO_FORMATS))
-    detections: list[tuple[int, ...]] = []
-    find_lines = engine.find_lines
-    monkeypatch.setattr(
-        engine, "find_lines", lambda image: detections.append(image.shape) or find_lines(image)
-    )
-    empty = next(START + s for s in range(0, 3600, 3) if lot.lane_car("entry", START + s) is None)
+    empty = _empty(lot)
     assert reader.read(lot.render("entry", empty), detect=False) == []
-    assert detections == []
+    assert detector_runs == []
     assert reader.read(lot.render("entry", empty)) == []
-    assert len(detections) == 1  # the fallback, when the finder reads no plate
+    assert len(detector_runs) == 1  # the fallback, when the finder reads no plate
     at = next(_waiting(lot, "entry", 1))
     car = lot.lane_car("entry", at)
     assert car is not None
