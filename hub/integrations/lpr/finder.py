@@ -138,13 +138,13 @@ def _glyphs(
     if not single:
         return 0, box, 0.0
     median_h = float(np.median([b[3] for b in single]))
-    alike = [b for b in single if 0.7 * median_h <= b[3] <= 1.3 * median_h]
-    slope, offset = _row_line([(b[0] + b[2] / 2, b[1] + b[3] / 2) for b in alike], median_h)
+    alike = [b for b in shaped if 0.7 * median_h <= b[3] <= 1.3 * median_h]
+    centres = [(b[0] + b[2] / 2, b[1] + b[3] / 2) for b in alike if b[4]]
+    slope, offset = _row_line(centres, median_h)
     row = [
         b
-        for b in shaped
-        if 0.7 * median_h <= b[3] <= 1.3 * median_h
-        and abs(b[1] + b[3] / 2 - (slope * (b[0] + b[2] / 2) + offset)) <= 0.35 * median_h
+        for b in alike
+        if abs(b[1] + b[3] / 2 - (slope * (b[0] + b[2] / 2) + offset)) <= 0.35 * median_h
     ]
     count = sum(1 if b[4] else round(b[2] / (0.6 * b[3])) for b in row)
     if count < MIN_TIGHTEN:

@@ -88,8 +88,8 @@ class CameraWatcher:
 
     async def _async_process(self, frame: Frame, context: Context | None) -> None:
         # Once the pass has its plate, the frames still moving are read only to notice
-        # the next car: the finder's cheap path does, and the costly text detector (most
-        # of a read of a frame with no plate in it) is left out until the pass ends.
+        # the next car: the finder's cheap path does, and the costly fallbacks (most of a
+        # read of a frame with no plate in it) are left out until the pass ends.
         reads = await self._async_read(frame, detect=self.voter.fired is None)
         if reads:
             await self._async_count(reads[0], frame, context)
