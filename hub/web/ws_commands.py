@@ -221,7 +221,7 @@ def _subscribe_entities(conn: ActiveConnection, msg: dict[str, Any]) -> None:
 )
 async def _call_service(conn: ActiveConnection, msg: dict[str, Any]) -> None:
     """Call a service; `target` (which entities) is merged into its data, as in HA."""
-    context = conn.context()
+    context = conn.context(msg["id"])
     response = await conn.hub.services.async_call(
         msg["domain"],
         msg["service"],
