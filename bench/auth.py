@@ -65,11 +65,13 @@ async def _get_many(url: str, n: int, **session_args: Any) -> dict[str, float]:
 
 async def _cookie_jar(base: str, name: str) -> aiohttp.CookieJar:
     jar = aiohttp.CookieJar(unsafe=True)
-    async with aiohttp.ClientSession(cookie_jar=jar) as session:
-        async with session.post(
+    async with (
+        aiohttp.ClientSession(cookie_jar=jar) as session,
+        session.post(
             base + "/auth/login", json={"username": name, "password": PASSWORD}
-        ) as response:
-            assert response.status == 200
+        ) as response,
+    ):
+        assert response.status == 200
     return jar
 
 
@@ -161,9 +163,7 @@ async def main(n: int, logins: int) -> dict[str, Any]:
         states = {
             "admin_token": await _get_many(url, n, headers=bearer["admin"]),
             "resident_token": await _get_many(url, n, headers=bearer["resident"]),
-            "resident_cookie": await _get_many(
-                url, n, cookie_jar=await _cookie_jar(base, "rita")
-            ),
+            "resident_cookie": await _get_many(url, n, cookie_jar=await _cookie_jar(base, "rita")),
         }
         app[ACCESS_KEY].enforce = False
         states["check_off"] = await _get_many(url, n, headers=bearer["admin"])
