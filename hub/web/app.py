@@ -26,6 +26,7 @@ from hub.core.hub import Hub
 from .auth import TokenStore
 from .helpers import AUTH_KEY, HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
 from .rest import async_register_rest
+from .server import MAX_URL_LENGTH, ConnectionGuard, HubAppRunner, mark_authenticated, url_too_long
 from .ws import WS_PATH, async_register_websocket
 
 __all__ = [
@@ -65,6 +66,8 @@ def _error_message(err: web.HTTPException, request: web.Request) -> str:
 @web.middleware
 async def _error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Answer every error as JSON; only a bug may become a 500."""
+    if url_too_long(request):
+        return json_error(414, f"the URL is longer than {MAX_URL_LENGTH} bytes")
     try:
         return await handler(request)
     except web.HTTPException as err:
@@ -96,6 +99,7 @@ async def _auth_middleware(request: web.Request, handler: Handler) -> web.Stream
     if info is None:
         return json_error(401, "invalid access token", challenge)
     request[AUTH_KEY] = info
+    mark_authenticated(request)
     return await handler(request)
 
 
@@ -168,7 +172,9 @@ async def async_serve(hub: Hub, app: web.Application, sock: socket.socket) -> we
 
     At the hub's close, open WebSockets are closed first, then the runner.
     """
-    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    runner = HubAppRunner(
+        app, ConnectionGuard(), handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
+    )
     await runner.setup()
     await web.SockSite(runner, sock).start()
 

@@ -21,6 +21,7 @@ from hub.core.services import describe_invalid
 
 from .auth import TokenInfo
 from .helpers import HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY
+from .server import mark_authenticated
 from .ws_commands import DEFAULT_COMMANDS
 from .ws_connection import ERR_INVALID_FORMAT, ActiveConnection, WSCommand
 
@@ -78,6 +79,7 @@ async def _async_authenticate(
         _LOGGER.warning("WebSocket login with an invalid token from %s", request.remote)
         await _send(wsock, {"type": "auth_invalid", "message": "invalid access token"})
         return None
+    mark_authenticated(request)
     await _send(wsock, {"type": "auth_ok", "ha_version": __version__})
     return info
 
