@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import voluptuous as vol
 from aiohttp import web
 
+from hub import validation as cv
 from hub.core.exceptions import ServiceValidationError, Unauthorized
-from hub.plates import normalize_plate
 from hub.web.helpers import AUTH_KEY, async_register_route, json_error, json_response, validate
 
 if TYPE_CHECKING:
@@ -39,11 +39,7 @@ def _flag(value: Any) -> bool:
     raise vol.Invalid(f"expected 1 or 0 (true or false), got {value!r}")
 
 
-def _plate(value: Any) -> str:
-    plate = normalize_plate(value)
-    if not plate:
-        raise vol.Invalid("expected a plate with letters or digits")
-    return plate
+_plate = cv.plate
 
 
 QUERY_SCHEMA = vol.Schema(
