@@ -18,7 +18,7 @@ __all__ = ["RedactingFilter", "redact_text", "redact_url"]
 MASK: Final = "***"
 _URL: Final = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.IGNORECASE)
 _PAIR: Final = re.compile(
-    r"\b(password|passwd|secret|token|access_token|apikey|api_key)(=)(?!\*\*\*)([^\s&,;'\"]+)",
+    r"\b(password|passwd|secret|token|access_token|apikey|api_key)(=)(?!\*\*\*)([^\s&,;()\[\]{}'\"]+)",
     re.IGNORECASE,
 )
 
