@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     from .integrations.lpr.evaluate import add_arguments as add_lpr_arguments
 
     add_lpr_arguments(commands.choices["eval"])
+    from .cli_mqtt import add_arguments as add_mqtt_arguments
+
+    add_mqtt_arguments(commands)
     return parser
 
 
@@ -53,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         from .integrations.occupancy.cli import run as run_occupancy
 
         return run_occupancy(args)
+    if args.command == "mqtt":
+        from .cli_mqtt import run as run_mqtt
+
+        return run_mqtt(args)
     # Imported here so `parkhub --help` stays instant.
     from .bootstrap import async_run, load
     from .config import ConfigError

@@ -30,6 +30,7 @@ from .audit import AuditLog, async_register_audit_api
 from .auth_api import async_register_auth_api, async_start_onboarding
 from .helpers import HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
 from .rest import async_register_rest
+from .server import MAX_URL_LENGTH, ConnectionGuard, HubAppRunner, url_too_long
 from .ws import async_register_websocket
 
 __all__ = [
@@ -69,6 +70,8 @@ def _error_message(err: web.HTTPException, request: web.Request) -> str:
 @web.middleware
 async def _error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Answer every error as JSON; only a bug may become a 500."""
+    if url_too_long(request):
+        return json_error(414, f"the URL is longer than {MAX_URL_LENGTH} bytes")
     try:
         return await handler(request)
     except web.HTTPException as err:
@@ -174,7 +177,9 @@ async def async_serve(hub: Hub, app: web.Application, sock: socket.socket) -> we
 
     At the hub's close, open WebSockets are closed first, then the runner.
     """
-    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    runner = HubAppRunner(
+        app, ConnectionGuard(), handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
+    )
     await runner.setup()
     await web.SockSite(runner, sock).start()
 

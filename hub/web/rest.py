@@ -25,6 +25,7 @@ from hub.core.const import (
     EVENT_STATE_CHANGED,
 )
 from hub.core.exceptions import InvalidEntityId, ServiceValidationError
+from hub.core.limits import MAX_ENTITY_ID_LENGTH, MAX_STATE_BODY, MAX_YEAR, MIN_YEAR, check_nesting
 from hub.core.services import Service
 from hub.core.states import State, valid_entity_id
 
@@ -65,6 +66,17 @@ def _object(value: Any) -> dict[str, Any]:
     return value
 
 
+def _attributes(value: Any) -> dict[str, Any]:
+    """A state's attributes: an object nested at most 32 deep (deeper ones once broke
+    `GET /api/states` for everyone)."""
+    attributes = _object(value)
+    try:
+        check_nesting(attributes, "attributes")
+    except ServiceValidationError as err:
+        raise vol.Invalid(str(err).partition(": ")[2]) from None
+    return attributes
+
+
 def _state_value(value: Any) -> str:
     """A state may be sent as a string, a number or a boolean; it is stored as a string."""
     if isinstance(value, bool):
@@ -77,13 +89,18 @@ def _state_value(value: Any) -> str:
 STATE_BODY_SCHEMA: Final = vol.Schema(
     {
         vol.Required("state"): _state_value,
-        vol.Optional("attributes"): _object,
+        vol.Optional("attributes"): _attributes,
         vol.Optional("force_update", default=False): bool,
     }
 )
 
 
 def _entity_id(entity_id: str) -> str:
+    if len(entity_id) > MAX_ENTITY_ID_LENGTH:
+        raise InvalidEntityId(
+            f"invalid entity id {entity_id[:40]!r}...: "
+            f"longer than {MAX_ENTITY_ID_LENGTH} characters"
+        )
     if not valid_entity_id(entity_id):
         raise InvalidEntityId(f"invalid entity id {entity_id!r}: expected <domain>.<object_id>")
     return entity_id
@@ -104,7 +121,11 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise ServiceValidationError(f"{name}: not an ISO 8601 time: {value!r}") from None
+        raise ServiceValidationError(f"{name}: not an ISO 8601 time: {value[:60]!r}") from None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise ServiceValidationError(
+            f"{name}: expected a time in the years {MIN_YEAR} to {MAX_YEAR}, got {value!r}"
+        )
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
@@ -140,6 +161,8 @@ async def _post_state(request: web.Request) -> web.Response:
     """Set a state: 201 when the entity is new, 200 when it existed (changed or not)."""
     hub = request.app[HUB_KEY]
     entity_id = _entity_id(request.match_info["entity_id"])
+    if len(await request.read()) > MAX_STATE_BODY:
+        raise ServiceValidationError(f"body: a state is at most {MAX_STATE_BODY} bytes")
     body = validate(STATE_BODY_SCHEMA, ensure_object(await read_json(request)))
     is_new = entity_id not in hub.states
     hub.states.async_set(
@@ -227,6 +250,7 @@ async def _fire_event(request: web.Request) -> web.Response:
     if event_type in _RESERVED_EVENTS:
         raise ServiceValidationError(f"{event_type} events can only be fired by the hub itself")
     data = ensure_object(await read_json(request, default={}), "event data")
+    check_nesting(data, "event data")
     hub.bus.async_fire(event_type, data, EventOrigin.remote, request_context(request))
     return json_response({"message": f"Event {event_type} fired."})
 

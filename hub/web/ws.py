@@ -23,6 +23,7 @@ from hub.core.services import describe_invalid
 from .access import ACCESS_KEY
 from .auth import TokenInfo
 from .helpers import HUB_KEY, WEBSOCKETS_KEY
+from .server import mark_authenticated
 from .sessions import COOKIE_NAME
 from .ws_commands import DEFAULT_COMMANDS
 from .ws_connection import ERR_INVALID_FORMAT, ActiveConnection, WSCommand
@@ -90,6 +91,7 @@ async def _async_authenticate(
         _LOGGER.warning("WebSocket login refused from %s: %s", request.remote, failure)
         await _send(wsock, {"type": "auth_invalid", "message": failure})
         return None
+    mark_authenticated(request)
     await _send(wsock, {"type": "auth_ok", "ha_version": __version__})
     return info
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import voluptuous as vol
 from aiohttp import web
 
+from hub.core.limits import MAX_PATH_BYTES
 from hub.web.helpers import (
     async_register_route,
     ensure_object,
@@ -91,6 +92,8 @@ def async_register_http(runtime: LprRuntime) -> None:
 
     async def get_media(request: web.Request) -> web.StreamResponse:
         relative = request.match_info["path"]
+        if len(relative.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
+            return json_error(400, f"path: longer than {MAX_PATH_BYTES} bytes")
         path = await hub.async_add_executor_job(resolve, runtime.media_root, relative)
         if path is None:
             return json_error(404, f"no plate picture {relative!r}")

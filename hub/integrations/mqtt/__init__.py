@@ -21,6 +21,7 @@ from hub.core.exceptions import HubError, ServiceValidationError
 from hub.entity import Entity
 
 from .broker import EmbeddedBroker
+from .broker_setup import async_embedded_broker
 from .config import BASE_SCHEMA, MqttConfig, topic_prefix
 from .const import CONF_DISCOVERY, CONF_PUBLISH, DEFAULT_DISCOVERY_PREFIX, DOMAIN
 from .counter import BadMessagesSensor
@@ -73,8 +74,7 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     conf = MqttConfig.from_dict(config)
     broker: EmbeddedBroker | None = None
     if conf.embedded:
-        broker = EmbeddedBroker(hub, conf.embedded_host, conf.embedded_port)
-        await broker.async_start()
+        broker, conf = await async_embedded_broker(hub, conf, config[CONF_DISCOVERY]["prefix"])
     runtime = MqttRuntime(hub, conf)
     hub.data[DOMAIN] = runtime
     publisher = StatePublisher(hub, runtime, config[CONF_PUBLISH])

@@ -10,6 +10,7 @@ import voluptuous as vol
 from hub import validation as cv
 from hub.core.const import MAX_STATE_LENGTH
 from hub.core.json import JSONDecodeError, json_loads
+from hub.core.limits import MAX_STATE_BODY, describe_depth, too_deep
 from hub.entity import Entity
 
 from .entity import AVAILABILITY_SCHEMA, MqttAvailability, ValueRenderer, qos, subscribe_topic
@@ -98,6 +99,11 @@ class MqttEntity(Entity):
             self.async_write_state()
 
     def _on_attributes(self, message: ReceiveMessage) -> None:
+        if len(message.payload) > MAX_STATE_BODY:
+            self._runtime.bad_input.report(
+                message.topic, f"attributes are larger than {MAX_STATE_BODY} bytes"
+            )
+            return
         try:
             data = json_loads(message.payload)
         except JSONDecodeError:
@@ -105,6 +111,9 @@ class MqttEntity(Entity):
             return
         if not isinstance(data, dict):
             self._runtime.bad_input.report(message.topic, "attributes are not a JSON object")
+            return
+        if (path := too_deep(data)) is not None:
+            self._runtime.bad_input.report(message.topic, describe_depth("attributes", path))
             return
         self._json_attributes = data
         self.async_write_state()

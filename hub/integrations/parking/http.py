@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import voluptuous as vol
 from aiohttp import web
 
+from hub import validation as cv
 from hub.core.exceptions import ServiceValidationError, Unauthorized
 from hub.plates import normalize_plate
 from hub.web.access import ACCESS_KEY
@@ -43,11 +44,7 @@ def _flag(value: Any) -> bool:
     raise vol.Invalid(f"expected 1 or 0 (true or false), got {value!r}")
 
 
-def _plate(value: Any) -> str:
-    plate = normalize_plate(value)
-    if not plate:
-        raise vol.Invalid("expected a plate with letters or digits")
-    return plate
+_plate = cv.plate
 
 
 QUERY_SCHEMA = vol.Schema(

@@ -147,3 +147,13 @@ async def test_database_entries_survive_a_restart(start_hub: Any) -> None:
     match = runtime.lists.match("MH12DE1438", hub.scheduler.utcnow())
     assert match is not None
     assert match.entry.plate == "MH12DE1433"
+
+
+async def test_a_media_path_of_3000_folders_is_400_not_500(client: TestClient[Any, Any]) -> None:
+    """Finding 10: the file system's ENAMETOOLONG once came out as a 500."""
+    response = await client.get("/api/lpr/media/" + "a/" * 3000 + "plate.jpg")
+    assert response.status == 400
+    assert "path: longer than 1024 bytes" in (await response.json())["error"]
+    # Under the limit but still too long for the file system: not found, not a crash.
+    response = await client.get("/api/lpr/media/" + "b" * 300 + "/plate.jpg")
+    assert response.status == 404
