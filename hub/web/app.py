@@ -26,6 +26,7 @@ from hub.core.hub import Hub
 from .auth import TokenStore
 from .helpers import AUTH_KEY, HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
 from .rest import async_register_rest
+from .rest_ha import async_register_rest_ha
 from .ws import WS_PATH, async_register_websocket
 
 __all__ = [
@@ -119,6 +120,7 @@ def create_app(hub: Hub) -> web.Application:
     app[WEBSOCKETS_KEY] = weakref.WeakSet()
     app.cleanup_ctx.append(_load_tokens)
     async_register_rest(app)
+    async_register_rest_ha(app)
     async_register_websocket(app)
     hub.http = app
     return app

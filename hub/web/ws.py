@@ -23,6 +23,7 @@ from .auth import TokenInfo
 from .helpers import HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY
 from .ws_commands import DEFAULT_COMMANDS
 from .ws_connection import ERR_INVALID_FORMAT, ActiveConnection, WSCommand
+from .ws_ha import HA_COMMANDS
 
 __all__ = [
     "WS_COMMANDS_KEY",
@@ -139,5 +140,6 @@ def async_register_command(app: web.Application, command: WSCommand) -> None:
 
 def async_register_websocket(app: web.Application) -> None:
     """Serve the WebSocket API on the app, with the built-in commands."""
-    app[WS_COMMANDS_KEY] = {command.type: command for command in DEFAULT_COMMANDS}
+    commands = (*DEFAULT_COMMANDS, *HA_COMMANDS)
+    app[WS_COMMANDS_KEY] = {command.type: command for command in commands}
     app.router.add_get(WS_PATH, _websocket_handler)
