@@ -39,6 +39,7 @@ from hub.web import create_token
 from tests.bundled_config import write_test_config
 from tests.conftest import LogGuard
 from tests.mqtt_broker import MqttTestClient, free_port, wait_until
+from tests.web.openapi_check import check_openapi
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -316,3 +317,22 @@ async def test_a_demo_car_is_read_and_let_in(demo: DemoHub) -> None:
         lambda: (car := lot.lane_car("entry")) is None or car.phase == "passing", within=5
     )
     assert hub.scheduler.timestamp() < arrive + 12, "it waited until its time ran out"
+
+
+async def test_services_and_openapi_describe_the_bundled_config(demo: DemoHub) -> None:
+    """Every service of the bundled config is described from its schema (`vol.All` ones
+    too: /api/services was a 500 on them), and the OpenAPI document covers every route
+    the integrations registered."""
+    services = {item["domain"]: item["services"] for item in await demo.get_json("/api/services")}
+    pay = services["parking"]["pay"]["fields"]
+    assert pay["method"]["required"] is True
+    assert pay["method"]["selector"] == {"select": {"options": ["cash", "card", "online"]}}
+    assert services["gate"]["open"]["fields"]["entity_id"]["required"] is True
+    assert services["lpr"]["add_plate"]["fields"]["plate"]["required"] is True
+
+    document = await demo.get_json("/api/openapi.json")
+    app = demo.hub.http
+    assert app is not None
+    await asyncio.to_thread(check_openapi, app, document)  # the validator reads files
+    assert "/api/lpr/lists/{name}/plates" in document["paths"]
+    assert "/api/parking/sessions" in document["paths"]

@@ -25,6 +25,7 @@ from hub.core.hub import Hub
 
 from .auth import TokenStore
 from .helpers import AUTH_KEY, HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
+from .openapi import async_register_openapi
 from .rest import async_register_rest
 from .rest_ha import async_register_rest_ha
 from .ws import WS_PATH, async_register_websocket
@@ -121,6 +122,7 @@ def create_app(hub: Hub) -> web.Application:
     app.cleanup_ctx.append(_load_tokens)
     async_register_rest(app)
     async_register_rest_ha(app)
+    async_register_openapi(app)
     async_register_websocket(app)
     hub.http = app
     return app

@@ -19,6 +19,7 @@ from hub import __version__
 from hub.core.json import JSONDecodeError, json_bytes, json_loads
 from hub.core.services import describe_invalid
 
+from .api_doc import api_doc
 from .auth import TokenInfo
 from .helpers import HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY
 from .ws_commands import DEFAULT_COMMANDS
@@ -100,6 +101,17 @@ async def _async_read(wsock: web.WebSocketResponse, conn: ActiveConnection) -> N
             return
 
 
+@api_doc(
+    "The WebSocket API (Home Assistant's protocol; authenticates inside it)",
+    description="Upgrade to a WebSocket, answer auth_required with "
+    '{"type": "auth", "access_token": ...}, then send commands: get_states, '
+    "subscribe_events, subscribe_entities, call_service, fire_event, get_config, "
+    "get_services, ping.",
+    tag="websocket",
+    status=101,
+    errors=(),
+    auth="none",
+)
 async def _websocket_handler(request: web.Request) -> web.WebSocketResponse:
     """Serve one client from handshake to close; nothing it sends can raise out of here."""
     app = request.app

@@ -5,14 +5,18 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from hub.core.hub import Hub
 from hub.recorder import CONFIG_SCHEMA, RecorderConfig, async_setup_recorder
 from hub.web import create_token
+from hub.web.openapi import build_openapi
 from tests.conftest import Clock
 
 from .conftest import WSClient, connect_ws
+from .openapi_check import check_openapi
 
 Client = TestClient[Any, Any]
 
@@ -117,3 +121,31 @@ async def test_ws_fire_event_is_for_admins(hub: Hub, raw_client: Client) -> None
     error = (await operator.receive_result(msg_id))["error"]
     assert error == {"code": "unauthorized", "message": "firing events is for admins only"}
     await operator.close()
+
+
+async def test_openapi_covers_every_route(
+    hub: Hub, app: web.Application, api_client: Client
+) -> None:
+    response = await api_client.get("/api/openapi.json")
+
+    assert response.status == 200
+    document = await response.json()
+    await asyncio.to_thread(check_openapi, app, document)  # the validator reads files
+    post_state = document["paths"]["/api/states/{entity_id}"]["post"]
+    body = post_state["requestBody"]["content"]["application/json"]["schema"]
+    assert body["required"] == ["state"]  # from STATE_BODY_SCHEMA, the one the route uses
+    assert post_state["security"] == [{"bearer": []}, {"cookie": []}]
+    history = document["paths"]["/api/history/period/{start}"]["get"]
+    names = [parameter["name"] for parameter in history["parameters"]]
+    assert names[:3] == ["start", "filter_entity_id", "end_time"]
+    assert document["paths"]["/api/template"]["post"]["x-role"] == "admin"
+
+
+async def test_openapi_names_an_undocumented_route(hub: Hub, app: web.Application) -> None:
+    async def handler(request: web.Request) -> web.Response:
+        return web.Response()
+
+    app.router.add_get("/api/undescribed", handler)
+
+    with pytest.raises(AssertionError, match="GET /api/undescribed"):
+        await asyncio.to_thread(check_openapi, app, build_openapi(app))

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from hub import validation as cv
 from hub.core.exceptions import Unauthorized
+from hub.web.api_doc import api_doc
 from hub.web.helpers import (
     AUTH_KEY,
     HUB_KEY,
@@ -56,11 +57,26 @@ def _require_staff(request: web.Request) -> None:
         raise Unauthorized("only admins and operators can adopt or ignore devices")
 
 
+@api_doc(
+    "Devices found on the network",
+    tag="discovery",
+    query={vol.Optional("all", description="flag: include ignored ones"): str},
+    response={"type": "object"},
+    errors=(),
+)
 async def _get_list(request: web.Request) -> web.Response:
     include_ignored = query_flag(request, "all")
     return json_response({"devices": _registry(request).async_listing(include_ignored)})
 
 
+@api_doc(
+    "Adopt a found camera (201 with its camera entry)",
+    tag="discovery",
+    body=ADOPT_SCHEMA,
+    response={"type": "object"},
+    status=201,
+    errors=(400, 403, 404),
+)
 async def _post_adopt(request: web.Request) -> web.Response:
     _require_staff(request)
     body: dict[str, Any] = validate(ADOPT_SCHEMA, ensure_object(await read_json(request, {})))
@@ -71,6 +87,13 @@ async def _post_adopt(request: web.Request) -> web.Response:
     return json_response({"camera": entry}, status=201)
 
 
+@api_doc(
+    "Ignore a found device (or stop ignoring it)",
+    tag="discovery",
+    body=IGNORE_SCHEMA,
+    response={"type": "object"},
+    errors=(400, 403, 404),
+)
 async def _post_ignore(request: web.Request) -> web.Response:
     _require_staff(request)
     body = validate(IGNORE_SCHEMA, ensure_object(await read_json(request, {})))

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import voluptuous as vol
 from aiohttp import web
 
+from hub.web.api_doc import api_doc
 from hub.web.helpers import (
     HUB_KEY,
     async_register_route,
@@ -43,6 +44,13 @@ async def _listing(store: OutboxStore, unread_only: bool) -> dict[str, Any]:
     return {"notifications": items, "unread": sum(1 for item in items if not item["read"])}
 
 
+@api_doc(
+    "The panel's notifications",
+    tag="notify",
+    query={vol.Optional("unread", description="flag: only unread ones"): str},
+    response={"type": "object"},
+    errors=(),
+)
 async def _get_panel(request: web.Request) -> web.Response:
     unread_only = query_flag(request, "unread")
     return json_response(await _listing(_store(request.app[HUB_KEY]), unread_only))
@@ -55,19 +63,23 @@ async def _mark(request: web.Request, read: bool) -> web.Response:
     return json_response({"id": note_id, "read": read})
 
 
+@api_doc("Mark a notification read", tag="notify", response={"type": "object"}, errors=(404,))
 async def _post_read(request: web.Request) -> web.Response:
     return await _mark(request, True)
 
 
+@api_doc("Mark a notification unread", tag="notify", response={"type": "object"}, errors=(404,))
 async def _post_unread(request: web.Request) -> web.Response:
     return await _mark(request, False)
 
 
+@api_doc("Mark every notification read", tag="notify", response={"type": "object"}, errors=())
 async def _post_read_all(request: web.Request) -> web.Response:
     changed = await _store(request.app[HUB_KEY]).async_panel_mark(None, True)
     return json_response({"marked": changed})
 
 
+@api_doc("Dismiss a notification", tag="notify", response={"type": "object"}, errors=(404,))
 async def _delete(request: web.Request) -> web.Response:
     note_id = request.match_info["id"]
     if not await _store(request.app[HUB_KEY]).async_panel_delete(note_id):

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from hub.core.exceptions import ServiceValidationError, Unauthorized
 from hub.plates import normalize_plate
+from hub.web.api_doc import api_doc
 from hub.web.helpers import AUTH_KEY, async_register_route, json_error, json_response, validate
 
 if TYPE_CHECKING:
@@ -73,6 +74,13 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
             raise ServiceValidationError(f"invalid query: lot: unknown lot {lot!r}")
         return data
 
+    @api_doc(
+        "Parking sessions, newest first (admins and operators)",
+        tag="parking",
+        query=QUERY_SCHEMA,
+        response={"type": "object"},
+        errors=(400, 403),
+    )
     async def sessions(request: web.Request) -> web.Response:
         data = query(request)
         found = await manager.store.async_sessions(
@@ -80,6 +88,7 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
         )
         return json_response({"sessions": [session.as_dict(currency) for session in found]})
 
+    @api_doc("One parking session", tag="parking", response={"type": "object"}, errors=(403, 404))
     async def session(request: web.Request) -> web.Response:
         staff_only(request)
         session_id = request.match_info["session_id"]
@@ -88,6 +97,13 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
             return json_error(404, f"session_id: no session {session_id}")
         return json_response(found.as_dict(currency))
 
+    @api_doc(
+        "Reservations (admins and operators)",
+        tag="parking",
+        query=QUERY_SCHEMA,
+        response={"type": "object"},
+        errors=(400, 403),
+    )
     async def reservations(request: web.Request) -> web.Response:
         data = query(request)
         if data.get("active"):
