@@ -25,6 +25,7 @@ from hub.core.hub import Hub
 
 from .auth import TokenStore
 from .helpers import AUTH_KEY, HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
+from .metrics import async_setup_metrics, metrics_middleware
 from .openapi import async_register_openapi
 from .rest import async_register_rest
 from .rest_ha import async_register_rest_ha
@@ -107,14 +108,16 @@ async def _load_tokens(app: web.Application) -> AsyncIterator[None]:
     yield
 
 
-def create_app(hub: Hub) -> web.Application:
+def create_app(hub: Hub, *, metrics_token: str | None = None) -> web.Application:
     """Build the application: keys, middlewares, the REST routes and the WebSocket API.
 
     The app becomes `hub.http`, so integrations set up after this can add their routes
     (`hub.web.async_register_route`) before the server starts and freezes the router.
+    `metrics_token` (config.yaml `metrics: token:`) may read /metrics besides admins.
     """
     app = web.Application(
-        middlewares=[_error_middleware, _auth_middleware], client_max_size=MAX_BODY_SIZE
+        middlewares=[metrics_middleware, _error_middleware, _auth_middleware],
+        client_max_size=MAX_BODY_SIZE,
     )
     app[HUB_KEY] = hub
     app[TOKENS_KEY] = TokenStore(hub.data_dir, hub.async_add_executor_job)
@@ -123,6 +126,7 @@ def create_app(hub: Hub) -> web.Application:
     async_register_rest(app)
     async_register_rest_ha(app)
     async_register_openapi(app)
+    async_setup_metrics(app, metrics_token)
     async_register_websocket(app)
     hub.http = app
     return app

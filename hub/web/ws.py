@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import Any, Final
 
 import voluptuous as vol
@@ -28,6 +29,7 @@ from .ws_ha import HA_COMMANDS
 
 __all__ = [
     "WS_COMMANDS_KEY",
+    "WS_CONNECTIONS_KEY",
     "WS_PATH",
     "async_register_command",
     "async_register_websocket",
@@ -37,6 +39,8 @@ _LOGGER = logging.getLogger(__name__)
 
 WS_PATH: Final = "/api/websocket"
 WS_COMMANDS_KEY: Final = web.AppKey("ws_commands", dict[str, WSCommand])
+# Authenticated clients, for /metrics (their queue lengths); weak, like WEBSOCKETS_KEY.
+WS_CONNECTIONS_KEY: Final = web.AppKey("ws_connections", weakref.WeakSet[ActiveConnection])
 
 AUTH_TIMEOUT = 10.0
 HEARTBEAT: Final = 55.0
@@ -123,6 +127,7 @@ async def _websocket_handler(request: web.Request) -> web.WebSocketResponse:
         if info is not None:
             commands = app[WS_COMMANDS_KEY]
             conn = ActiveConnection(app[HUB_KEY], wsock, info, commands)
+            app[WS_CONNECTIONS_KEY].add(conn)
             _LOGGER.debug("WebSocket client %s connected", conn)
             writer = asyncio.get_running_loop().create_task(
                 conn.async_write(), name=f"websocket writer {info.name}"
@@ -154,4 +159,5 @@ def async_register_websocket(app: web.Application) -> None:
     """Serve the WebSocket API on the app, with the built-in commands."""
     commands = (*DEFAULT_COMMANDS, *HA_COMMANDS)
     app[WS_COMMANDS_KEY] = {command.type: command for command in commands}
+    app[WS_CONNECTIONS_KEY] = weakref.WeakSet()
     app.router.add_get(WS_PATH, _websocket_handler)
