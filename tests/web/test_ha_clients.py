@@ -1,10 +1,11 @@
 """Home Assistant's PyPI clients against a hub served on loopback.
 
-`hass-client` (WebSocket, aiohttp) and `homeassistant-api` (REST and WebSocket, niquests)
-are used as their users use them: connect, read the states, the config and the services,
-subscribe to events, call a service (with and without its response), fire an event,
-render a template, read history. Nothing is stubbed: the hub is a real one with a
-recorder, serving HTTP on a free port.
+`hass-client` (WebSocket, aiohttp) and `homeassistant-api` (REST on aiohttp; WebSocket on
+the blocking `websockets` client, run in a thread as a script would) are used as their
+users use them: connect, read the states, the config and the services, subscribe to
+events, call a service (with and without its response), fire an event, render a
+template, read history. Nothing is stubbed: the hub is a real one with a recorder,
+serving HTTP on a free port.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from datetime import timedelta
 from typing import Any
 
 import homeassistant_api as ha_api
-import niquests
 import pytest
 import voluptuous as vol
 from hass_client import HomeAssistantClient
@@ -99,63 +99,72 @@ async def test_hass_client(served: ServedHub) -> None:
 
 async def test_homeassistant_api_rest(served: ServedHub) -> None:
     hub = served.hub
-    async with ha_api.AsyncClient(f"{served.url}/api", served.token) as client:
-        assert (await client.get_config())["time_zone"] == "UTC"
-        [state] = await client.get_states()
+    # async_cache_session=False: the library caches GETs for 5 minutes by default.
+    client = ha_api.Client(
+        f"{served.url}/api", served.token, use_async=True, async_cache_session=False
+    )
+    async with client:
+        assert (await client.async_get_config())["time_zone"] == "UTC"
+        assert await client.async_get_components() == ()  # nothing set up by the loader
+        [state] = await client.async_get_states()
         assert (state.entity_id, state.state) == ("gate.entry", "closed")
 
-        domains = await client.get_domains()
+        domains = await client.async_get_domains()
         open_gate = domains["gate"].services["open"]
         assert open_gate.description == "Open one or more gates"
-        changed = await client.trigger_service("gate", "open", entity_id="gate.entry")
+        changed = await client.async_trigger_service("gate", "open", entity_id="gate.entry")
         assert [(s.entity_id, s.state) for s in changed] == [("gate.entry", "open")]
-        states, response = await client.trigger_service_with_response(
+        states, response = await client.async_trigger_service_with_response(
             "gate", "open", entity_id="gate.entry"
         )
         assert response == {"opened": ["gate.entry"]}
         assert states == ()  # already open: nothing changed
 
         # set_state posts the whole State model back: the keys HA ignores are ignored.
-        new = await client.set_state(ha_api.State(entity_id="sensor.visitors", state="3"))
+        new = await client.async_set_state(ha_api.State(entity_id="sensor.visitors", state="3"))
         assert new.state == "3"
         assert hub.states.get("sensor.visitors").state == "3"  # type: ignore[union-attr]
 
         seen: list[Any] = []
         hub.bus.async_listen("parkhub_test", seen.append)
-        await client.fire_event("parkhub_test", plate="AB12CD")
+        await client.async_fire_event("parkhub_test", plate="AB12CD")
         assert [event.data for event in seen] == [{"plate": "AB12CD"}]
 
-        assert await client.get_rendered_template("{{ states('gate.entry') }}") == "open"
+        rendered = await client.async_get_rendered_template("{{ states('gate.entry') }}")
+        assert rendered == "open"
 
-        entry = await client.get_entity(entity_id="gate.entry")
+        entry = await client.async_get_entity(entity_id="gate.entry")
         assert entry is not None
         start = hub.scheduler.utcnow() - timedelta(minutes=5)
-        histories = [h async for h in client.get_entity_histories((entry,), start)]
+        histories = [h async for h in client.async_get_entity_histories((entry,), start)]
         assert [[s.state for s in h.states] for h in histories] == [["closed", "open"]]
 
 
-async def test_homeassistant_api_websocket(served: ServedHub) -> None:
-    url = f"{served.url}/api/websocket"
-    # niquests looks for ~/.netrc on the loop (a blocking stat that blockbuster catches,
-    # on the client's side); a session that does not read the environment skips that.
-    session = niquests.AsyncSession()
-    session.trust_env = False
-    async with ha_api.AsyncWebsocketClient(url, served.token, session=session) as client:
-        [state] = await client.get_states()
-        assert state.entity_id == "gate.entry"
-        assert (await client.get_config())["location_name"] == "ParkHub"
-        domains = await client.get_domains()
-        assert "entity_id" in (domains["gate"].services["open"].fields or {})
-
-        await client.trigger_service("gate", "open", entity_id="gate.entry")
-        response = await client.trigger_service_with_response(
+def _websocket_session(url: str, token: str) -> dict[str, Any]:
+    """The library's (blocking) WebSocket client, as a script uses it; runs in a thread."""
+    seen: dict[str, Any] = {}
+    with ha_api.WebsocketClient(url, token) as client:  # auth, then supported_features
+        seen["states"] = [state.entity_id for state in client.get_states()]
+        seen["location"] = client.get_config()["location_name"]
+        seen["fields"] = client.get_domains()["gate"].services["open"].fields
+        client.trigger_service("gate", "open", entity_id="gate.entry")  # no response key
+        seen["response"] = client.trigger_service_with_response(
             "gate", "open", entity_id="gate.entry"
         )
-        assert response == {"opened": ["gate.entry"]}
+        with client.listen_events("parkhub_test") as events:
+            seen["context"] = client.fire_event("parkhub_test", plate="AB12CD")
+            seen["event"] = next(events)
+    return seen
 
-        async with client.listen_events("parkhub_test") as events:
-            context = await client.fire_event("parkhub_test", plate="AB12CD")
-            async with asyncio.timeout(RECEIVE_TIMEOUT):
-                event = await anext(events)
-        assert event.data == {"plate": "AB12CD"}
-        assert event.context.id == context.id
+
+async def test_homeassistant_api_websocket(served: ServedHub) -> None:
+    url = f"ws://127.0.0.1:{served.url.rsplit(':', 1)[1]}/api/websocket"
+    async with asyncio.timeout(RECEIVE_TIMEOUT * 2):
+        seen = await asyncio.to_thread(_websocket_session, url, served.token)
+
+    assert seen["states"] == ["gate.entry"]
+    assert seen["location"] == "ParkHub"
+    assert "entity_id" in (seen["fields"] or {})
+    assert seen["response"] == {"opened": ["gate.entry"]}
+    assert seen["event"].data == {"plate": "AB12CD"}
+    assert seen["event"].context.id == seen["context"].id
