@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
+import aiohttp
+import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
+from hub.bootstrap import async_build_hub, load
 from hub.core.hub import Hub
 from hub.recorder import CONFIG_SCHEMA, RecorderConfig, async_setup_recorder
 from hub.web import create_app, create_token
+from hub.yaml_loader import ConfigError
+from tests.mqtt_broker import free_port
 
 from .conftest import AiohttpClient, connect_ws
 
@@ -84,3 +90,27 @@ async def test_metrics_need_an_admin_or_the_metrics_token(
     # The metrics token reaches /metrics and nothing else.
     api = await client.get("/api/states", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert api.status == 401
+
+
+async def test_metrics_token_from_config_yaml(tmp_path: Path) -> None:
+    """`metrics: token:` in config.yaml is what Prometheus scrapes with; a short one is a
+    config error with its line, like every other."""
+    config = tmp_path / "config.yaml"
+    await asyncio.to_thread(config.write_text, f"metrics:\n  token: {METRICS_TOKEN}\n")
+    loaded = await asyncio.to_thread(load, config)
+    port = free_port()
+    hub = await async_build_hub(loaded, host="127.0.0.1", port=port)
+    try:
+        headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+        async with (
+            aiohttp.ClientSession(headers=headers) as session,
+            session.get(f"http://127.0.0.1:{port}/metrics") as response,
+        ):
+            assert response.status == 200
+            assert "parkhub_events_total" in await response.text()
+    finally:
+        await hub.async_stop()
+
+    await asyncio.to_thread(config.write_text, "metrics:\n  token: short\n")
+    with pytest.raises(ConfigError, match=r"config\.yaml:2: metrics\.token: use at least 16"):
+        await asyncio.to_thread(load, config)
