@@ -148,6 +148,8 @@ class StateMachine:
         self._dispatch: dict[str, tuple[EventListener, ...] | _Filtered] = {}
         # One set object per distinct filter: a thousand `to: "on"` share one, kept in cache.
         self._filters: dict[frozenset[str], frozenset[str]] = {}
+        # State changes (not counting no-ops), for /metrics: read only when scraped.
+        self.changes = 0
 
     def get(self, entity_id: str) -> State | None:
         return self._states.get(entity_id)
@@ -208,6 +210,7 @@ class StateMachine:
             context or Context(),
         )
         self._states[entity_id] = state
+        self.changes += 1
         self._announce(entity_id, old, state, state.context, origin, now)
         return state
 

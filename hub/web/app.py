@@ -29,7 +29,10 @@ from .access import ACCESS_KEY, AccessControl, access_middleware, async_revalida
 from .audit import AuditLog, async_register_audit_api
 from .auth_api import async_register_auth_api, async_start_onboarding
 from .helpers import HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
+from .metrics import async_setup_metrics, metrics_middleware
+from .openapi import async_register_openapi
 from .rest import async_register_rest
+from .rest_ha import async_register_rest_ha
 from .server import MAX_URL_LENGTH, ConnectionGuard, HubAppRunner, url_too_long
 from .ws import async_register_websocket
 
@@ -109,14 +112,16 @@ async def _open_access(app: web.Application) -> AsyncIterator[None]:
     await audit.async_close()
 
 
-def create_app(hub: Hub) -> web.Application:
+def create_app(hub: Hub, *, metrics_token: str | None = None) -> web.Application:
     """Build the application: keys, middlewares, the REST routes and the WebSocket API.
 
     The app becomes `hub.http`, so integrations set up after this can add their routes
     (`hub.web.async_register_route`) before the server starts and freezes the router.
+    `metrics_token` (config.yaml `metrics: token:`) may read /metrics besides admins.
     """
     app = web.Application(
-        middlewares=[_error_middleware, access_middleware], client_max_size=MAX_BODY_SIZE
+        middlewares=[metrics_middleware, _error_middleware, access_middleware],
+        client_max_size=MAX_BODY_SIZE,
     )
     app[HUB_KEY] = hub
     access = AccessControl(hub)
@@ -128,6 +133,9 @@ def create_app(hub: Hub) -> web.Application:
     async_register_auth_api(app)
     async_register_audit_api(app)
     async_register_rest(app)
+    async_register_rest_ha(app)
+    async_register_openapi(app)
+    async_setup_metrics(app, metrics_token)
     async_register_websocket(app)
     hub.http = app
     return app

@@ -30,6 +30,7 @@ from hub.core.services import Service
 from hub.core.states import State, valid_entity_id
 
 from .access import ACCESS_KEY
+from .api_doc import api_doc
 from .helpers import (
     AUTH_KEY,
     HUB_KEY,
@@ -40,14 +41,22 @@ from .helpers import (
     request_context,
     validate,
 )
+from .schema_doc import service_fields
 
-__all__ = ["HISTORY_DEFAULT_PERIOD", "async_register_rest"]
+__all__ = [
+    "HISTORY_DEFAULT_PERIOD",
+    "HISTORY_QUERY",
+    "RESERVED_EVENTS",
+    "STATE_BODY_SCHEMA",
+    "async_register_rest",
+    "describe_services",
+]
 
 HISTORY_DEFAULT_PERIOD: Final = timedelta(days=1)
 
 # Events only the hub itself may fire: their listeners trust the data's shape
 # (state_changed carries State objects), which a remote caller cannot give.
-_RESERVED_EVENTS: Final = frozenset(
+RESERVED_EVENTS: Final = frozenset(
     {
         EVENT_STATE_CHANGED,
         EVENT_CALL_SERVICE,
@@ -86,13 +95,21 @@ def _state_value(value: Any) -> str:
     raise vol.Invalid("expected a string, number or boolean")
 
 
+# Other keys are ignored, as Home Assistant does: clients post a whole state back
+# (entity_id, last_changed, context...), of which only these three are set.
 STATE_BODY_SCHEMA: Final = vol.Schema(
     {
-        vol.Required("state"): _state_value,
-        vol.Optional("attributes"): _attributes,
+        vol.Required("state", description="the new state (stored as a string)"): _state_value,
+        vol.Optional("attributes", description="replaces all attributes"): _attributes,
         vol.Optional("force_update", default=False): bool,
-    }
+    },
+    extra=vol.REMOVE_EXTRA,
 )
+HISTORY_QUERY: Final = {
+    vol.Optional("entity_id", description="entity ids, comma-separated"): str,
+    vol.Optional("start", description="ISO 8601; default: a day before end"): str,
+    vol.Optional("end", description="ISO 8601; default: now"): str,
+}
 
 
 def _entity_id(entity_id: str) -> str:
@@ -132,6 +149,7 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
 # -- status and states -------------------------------------------------------------------
 
 
+@api_doc("Whether the API is running", response={"type": "object"}, errors=())
 async def _api_status(request: web.Request) -> web.Response:
     hub = request.app[HUB_KEY]
     return json_response(
@@ -139,6 +157,7 @@ async def _api_status(request: web.Request) -> web.Response:
     )
 
 
+@api_doc("Every entity's state", response="States", errors=())
 async def _get_states(request: web.Request) -> web.Response:
     states = request.app[HUB_KEY].states.async_all()
     access, principal = request.app[ACCESS_KEY], request[AUTH_KEY]
@@ -147,6 +166,7 @@ async def _get_states(request: web.Request) -> web.Response:
     return json_response(states)
 
 
+@api_doc("One entity's state", response="State", errors=(400, 404))
 async def _get_state(request: web.Request) -> web.Response:
     entity_id = _entity_id(request.match_info["entity_id"])
     state = request.app[HUB_KEY].states.get(entity_id)
@@ -157,6 +177,7 @@ async def _get_state(request: web.Request) -> web.Response:
     return json_response(state)
 
 
+@api_doc("Set a state (201 when the entity is new)", body=STATE_BODY_SCHEMA, response="State")
 async def _post_state(request: web.Request) -> web.Response:
     """Set a state: 201 when the entity is new, 200 when it existed (changed or not)."""
     hub = request.app[HUB_KEY]
@@ -180,39 +201,45 @@ async def _post_state(request: web.Request) -> web.Response:
 # -- services ----------------------------------------------------------------------------
 
 
-def _describe_fields(schema: vol.Schema | None) -> dict[str, dict[str, Any]]:
-    """The fields a service's schema accepts, for clients that draw forms from them."""
-    if schema is None or not isinstance(getattr(schema, "schema", None), dict):
-        return {}
-    fields: dict[str, dict[str, Any]] = {}
-    for key in schema.schema:
-        name = key.schema if isinstance(key, vol.Marker) else key
-        if not isinstance(name, str):
-            continue
-        field: dict[str, Any] = {"required": isinstance(key, vol.Required)}
-        if isinstance(key, vol.Marker) and key.description:
-            field["description"] = key.description
-        fields[name] = field
-    return fields
+def describe_services(services: dict[str, Service]) -> dict[str, dict[str, Any]]:
+    """One domain's services as Home Assistant lists them: name, description, fields.
 
-
-def _describe_services(services: dict[str, Service]) -> dict[str, dict[str, Any]]:
+    The fields come from each service's own voluptuous schema (`voluptuous-openapi`).
+    """
     return {
-        name: {"description": service.description, "fields": _describe_fields(service.schema)}
+        name: {
+            "name": name.replace("_", " ").capitalize(),
+            "description": service.description,
+            "fields": service_fields(service.schema),
+        }
         for name, service in sorted(services.items())
     }
 
 
+@api_doc(
+    "Every service, with the fields its schema accepts",
+    response={"type": "array", "items": {"type": "object"}},
+    errors=(),
+)
 async def _get_services(request: web.Request) -> web.Response:
     services = request.app[HUB_KEY].services.async_services()
     return json_response(
         [
-            {"domain": domain, "services": _describe_services(by_name)}
+            {"domain": domain, "services": describe_services(by_name)}
             for domain, by_name in sorted(services.items())
         ]
     )
 
 
+@api_doc(
+    "Call a service; answers with the states it changed",
+    description="The body is the service's data, checked by its schema (see /api/services). "
+    "With ?return_response the answer is {changed_states, service_response}.",
+    body={str: object},
+    query={vol.Optional("return_response", description="flag"): str},
+    response="States",
+    errors=(400, 403),
+)
 async def _call_service(request: web.Request) -> web.Response:
     """Call a service and answer with the states it changed (Home Assistant's shape)."""
     hub = request.app[HUB_KEY]
@@ -228,15 +255,24 @@ async def _call_service(request: web.Request) -> web.Response:
 
     unsubscribe = hub.bus.async_listen(EVENT_STATE_CHANGED, collect)
     try:
-        await hub.services.async_call(domain, service, data, context=context, blocking=True)
+        response = await hub.services.async_call(
+            domain, service, data, context=context, blocking=True
+        )
     finally:
         unsubscribe()
+    if "return_response" in request.query:
+        return json_response({"changed_states": changed, "service_response": response})
     return json_response(changed)
 
 
 # -- events ------------------------------------------------------------------------------
 
 
+@api_doc(
+    "Event types with listeners, and how many",
+    response={"type": "array", "items": {"type": "object"}},
+    errors=(),
+)
 async def _get_events(request: web.Request) -> web.Response:
     listeners = request.app[HUB_KEY].bus.async_listeners()
     return json_response(
@@ -244,10 +280,15 @@ async def _get_events(request: web.Request) -> web.Response:
     )
 
 
+@api_doc(
+    "Fire an event (not one of the hub's own: state_changed, call_service...)",
+    body={str: object},
+    response={"type": "object"},
+)
 async def _fire_event(request: web.Request) -> web.Response:
     hub = request.app[HUB_KEY]
     event_type = request.match_info["event_type"]
-    if event_type in _RESERVED_EVENTS:
+    if event_type in RESERVED_EVENTS:
         raise ServiceValidationError(f"{event_type} events can only be fired by the hub itself")
     data = ensure_object(await read_json(request, default={}), "event data")
     check_nesting(data, "event data")
@@ -275,6 +316,12 @@ def _no_recorder() -> web.Response:
     return json_error(503, "the recorder is not running")
 
 
+@api_doc(
+    "States per entity over a window (default: the last 24 hours)",
+    query=HISTORY_QUERY,
+    response={"type": "object"},
+    errors=(400, 503),
+)
 async def _get_history(request: web.Request) -> web.Response:
     """`{entity_id: [state, ...]}` for the window (default: the last 24 hours)."""
     entity_ids, start, end = _history_window(request)
@@ -284,6 +331,12 @@ async def _get_history(request: web.Request) -> web.Response:
     return json_response(await recorder.async_history(entity_ids or None, start, end))
 
 
+@api_doc(
+    "Hourly mean, min and max of numeric sensors",
+    query=HISTORY_QUERY,
+    response={"type": "object"},
+    errors=(400, 503),
+)
 async def _get_statistics(request: web.Request) -> web.Response:
     """`{entity_id: [{"start", "mean", "min", "max"}, ...]}`, hourly, for the listed sensors."""
     entity_ids, start, end = _history_window(request)

@@ -22,6 +22,7 @@ from hub import validation as cv
 from hub.core.exceptions import ServiceValidationError, Unauthorized
 from hub.plates import normalize_plate
 from hub.web.access import ACCESS_KEY
+from hub.web.api_doc import api_doc
 from hub.web.helpers import AUTH_KEY, async_register_route, json_error, json_response, validate
 from hub.web.users import User
 
@@ -81,6 +82,13 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
             raise Unauthorized("plate: residents see only their own vehicles")
         return data, [plate] if plate is not None else list(own)
 
+    @api_doc(
+        "Parking sessions, newest first (admins and operators)",
+        tag="parking",
+        query=QUERY_SCHEMA,
+        response={"type": "object"},
+        errors=(400, 403),
+    )
     async def sessions(request: web.Request) -> web.Response:
         data, plates = query(request)
         found = []
@@ -91,6 +99,7 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
         found = found[: data["limit"]]
         return json_response({"sessions": [session.as_dict(currency) for session in found]})
 
+    @api_doc("One parking session", tag="parking", response={"type": "object"}, errors=(403, 404))
     async def session(request: web.Request) -> web.Response:
         session_id = request.match_info["session_id"]
         found = manager.by_id(session_id) or await manager.store.async_session(session_id)
@@ -99,6 +108,13 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
             return json_error(404, f"session_id: no session {session_id}")
         return json_response(found.as_dict(currency))
 
+    @api_doc(
+        "Reservations (admins and operators)",
+        tag="parking",
+        query=QUERY_SCHEMA,
+        response={"type": "object"},
+        errors=(400, 403),
+    )
     async def reservations(request: web.Request) -> web.Response:
         data, plates = query(request)
         found = []
