@@ -88,6 +88,13 @@ ROUTES: Final[dict[str, Access]] = {
     "GET /api/history": OPERATOR,
     "GET /api/history/statistics": OPERATOR,
     "GET /api/websocket": PUBLIC,           # authenticates inside its own protocol
+    # Home Assistant's extra routes (rest_ha.py), the API description and metrics
+    "GET /api/config": OPERATOR,
+    "GET /api/components": OPERATOR,
+    "GET /api/history/period": OPERATOR,
+    "GET /api/history/period/{start}": OPERATOR,
+    "GET /api/openapi.json": RESIDENT,      # the API's shape, no data
+    "GET /metrics": PUBLIC,                 # checks an admin or the metrics token itself
     # integrations
     "GET /api/camera/{entity_id}/snapshot.jpg": OPERATOR,
     "GET /api/camera/{entity_id}/stream.mjpeg": OPERATOR,
@@ -126,6 +133,9 @@ WS_COMMANDS: Final[dict[str, Access]] = {
     "unsubscribe_events": RESIDENT,
     "call_service": BY_SERVICE,
     "fire_event": BY_EVENT,
+    "supported_features": RESIDENT,         # HA clients' protocol handshake
+    "get_config": OPERATOR,
+    "get_services": OPERATOR,
     "notify/panel/list": RESIDENT,          # one's own (staff: also the staff's)
     "notify/panel/mark_read": RESIDENT,
 }
@@ -138,6 +148,7 @@ WS_AUDITED: Final = frozenset({"call_service", "fire_event", "notify/panel/mark_
 ADMIN_ONLY: Final = frozenset(
     {
         "POST /api/states/{entity_id}",
+        "POST /api/template",
         "GET /api/automations/{automation_id}/traces",
         "GET /api/discovery",
         "POST /api/discovery/{id}/adopt",

@@ -53,7 +53,7 @@ async def test_template_renders_for_admins_only(
     operator = {"Authorization": f"Bearer {await _operator_token(hub)}"}
     denied = await raw_client.post("/api/template", json=body, headers=operator)
     assert denied.status == 403
-    assert await denied.json() == {"error": "rendering templates is for admins only"}
+    assert await denied.json() == {"error": "POST /api/template needs the admin role"}
 
 
 async def test_history_period_in_home_assistant_shape(
