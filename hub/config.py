@@ -39,6 +39,7 @@ __all__ = [
     "HubConfig",
     "humanize_error",
     "load_config",
+    "locate_issue",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -58,6 +59,12 @@ def humanize_error(err: vol.Invalid, *, value: Any = _NO_VALUE) -> str:
     if value is not _NO_VALUE and message.startswith(_VOL_PREFIXES) and "got " not in message:
         message += f", got {cv.describe_value(value)}"
     return message
+
+
+def locate_issue(root: Any, path: Sequence[Any], message: str) -> ConfigIssue:
+    """An issue about the value at `path` of a loaded tree, at the file and line naming it."""
+    file, line, _ = _locate(root, path)
+    return ConfigIssue(file, line, ".".join(str(step) for step in path), message)
 
 
 def _flatten(err: vol.Invalid) -> list[vol.Invalid]:

@@ -26,6 +26,8 @@ __all__ = [
     "empty_block",
     "ensure_list",
     "entity_id",
+    "ConfigFile",
+    "config_file",
     "entity_ids",
     "polygon",
     "port",
@@ -75,6 +77,24 @@ def string(value: Any) -> str:
     if value is None or isinstance(value, dict | list):
         raise vol.Invalid(f"expected a string, got {describe_value(value)}")
     return str(value)
+
+
+class ConfigFile(str):
+    """A file a config names, relative to the config file's folder.
+
+    A `str` like any other to the code that uses it; the type only marks it so
+    `parkhub check-config` can find every such value and report the ones that do not exist.
+    """
+
+    __slots__ = ()
+
+
+def config_file(value: Any) -> ConfigFile:
+    """A path to a file (relative to the config file's folder), checked by check-config."""
+    text = string(value).strip()
+    if not text:
+        raise vol.Invalid("expected a file path, got nothing")
+    return ConfigFile(text)
 
 
 def boolean(value: Any) -> bool:
