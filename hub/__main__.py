@@ -22,7 +22,9 @@ _HEAVY_COMMANDS = {
     "slots": "slot polygons",
 }
 _CONFIG_HELP = f"config file (default: ${CONFIG_ENV}, else ./config.yaml, else the bundled demo)"
-_DATA_HELP = f"data directory (default: ${DATA_ENV}, else hub: data_dir, else data/ beside the config)"
+_DATA_HELP = (
+    f"data directory (default: ${DATA_ENV}, else hub: data_dir, else data/ beside the config)"
+)
 
 
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:

@@ -21,13 +21,13 @@ import jinja2
 import voluptuous as vol
 
 __all__ = [
+    "ConfigFile",
     "boolean",
+    "config_file",
     "describe_value",
     "empty_block",
     "ensure_list",
     "entity_id",
-    "ConfigFile",
-    "config_file",
     "entity_ids",
     "polygon",
     "port",
