@@ -49,6 +49,10 @@ CREATE TABLE IF NOT EXISTS panel (
     read INTEGER NOT NULL DEFAULT 0
 );
 """
+# Schema changes after version 1 (SCHEMA), in order, one SQL script each; never edit one
+# that has shipped (hub/sqlite.py runs them and keeps PRAGMA user_version).
+MIGRATIONS: Final[tuple[str, ...]] = ()
+
 _COLUMNS: Final = (
     "id, notifier, target, title, message, data, attachments, created, tries, next_attempt,"
     " context_id, last_error"
@@ -92,7 +96,7 @@ class OutboxStore:
 
     @classmethod
     async def async_open(cls, path: Path) -> OutboxStore:
-        return cls(await async_open_database(path, SCHEMA))
+        return cls(await async_open_database(path, SCHEMA, MIGRATIONS))
 
     async def async_close(self) -> None:
         await self._db.close()
