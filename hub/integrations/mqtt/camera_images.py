@@ -70,8 +70,8 @@ class CameraImages:
 
     async def _async_publish(self, entity_id: str) -> None:
         # The camera integration is a seam used only here, and only when it runs.
-        from hub.integrations.camera import DOMAIN as CAMERA
         from hub.integrations.camera import async_get_camera
+        from hub.integrations.camera.const import DOMAIN as CAMERA
         from hub.integrations.camera.http import async_snapshot_jpeg
 
         try:
