@@ -21,8 +21,10 @@ def add_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     credentials = actions.add_parser(
         "credentials", help="print the broker's address and the controllers' login"
     )
-    credentials.add_argument("--config", type=Path, default=Path("config.yaml"))
-    credentials.add_argument("--data", type=Path, help="data directory")
+    from hub.__main__ import CONFIG_HELP, DATA_HELP
+
+    credentials.add_argument("--config", type=Path, help=CONFIG_HELP)
+    credentials.add_argument("--data", type=Path, help=DATA_HELP)
 
 
 def run(args: argparse.Namespace) -> int:

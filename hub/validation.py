@@ -36,7 +36,9 @@ from hub.core.limits import (
 from hub.plates import normalize_plate
 
 __all__ = [
+    "ConfigFile",
     "boolean",
+    "config_file",
     "date_time",
     "describe_value",
     "empty_block",
@@ -95,6 +97,24 @@ def string(value: Any) -> str:
     if value is None or isinstance(value, dict | list):
         raise vol.Invalid(f"expected a string, got {describe_value(value)}")
     return str(value)
+
+
+class ConfigFile(str):
+    """A file a config names, relative to the config file's folder.
+
+    A `str` like any other to the code that uses it; the type only marks it so
+    `parkhub check-config` can find every such value and report the ones that do not exist.
+    """
+
+    __slots__ = ()
+
+
+def config_file(value: Any) -> ConfigFile:
+    """A path to a file (relative to the config file's folder), checked by check-config."""
+    text = string(value).strip()
+    if not text:
+        raise vol.Invalid("expected a file path, got nothing")
+    return ConfigFile(text)
 
 
 def boolean(value: Any) -> bool:

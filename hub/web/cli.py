@@ -28,8 +28,10 @@ _ROLES = ["admin", "operator", "resident"]
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, default=Path("config.yaml"))
-    parser.add_argument("--data", type=Path, help="data directory")
+    from hub.__main__ import CONFIG_HELP, DATA_HELP
+
+    parser.add_argument("--config", type=Path, help=CONFIG_HELP)
+    parser.add_argument("--data", type=Path, help=DATA_HELP)
 
 
 def add_arguments(commands: Any) -> None:
