@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from . import __version__
-from .paths import CONFIG_ENV, DATA_ENV, choose_config, choose_data
+from .paths import CONFIG_HELP, DATA_HELP, choose_config, choose_data
 
 # Commands whose arguments live with their integration (importing it pulls in numpy and
 # OpenCV): their full parsers are built only when one of them is the command.
@@ -21,10 +21,6 @@ _HEAVY_COMMANDS = {
     "calibrate": "fit a lot's own occupancy model",
     "slots": "slot polygons",
 }
-CONFIG_HELP = f"config file (default: ${CONFIG_ENV}, else ./config.yaml, else the bundled demo)"
-DATA_HELP = (
-    f"data directory (default: ${DATA_ENV}, else hub: data_dir, else data/ beside the config)"
-)
 
 
 def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -46,7 +42,7 @@ def _parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     init.add_argument("folder", type=Path, nargs="?", default=Path("."), help="(default: here)")
     init.add_argument("--force", action="store_true", help="replace an existing config.yaml")
 
-    from .web.cli import add_arguments as add_account_arguments
+    from .cli_accounts import add_arguments as add_account_arguments
 
     add_account_arguments(commands)  # `user ...`, `token ...`
     from .cli_mqtt import add_arguments as add_mqtt_arguments
@@ -121,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{args.config}: OK")
         return 0
     if args.command in ("user", "token"):
-        from .web.cli import run as run_accounts
+        from .cli_accounts import run as run_accounts
 
         return run_accounts(args, loaded.data_dir(args.data))
 

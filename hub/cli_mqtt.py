@@ -12,6 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .paths import CONFIG_HELP, DATA_HELP
+
 __all__ = ["add_arguments", "run"]
 
 
@@ -21,8 +23,6 @@ def add_arguments(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     credentials = actions.add_parser(
         "credentials", help="print the broker's address and the controllers' login"
     )
-    from hub.__main__ import CONFIG_HELP, DATA_HELP
-
     credentials.add_argument("--config", type=Path, help=CONFIG_HELP)
     credentials.add_argument("--data", type=Path, help=DATA_HELP)
 

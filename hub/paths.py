@@ -22,7 +22,9 @@ from pathlib import Path
 
 __all__ = [
     "CONFIG_ENV",
+    "CONFIG_HELP",
     "DATA_ENV",
+    "DATA_HELP",
     "ConfigChoice",
     "bundled_config",
     "choose_config",
@@ -33,6 +35,10 @@ __all__ = [
 
 CONFIG_ENV = "PARKHUB_CONFIG"
 DATA_ENV = "PARKHUB_DATA"
+CONFIG_HELP = f"config file (default: ${CONFIG_ENV}, else ./config.yaml, else the bundled demo)"
+DATA_HELP = (
+    f"data directory (default: ${DATA_ENV}, else hub: data_dir, else data/ beside the config)"
+)
 CONFIG_NAME = "config.yaml"
 _PACKAGE = Path(__file__).resolve().parent
 _DEMO = _PACKAGE / "integrations" / "demo"
