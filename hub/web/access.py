@@ -223,6 +223,23 @@ class AccessControl:
             None if context is None else context.id,
         )
 
+    def audit_gate_command(self, event: Event) -> None:
+        """Every barrier command, whoever caused it: a user (by their context), an
+        automation (a context with a parent: the plate read), or MQTT / a keypad."""
+        if self.audit is None:
+            return
+        data, context = event.data, event.context
+        user = self.users.get(context.user_id) if context.user_id else None
+        if user is not None:
+            who, role = user.name, user.role
+        elif context.parent_id is not None:
+            who, role = "automation", None
+        else:
+            who, role = str(data.get("source") or "hub"), None
+        details = [str(data.get("entity_id")), str(data.get("command"))]
+        details += [f"{key}={data[key]}" for key in ("plate", "reason") if data.get(key)]
+        self.audit.record_row(who, role, "", "gate_command", " ".join(details), "sent", context.id)
+
     def async_register_owner_check(self, service: str, check: OwnerCheck) -> None:
         """Let residents call `domain.service` when `check` says it is about their things."""
         self.owner_checks[service] = check
