@@ -94,7 +94,7 @@ class AccessControl:
 
     def session_principal(self, session: LoginSession) -> TokenInfo | None:
         user = self.users.get(session.user_id)
-        if user is None:
+        if user is None or user.password != session.stamp:  # gone, or password changed
             return None
         return TokenInfo(session.id, user.name, user.role, user.id, user.name, "cookie")
 
@@ -280,14 +280,15 @@ class AccessControl:
     # -- closing what must close -------------------------------------------------------
 
     def still_valid(self, principal: TokenInfo) -> bool:
+        user = self.users.get(principal.user_id) if principal.user is not None else None
         if principal.via == "cookie":
-            if not self.sessions.is_live(principal.id):
+            stamp = user.password if user is not None else None
+            if stamp is None or not self.sessions.is_live(principal.id, stamp):
                 return False
         elif not self.tokens.is_known(principal.id):
             return False
         if principal.user is None:
             return True
-        user = self.users.get(principal.user_id)
         return user is not None and user.role == principal.role
 
     def close_invalid(self) -> int:
