@@ -108,3 +108,27 @@ async def test_panel_message_stored_once_per_notification(
     await notifier.async_send(Notification(id=note_id, notifier="panel", target="", message="x"))
     items = await runtime.store.async_panel_list()
     assert [(item["id"], item["message"]) for item in items] == [(note_id, note["message"])]
+
+
+@pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        # Finding 13: a 10 MB result was rendered and stored.
+        ("{{ 'x' * 10000000 }}", "limit"),
+        ("{% for i in range(100000) %}{{ 'x' * 200 }}{% endfor %}", "longer than"),
+        # Finding 6: the nested loops held the loop 9.5 s.
+        (
+            "{% for i in range(100000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}",
+            "ms and was stopped",
+        ),
+    ],
+)
+async def test_a_runaway_message_template_is_refused_and_nothing_stored(
+    hub: Hub, api_client: TestClient[Any, Any], message: str, words: str
+) -> None:
+    response = await api_client.post("/api/services/notify/panel", json={"message": message})
+    assert response.status == 400
+    error = (await response.json())["error"]
+    assert error.startswith("message: template "), error
+    assert words in error, error
+    assert (await (await api_client.get("/api/notify/panel")).json())["notifications"] == []
