@@ -25,6 +25,7 @@ import logging
 from typing import Any, Final
 
 from aiohttp import web
+from aiohttp.http_exceptions import LineTooLong
 from aiohttp.web_protocol import RequestHandler
 
 from hub.core.json import json_bytes
@@ -164,11 +165,11 @@ class GuardedRequestHandler(RequestHandler):
         else:
             _LOGGER.debug("Bad request from %s: %s", request.remote, message or exc)
             text = message or (str(exc) if exc else "bad request")
-            if "line is too long" in text or "Got more than" in text:
-                status, text = (
-                    414,
-                    f"request line or header too long (URLs: {MAX_URL_LENGTH} bytes at most)",
-                )
+            if isinstance(exc, LineTooLong):
+                if exc.args[1] == MAX_REQUEST_LINE:
+                    status, text = 414, f"the URL is longer than {MAX_URL_LENGTH} bytes"
+                else:
+                    status, text = 431, "a request header is too long (8190 bytes at most)"
         response = web.Response(
             status=status, body=json_bytes({"error": text}), content_type="application/json"
         )

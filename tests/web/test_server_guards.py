@@ -14,7 +14,7 @@ from aiohttp import web
 
 from hub.core.hub import Hub
 from hub.web import create_app, create_token
-from hub.web.app import bind_socket
+from hub.web.app import async_serve, bind_socket
 from hub.web.server import HEADER_TIMEOUT, MAX_URL_LENGTH, ConnectionGuard, HubAppRunner
 
 TIMEOUT = 0.5  # the guard's header timeout in these tests (10 s in the hub)
@@ -137,3 +137,24 @@ async def test_a_malformed_request_gets_json(server: Server) -> None:
     assert status == 400
     assert headers["content-type"] == "application/json"
     assert json.loads(body)["error"]
+
+
+async def test_the_hubs_own_server_is_guarded(hub: Hub) -> None:
+    """`async_start_web`, as `parkhub run` serves: the guards are on, with 10 s."""
+    sock = await asyncio.to_thread(bind_socket, "127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    runner = await async_serve(hub, create_app(hub), sock)
+    assert isinstance(runner, HubAppRunner)
+    assert runner.guard.timeout == HEADER_TIMEOUT
+    status, headers, body = await request(port, get("/api/" + "x" * 9000))
+    assert status == 414
+    assert headers["content-type"] == "application/json"
+    assert "8192 bytes" in json.loads(body)["error"]
+
+
+async def test_a_header_over_8_kb_gets_json(server: Server) -> None:
+    raw = f"GET /api/ HTTP/1.1\r\nHost: hub\r\nX-Big: {'y' * 9000}\r\n\r\n".encode()
+    status, headers, body = await request(server.port, raw)
+    assert status == 431
+    assert headers["content-type"] == "application/json"
+    assert "header" in json.loads(body)["error"]
