@@ -84,6 +84,9 @@ async def _error_middleware(request: web.Request, handler: Handler) -> web.Strea
     except Exception:
         _LOGGER.exception("Error handling %s %s", request.method, request.path)
         return json_error(500, "internal error")
+    finally:
+        if request.get(AUTH_KEY) is not None:  # the auth middleware knew the caller
+            mark_authenticated(request)
 
 
 @web.middleware
@@ -99,7 +102,6 @@ async def _auth_middleware(request: web.Request, handler: Handler) -> web.Stream
     if info is None:
         return json_error(401, "invalid access token", challenge)
     request[AUTH_KEY] = info
-    mark_authenticated(request)
     return await handler(request)
 
 

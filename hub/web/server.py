@@ -8,8 +8,8 @@ aiohttp waits forever for a request's headers: 200 half-sent requests once staye
   after its first byte (or after it opened), answering 408 with the API's JSON error;
 - refuses a new connection (503, JSON) while `MAX_UNAUTHENTICATED` connections are open
   that have not yet made an authenticated request. A connection counts until a request
-  on it passes the auth middleware (`mark_authenticated`) or becomes a WebSocket (which
-  authenticates inside its own protocol, under its own timeout);
+  on it ends with `request[AUTH_KEY]` set (the error middleware calls
+  `mark_authenticated`), or its WebSocket handshake succeeds;
 - answers the errors aiohttp raises before any middleware runs (a malformed request, a
   request line or header over its limit) with the same `{"error": ...}` JSON as every
   other error, instead of aiohttp's plain text.
