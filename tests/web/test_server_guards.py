@@ -158,3 +158,38 @@ async def test_a_header_over_8_kb_gets_json(server: Server) -> None:
     assert status == 431
     assert headers["content-type"] == "application/json"
     assert "header" in json.loads(body)["error"]
+
+
+async def test_an_idle_unauthenticated_keep_alive_connection_frees_its_slot(
+    server: Server,
+) -> None:
+    """One 401 and then silence must not hold a slot of the cap for the keep-alive hour."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"GET /api/ HTTP/1.1\r\nHost: hub\r\n\r\n")  # keep-alive, no token
+    async with asyncio.timeout(2):
+        assert (await reader.readline()).startswith(b"HTTP/1.1 401")
+    async with asyncio.timeout(TIMEOUT + 2):
+        await reader.read()  # the server closes it
+    writer.close()
+    assert not server.guard.unauthenticated
+
+
+async def test_an_authenticated_keep_alive_connection_stays_open(server: Server) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    request_bytes = (
+        f"GET /api/ HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer {server.token}\r\n\r\n"
+    ).encode()
+    for _ in range(2):
+        writer.write(request_bytes)
+        async with asyncio.timeout(2):
+            status, _headers, _body = await read_response(reader)
+        assert status == 200
+        await asyncio.sleep(TIMEOUT * 1.5)  # idle past the unauthenticated limit
+    writer.close()
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    """One response from a kept-alive connection (Content-Length framed)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    status, headers, _ = parse(head)
+    return status, headers, await reader.readexactly(int(headers.get("content-length", 0)))
