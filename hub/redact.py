@@ -23,6 +23,13 @@ _PAIR: Final = re.compile(
 )
 
 
+_QUOTED: Final = re.compile(
+    r"""(['"](?:password|passwd|secret|token|access_token|apikey|api_key)['"]\s*:\s*)"""
+    r"""(['"])(?!\*\*\*)(?:\\.|(?!\2).)*\2""",
+    re.IGNORECASE,
+)
+
+
 def redact_url(url: str) -> str:
     """`https://u:p@host/x?apikey=abc&q=1` -> `https://u:***@host/x?apikey=***&q=***`."""
     try:
@@ -41,9 +48,13 @@ def redact_url(url: str) -> str:
 
 
 def redact_text(text: str) -> str:
-    """Every URL in `text` redacted, and `password=...`-like pairs masked."""
+    """Every URL in `text` redacted, and `password=...`-like pairs masked (also as a
+    mapping's repr or JSON: `'password': 's3cret'`, `"token": "abc"`)."""
     if "://" in text:
         text = _URL.sub(lambda match: redact_url(match.group(0)), text)
+    text = _QUOTED.sub(
+        lambda match: f"{match.group(1)}{match.group(2)}{MASK}{match.group(2)}", text
+    )
     return _PAIR.sub(lambda match: f"{match.group(1)}{match.group(2)}{MASK}", text)
 
 

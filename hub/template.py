@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import ast
 import logging
-import time
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Final
@@ -43,7 +42,6 @@ from .template_budget import (
     BUDGET_FILTER,
     CONCAT_FILTER,
     MAX_RESULT,
-    RENDER_BUDGET,
     BudgetExceeded,
     add_budget_checks,
     check_call,
@@ -51,6 +49,7 @@ from .template_budget import (
     guarded_binop,
     guarded_concat,
     guarded_iter,
+    new_deadline,
     wrap_callables,
 )
 from .template_helpers import RenderInfo, collect_into, hub_filters, hub_functions, reset_collector
@@ -239,7 +238,7 @@ class Template:
         assert self._compiled is not None
         token = collect_into(info)
         outer = deadline_var.get()
-        deadline = deadline_var.set(time.perf_counter() + RENDER_BUDGET if outer is None else outer)
+        deadline = deadline_var.set(new_deadline() if outer is None else outer)
         try:
             text = self._stream(self._compiled, variables)
         except BudgetExceeded as err:

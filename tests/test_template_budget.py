@@ -9,7 +9,9 @@ import pytest
 
 from hub.core.hub import Hub
 from hub.template import Template, TemplateError
-from hub.template_budget import MAX_RESULT, RENDER_BUDGET
+from hub.template_budget import MAX_RESULT, RENDER_BUDGET, RENDER_WALL_LIMIT
+
+SLACK = 1.0  # seconds of wall-clock slack on a loaded test machine
 
 # The issue's template: 10^8 iterations, 9.5 s of a frozen hub before the budget.
 NESTED_RANGES = "{% for i in range(100000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}done"
@@ -49,13 +51,17 @@ RUNAWAYS = [
 
 @pytest.mark.parametrize("text", RUNAWAYS)
 async def test_a_runaway_template_is_stopped_within_its_budget(hub: Hub, text: str) -> None:
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.thread_time()
     with pytest.raises(TemplateError) as caught:
         Template(text, hub).async_render()
-    took = time.perf_counter() - started
-    # The render stops at its first check past the deadline; a slow shared CI core gets
-    # some slack, but nowhere near the seconds (or minutes) the template asks for.
-    assert took < RENDER_BUDGET + 0.2, f"took {took:.3f} s"
+    took, cpu = time.perf_counter() - started, time.thread_time() - cpu_started
+    # The render stops at its first check past 100 ms of CPU time (0.5 s of wall-clock
+    # time if a busy machine keeps the hub's thread waiting), nowhere near the seconds
+    # (or minutes) the template asks for.
+    assert cpu < RENDER_BUDGET + 0.05, f"used {cpu:.3f} s of CPU"
+    # Wall-clock: the 0.5 s limit, plus slack for a machine so busy it keeps this
+    # process waiting right at the end (the full suite beside other jobs on 2 cores).
+    assert took < RENDER_WALL_LIMIT + SLACK, f"took {took:.3f} s"
     message = str(caught.value)
     assert message.startswith(f"template {text[:40]!r}"[:-1]), message  # names the template
     assert any(
@@ -72,7 +78,7 @@ async def test_the_hub_keeps_serving_while_a_runaway_template_is_refused(hub: Hu
     loop.call_soon(lambda: fired.set_result(time.perf_counter()))
     with pytest.raises(TemplateError, match="was stopped"):
         Template(NESTED_RANGES, hub).async_render()
-    assert await fired - due < RENDER_BUDGET + 0.2
+    assert await fired - due < RENDER_WALL_LIMIT + SLACK  # the issue saw 9.5 s
     # And the same template environment renders ordinary templates afterwards.
     assert Template("{{ 1 + 1 }}", hub).async_render() == 2
 

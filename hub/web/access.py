@@ -35,7 +35,6 @@ from . import policy
 from .auth import TokenInfo, TokenStore
 from .helpers import AUTH_KEY, CONTEXT_KEY, json_error
 from .policy import Access
-from .server import mark_authenticated
 from .sessions import COOKIE_NAME, CSRF_HEADER, LoginLimiter, LoginSession, SessionStore
 from .users import User, UserStore
 
@@ -381,7 +380,6 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
             return await handler(request)
         return _challenge("missing bearer token (Authorization: Bearer <token>)")
     request[AUTH_KEY] = found
-    mark_authenticated(request)
     if rule is Access.PUBLIC:  # login, onboarding: they check what they need themselves
         return await handler(request)
     unsafe = request.method not in _SAFE_METHODS

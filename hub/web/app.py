@@ -28,12 +28,18 @@ from hub.core.hub import Hub
 from .access import ACCESS_KEY, AccessControl, access_middleware, async_revalidate_loop
 from .audit import AuditLog, async_register_audit_api
 from .auth_api import async_register_auth_api, async_start_onboarding
-from .helpers import HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
+from .helpers import AUTH_KEY, HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
 from .metrics import async_setup_metrics, metrics_middleware
 from .openapi import async_register_openapi
 from .rest import async_register_rest
 from .rest_ha import async_register_rest_ha
-from .server import MAX_URL_LENGTH, ConnectionGuard, HubAppRunner, url_too_long
+from .server import (
+    MAX_URL_LENGTH,
+    ConnectionGuard,
+    HubAppRunner,
+    mark_authenticated,
+    url_too_long,
+)
 from .ws import async_register_websocket
 
 __all__ = [
@@ -91,6 +97,9 @@ async def _error_middleware(request: web.Request, handler: Handler) -> web.Strea
     except Exception:
         _LOGGER.exception("Error handling %s %s", request.method, request.path)
         return json_error(500, "internal error")
+    finally:
+        if request.get(AUTH_KEY) is not None:  # the auth middleware knew the caller
+            mark_authenticated(request)
 
 
 async def _open_access(app: web.Application) -> AsyncIterator[None]:

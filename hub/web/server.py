@@ -5,11 +5,13 @@ aiohttp waits forever for a request's headers: 200 half-sent requests once staye
 `GuardedRequestHandler`, which
 
 - closes a connection whose request headers are not complete `HEADER_TIMEOUT` seconds
-  after its first byte (or after it opened), answering 408 with the API's JSON error;
+  after its first byte (or after it opened), answering 408 with the API's JSON error,
+  and one that has not authenticated and sits idle that long after a request (else a
+  client could hold a slot of the cap with one 401 and a kept-alive socket);
 - refuses a new connection (503, JSON) while `MAX_UNAUTHENTICATED` connections are open
   that have not yet made an authenticated request. A connection counts until a request
-  on it passes the auth middleware (`mark_authenticated`) or becomes a WebSocket (which
-  authenticates inside its own protocol, under its own timeout);
+  on it ends with `request[AUTH_KEY]` set (the error middleware calls
+  `mark_authenticated`), or its WebSocket handshake succeeds;
 - answers the errors aiohttp raises before any middleware runs (a malformed request, a
   request line or header over its limit) with the same `{"error": ...}` JSON as every
   other error, instead of aiohttp's plain text.
@@ -25,6 +27,7 @@ import logging
 from typing import Any, Final
 
 from aiohttp import web
+from aiohttp.http_exceptions import LineTooLong
 from aiohttp.web_protocol import RequestHandler
 
 from hub.core.json import json_bytes
@@ -85,6 +88,7 @@ class GuardedRequestHandler(RequestHandler):
         super().__init__(manager, **kwargs)
         self._guard = guard
         self._header_timer: asyncio.TimerHandle | None = None
+        self._partial = False  # bytes of a request whose headers are not complete yet
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         guard = self._guard
@@ -115,8 +119,11 @@ class GuardedRequestHandler(RequestHandler):
     def data_received(self, data: bytes) -> None:
         before = self._request_count
         super().data_received(data)
-        if self._request_count > before:
-            self._stop_header_timer()  # a request's headers are complete
+        if self._request_count > before:  # a request's headers are complete
+            self._partial = False
+            self._stop_header_timer()
+            if self in self._guard.unauthenticated:
+                self._start_header_timer()  # not authenticated: idle for 10 s at most
             return
         waiting_for_headers = (
             data
@@ -125,8 +132,10 @@ class GuardedRequestHandler(RequestHandler):
             and not self._upgraded
             and self._payload_parser is None
         )
-        if waiting_for_headers and self._header_timer is None:
-            self._start_header_timer()
+        if waiting_for_headers:
+            self._partial = True
+            if self._header_timer is None:
+                self._start_header_timer()
 
     def authenticated(self) -> None:
         self._guard.unauthenticated.discard(self)
@@ -140,15 +149,25 @@ class GuardedRequestHandler(RequestHandler):
             self._header_timer = None
 
     def _headers_late(self) -> None:
+        """Headers incomplete for 10 s, or a connection that never authenticated idle for
+        10 s: close it (a request being handled is waited for, and looked at again)."""
         self._header_timer = None
-        self._guard.timed_out += 1
-        if self.transport is not None and not self.transport.is_closing():
+        unauthenticated = self in self._guard.unauthenticated
+        if not (self._partial or unauthenticated):
+            return  # authenticated and idle: aiohttp's keep-alive timeout decides
+        if self._current_request is not None or self._messages:
+            self._start_header_timer()
+            return
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        if self._partial or self._request_count == 0:
+            self._guard.timed_out += 1
             message = f"request headers not received within {self._guard.timeout:.0f} s"
-            assert isinstance(self.transport, asyncio.Transport)
-            self.transport.write(_raw_json_response(408, message))
+            assert isinstance(transport, asyncio.Transport)
+            transport.write(_raw_json_response(408, message))
         self.force_close()
-        if self.transport is not None:
-            self.transport.close()
+        transport.close()
 
     def handle_error(
         self,
@@ -164,11 +183,11 @@ class GuardedRequestHandler(RequestHandler):
         else:
             _LOGGER.debug("Bad request from %s: %s", request.remote, message or exc)
             text = message or (str(exc) if exc else "bad request")
-            if "line is too long" in text or "Got more than" in text:
-                status, text = (
-                    414,
-                    f"request line or header too long (URLs: {MAX_URL_LENGTH} bytes at most)",
-                )
+            if isinstance(exc, LineTooLong):
+                if exc.args[1] == MAX_REQUEST_LINE:
+                    status, text = 414, f"the URL is longer than {MAX_URL_LENGTH} bytes"
+                else:
+                    status, text = 431, "a request header is too long (8190 bytes at most)"
         response = web.Response(
             status=status, body=json_bytes({"error": text}), content_type="application/json"
         )

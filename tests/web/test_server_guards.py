@@ -14,7 +14,7 @@ from aiohttp import web
 
 from hub.core.hub import Hub
 from hub.web import create_app, create_token
-from hub.web.app import bind_socket
+from hub.web.app import async_serve, bind_socket
 from hub.web.server import HEADER_TIMEOUT, MAX_URL_LENGTH, ConnectionGuard, HubAppRunner
 
 TIMEOUT = 0.5  # the guard's header timeout in these tests (10 s in the hub)
@@ -137,3 +137,59 @@ async def test_a_malformed_request_gets_json(server: Server) -> None:
     assert status == 400
     assert headers["content-type"] == "application/json"
     assert json.loads(body)["error"]
+
+
+async def test_the_hubs_own_server_is_guarded(hub: Hub) -> None:
+    """`async_start_web`, as `parkhub run` serves: the guards are on, with 10 s."""
+    sock = await asyncio.to_thread(bind_socket, "127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    runner = await async_serve(hub, create_app(hub), sock)
+    assert isinstance(runner, HubAppRunner)
+    assert runner.guard.timeout == HEADER_TIMEOUT
+    status, headers, body = await request(port, get("/api/" + "x" * 9000))
+    assert status == 414
+    assert headers["content-type"] == "application/json"
+    assert "8192 bytes" in json.loads(body)["error"]
+
+
+async def test_a_header_over_8_kb_gets_json(server: Server) -> None:
+    raw = f"GET /api/ HTTP/1.1\r\nHost: hub\r\nX-Big: {'y' * 9000}\r\n\r\n".encode()
+    status, headers, body = await request(server.port, raw)
+    assert status == 431
+    assert headers["content-type"] == "application/json"
+    assert "header" in json.loads(body)["error"]
+
+
+async def test_an_idle_unauthenticated_keep_alive_connection_frees_its_slot(
+    server: Server,
+) -> None:
+    """One 401 and then silence must not hold a slot of the cap for the keep-alive hour."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"GET /api/ HTTP/1.1\r\nHost: hub\r\n\r\n")  # keep-alive, no token
+    async with asyncio.timeout(2):
+        assert (await reader.readline()).startswith(b"HTTP/1.1 401")
+    async with asyncio.timeout(TIMEOUT + 2):
+        await reader.read()  # the server closes it
+    writer.close()
+    assert not server.guard.unauthenticated
+
+
+async def test_an_authenticated_keep_alive_connection_stays_open(server: Server) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    request_bytes = (
+        f"GET /api/ HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer {server.token}\r\n\r\n"
+    ).encode()
+    for _ in range(2):
+        writer.write(request_bytes)
+        async with asyncio.timeout(2):
+            status, _headers, _body = await read_response(reader)
+        assert status == 200
+        await asyncio.sleep(TIMEOUT * 1.5)  # idle past the unauthenticated limit
+    writer.close()
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    """One response from a kept-alive connection (Content-Length framed)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    status, headers, _ = parse(head)
+    return status, headers, await reader.readexactly(int(headers.get("content-length", 0)))

@@ -113,7 +113,12 @@ class EmbeddedBroker:
                 f"{err.__cause__ or err}"
             ) from None
         self._broker = broker
-        _LOGGER.info("Embedded MQTT broker listening on %s:%s", self.host, self.port)
+        _LOGGER.info(
+            "Embedded MQTT broker listening on %s:%s (no anonymous clients: "
+            "`parkhub mqtt credentials` prints the controllers' login)",
+            self.host,
+            self.port,
+        )
 
     def _check_port(self) -> None:
         """Fail early and quietly on a taken port (amqtt would log a traceback first)."""

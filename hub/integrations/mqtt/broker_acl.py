@@ -29,6 +29,7 @@ __all__ = ["HubAuthPlugin", "TopicPolicy"]
 
 _LOGGER = logging.getLogger(__name__)
 _HUB_OBJECT_PREFIX = "parkhub_"
+_MAX_WARNED = 1000
 
 
 class TopicPolicy:
@@ -40,6 +41,7 @@ class TopicPolicy:
         self._hub_root = f"{prefix}/"
         self._status = f"{prefix}/status"
         self._discovery_root = f"{discovery_prefix}/"
+        self._warned: set[tuple[str | None, str]] = set()
 
     def _is_hub_topic(self, topic: str) -> bool:
         return topic == self._prefix or topic.startswith(self._hub_root)
@@ -77,11 +79,26 @@ class TopicPolicy:
         if action == Action.PUBLISH:
             allowed = self.may_publish(role, topic)
             if not allowed:
-                _LOGGER.warning("MQTT account %r may not publish to %s: dropped", username, topic)
+                self._refused(username, topic)
             return allowed
         if action == Action.SUBSCRIBE:
             return self.may_subscribe(role, topic)
         return self.may_receive(role, topic)
+
+    def _refused(self, username: str | None, topic: str) -> None:
+        """Warn once per account and topic (a controller retrying must not flood the log)."""
+        key = (username, topic)
+        if key in self._warned:
+            _LOGGER.debug("MQTT account %r may not publish to %s: dropped", username, topic)
+            return
+        if len(self._warned) >= _MAX_WARNED:
+            self._warned.clear()
+        self._warned.add(key)
+        _LOGGER.warning(
+            "MQTT account %r may not publish to %s: dropped (further ones only at debug level)",
+            username,
+            topic,
+        )
 
     def may_subscribe(self, role: str | None, topic_filter: str) -> bool:
         """Any valid filter is accepted from a known account; delivery is checked per topic

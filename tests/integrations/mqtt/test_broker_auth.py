@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -152,3 +154,27 @@ async def test_a_subscription_gets_only_retained_messages_it_matches(hub: Hub, p
         await listener.subscribe("lot/#")
         [kept] = await listener.wait_for("lot/retained", retained=True)
         assert kept.payload == "kept"
+
+
+async def test_parkhub_mqtt_credentials_gives_a_controller_its_login(
+    hub: Hub, port: int, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.yaml"
+    await asyncio.to_thread(
+        config.write_text, f"mqtt:\n  broker: embedded\n  embedded:\n    port: {port}\n"
+    )
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "hub", "mqtt", "credentials", "--config", str(config),
+         "--data", str(hub.data_dir)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"broker: mqtt://127.0.0.1:{port}"
+    [login] = [line for line in lines if line.startswith("controller:")]
+    _, _, username, _, password = login.split()
+    async with MqttTestClient(port, username=username, password=password) as barrier:
+        await barrier.subscribe("barrier/entry/set")
+        await async_publish(hub, "barrier/entry/set", "OPEN", qos=1)
+        await barrier.wait_for("barrier/entry/set", "OPEN")

@@ -73,6 +73,11 @@ def test_the_log_filter_masks_what_slips_through() -> None:
     assert (
         record.getMessage() == "cannot open rtsp://admin:***@cam.lot/live?token=*** (password=***)"
     )
+    record = logging.LogRecord(
+        "x", logging.DEBUG, __file__, 1, "config %s", ({"user": "u", "password": "s3cr3t"},), None
+    )
+    RedactingFilter().filter(record)
+    assert record.getMessage() == "config {'user': 'u', 'password': '***'}"
     root = logging.getLogger()
     handlers = list(root.handlers)
     try:

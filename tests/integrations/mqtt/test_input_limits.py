@@ -1,5 +1,6 @@
-"""Finding 7 over MQTT: a `json_attributes` payload 600 deep (or over 64 KB) is refused
-with a logged report, and the sensor, the hub and its MQTT publisher keep working."""
+"""Findings 6 and 7 over MQTT: a `json_attributes` payload 600 deep (or over 64 KB) is
+refused with a logged report, and a value template that would loop 10^8 times is stopped
+at its budget; the sensor, the hub and its MQTT publisher keep working."""
 
 from __future__ import annotations
 
@@ -56,3 +57,22 @@ async def test_deep_json_attributes_are_refused(
             )
         )
     assert any(r.levelno >= logging.WARNING for r in caplog.records)
+
+
+async def test_a_runaway_value_template_is_stopped(
+    hub: Hub, setup_mqtt: SetupMqtt, broker: BrokerUnderTest, caplog: pytest.LogCaptureFixture
+) -> None:
+    loops = "{% for i in range(value | int) %}{% for j in range(1000) %}{% endfor %}{% endfor %}"
+    await setup_mqtt(
+        discovery={"enabled": False},
+        sensor=[
+            {"name": "Bay", "state_topic": "bay/a1/count", "value_template": loops + "{{ value }}"}
+        ],
+    )
+    async with MqttTestClient(broker.port) as device:
+        await device.publish("bay/a1/count", "100000")  # 10^8 iterations
+        await wait_until(lambda: "value_template failed" in caplog.text)
+        assert "ms and was stopped" in caplog.text
+        assert "template '{% for i in range(value | int)" in caplog.text
+        await device.publish("bay/a1/count", "5")
+        await wait_until(lambda: getattr(hub.states.get("sensor.bay"), "state", None) == "5")
