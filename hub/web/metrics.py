@@ -29,7 +29,7 @@ from hub.core.bus import CALLBACK_TYPE
 from hub.core.hub import Hub
 
 from .api_doc import api_doc
-from .helpers import HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
+from .helpers import AUTH_KEY, HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
 from .ws import WS_CONNECTIONS_KEY
 
 if TYPE_CHECKING:
@@ -134,14 +134,21 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 
 async def _refusal(request: web.Request) -> web.Response | None:
-    """None when the caller may scrape; else the 401 (no or bad token) or 403 (not admin)."""
+    """None when the caller may scrape; else the 401 (no or bad token) or 403 (not admin).
+
+    /metrics is outside /api/, so no auth middleware has to have run: a caller an outer
+    layer already identified is taken as is, else the bearer token is checked here.
+    """
+    known = request.get(AUTH_KEY)
+    if known is not None and known.role == "admin":
+        return None
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() == "bearer" and token:
         configured = request.app.get(METRICS_TOKEN_KEY)
         if configured and hmac.compare_digest(configured.encode(), token.encode()):
             return None
-        info = await request.app[TOKENS_KEY].async_validate(token)
+        info = known or await request.app[TOKENS_KEY].async_validate(token)
         if info is not None:
             if info.role == "admin":
                 return None
