@@ -27,6 +27,7 @@ from typing import Any
 
 import aiohttp
 import cv2
+import homeassistant_api as ha_api
 import numpy as np
 import pytest
 import pytest_asyncio
@@ -330,6 +331,13 @@ async def test_services_and_openapi_describe_the_bundled_config(demo: DemoHub) -
     assert pay["method"]["selector"] == {"select": {"options": ["cash", "card", "online"]}}
     assert services["gate"]["open"]["fields"]["entity_id"]["required"] is True
     assert services["lpr"]["add_plate"]["fields"]["plate"]["required"] is True
+    # Home Assistant's client library reads every one of them into its models.
+    client = ha_api.Client(f"{demo.url}/api", demo.token, use_async=True, async_cache_session=False)
+    async with client:
+        domains = await client.async_get_domains()
+    assert {name: set(domain.services) for name, domain in domains.items()} == {
+        name: set(by_name) for name, by_name in services.items()
+    }
 
     document = await demo.get_json("/api/openapi.json")
     app = demo.hub.http

@@ -18,21 +18,25 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import voluptuous as vol
 from aiohttp import web
 from aiohttp.typedefs import Handler
-from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from hub import validation as cv
 from hub.core.bus import CALLBACK_TYPE
 from hub.core.hub import Hub
 
 from .api_doc import api_doc
-from .helpers import HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
+from .helpers import AUTH_KEY, HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
 from .ws import WS_CONNECTIONS_KEY
+
+if TYPE_CHECKING:
+    # prometheus_client is imported when the app is built, not with this module:
+    # `check-config` reads CONFIG_SCHEMA here and need not load it (~15 ms).
+    from prometheus_client import Histogram
+    from prometheus_client.core import Metric
 
 __all__ = [
     "CONFIG_SCHEMA",
@@ -44,7 +48,7 @@ __all__ = [
 ]
 
 METRICS_PATH: Final = "/metrics"
-MetricSource = Callable[[], Iterable[Metric]]
+MetricSource = Callable[[], Iterable["Metric"]]
 
 CONFIG_SCHEMA: Final = vol.Schema(
     {
@@ -57,7 +61,7 @@ CONFIG_SCHEMA: Final = vol.Schema(
 
 METRIC_SOURCES_KEY: Final = web.AppKey("metric_sources", list[MetricSource])
 METRICS_TOKEN_KEY: Final = web.AppKey("metrics_token", str)
-_LATENCY_KEY: Final = web.AppKey("http_latency", Histogram)
+_LATENCY_KEY: Final[web.AppKey[Histogram]] = web.AppKey("http_latency")
 # Request latency buckets (seconds): a REST call is ms, a snapshot tens of ms.
 _BUCKETS: Final = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 
@@ -87,6 +91,8 @@ class _HubCollector:
         self._app = app
 
     def collect(self) -> Iterator[Metric]:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
         app = self._app
         hub = app[HUB_KEY]
         yield CounterMetricFamily("parkhub_events", "Events fired on the bus", value=hub.bus.fired)
@@ -128,14 +134,21 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
 
 
 async def _refusal(request: web.Request) -> web.Response | None:
-    """None when the caller may scrape; else the 401 (no or bad token) or 403 (not admin)."""
+    """None when the caller may scrape; else the 401 (no or bad token) or 403 (not admin).
+
+    /metrics is outside /api/, so no auth middleware has to have run: a caller an outer
+    layer already identified is taken as is, else the bearer token is checked here.
+    """
+    known = request.get(AUTH_KEY)
+    if known is not None and known.role == "admin":
+        return None
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() == "bearer" and token:
         configured = request.app.get(METRICS_TOKEN_KEY)
         if configured and hmac.compare_digest(configured.encode(), token.encode()):
             return None
-        info = await request.app[TOKENS_KEY].async_validate(token)
+        info = known or await request.app[TOKENS_KEY].async_validate(token)
         if info is not None:
             if info.role == "admin":
                 return None
@@ -161,6 +174,8 @@ async def _refusal(request: web.Request) -> web.Response | None:
 async def _get_metrics(request: web.Request) -> web.Response:
     if (refusal := await _refusal(request)) is not None:
         return refusal
+    from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
+
     collector = _HubCollector(request.app)
     body = generate_latest(collector)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})
@@ -168,6 +183,8 @@ async def _get_metrics(request: web.Request) -> web.Response:
 
 def async_setup_metrics(app: web.Application, token: str | None = None) -> None:
     """Serve /metrics on the app; `token` is the configured metrics token, if any."""
+    from prometheus_client import Histogram
+
     app[METRIC_SOURCES_KEY] = []
     app[_LATENCY_KEY] = Histogram(
         "parkhub_http_request_duration_seconds",

@@ -33,6 +33,9 @@ OPENAPI_PATH: Final = "/api/openapi.json"
 # The panel's login cookie (the name the access work settles on: keep the two in step).
 SESSION_COOKIE: Final = "parkhub_session"
 _PARAM: Final = re.compile(r"{([^}:]+)(?::[^}]*)?}")
+# The JSON API, sign-in (`/auth/...`, once there is one) and /metrics; not the panel's
+# page and files.
+_PREFIXES: Final = ("/api/", "/auth/")
 _METRICS_PATH: Final = "/metrics"
 
 _ERROR_TEXT: Final = {
@@ -99,13 +102,13 @@ _COMPONENTS: Final[dict[str, Any]] = {
 
 
 def documented_routes(app: web.Application) -> list[tuple[str, str, web.AbstractRoute]]:
-    """(method, path, route) of every route the document covers: the API and /metrics."""
+    """(method, path, route) of every route the document covers: API, sign-in, metrics."""
     found = []
     for route in app.router.routes():
         if route.method == "HEAD" or route.resource is None:
             continue
         path = route.resource.canonical
-        if path.startswith("/api/") or path == _METRICS_PATH:
+        if path.startswith(_PREFIXES) or path == _METRICS_PATH:
             found.append((route.method, path, route))
     return found
 

@@ -110,6 +110,7 @@ HISTORY_QUERY: Final = {
     vol.Optional("start", description="ISO 8601; default: a day before end"): str,
     vol.Optional("end", description="ISO 8601; default: now"): str,
 }
+_HISTORY_QUERY_SCHEMA: Final = vol.Schema(HISTORY_QUERY, extra=vol.ALLOW_EXTRA)
 
 
 def _entity_id(entity_id: str) -> str:
@@ -301,7 +302,7 @@ async def _fire_event(request: web.Request) -> web.Response:
 
 def _history_window(request: web.Request) -> tuple[list[str], datetime, datetime | None]:
     hub = request.app[HUB_KEY]
-    query = request.query
+    query = validate(_HISTORY_QUERY_SCHEMA, dict(request.query), "query")
     entity_ids = _entity_ids(query.get("entity_id"))
     end = _parse_time(query.get("end"), "end")
     start = _parse_time(query.get("start"), "start")

@@ -72,6 +72,17 @@ HISTORY_PERIOD_QUERY: Final = {
 _HISTORY_QUERY_SCHEMA: Final = vol.Schema(HISTORY_PERIOD_QUERY, extra=vol.ALLOW_EXTRA)
 
 
+def components(hub: Hub) -> list[str]:
+    """The running integrations, plus the core parts HA clients look for by name.
+
+    Clients check `"history" in components` (HA's frontend does) before asking for it.
+    """
+    core = {"api", "http", "websocket_api"}
+    if hub.recorder is not None:
+        core |= {"recorder", "history"}
+    return sorted(hub.components | core)
+
+
 def hub_config(hub: Hub) -> dict[str, Any]:
     """The hub's settings in the shape of Home Assistant's `get_config` / `/api/config`."""
     config = hub.config
@@ -83,7 +94,7 @@ def hub_config(hub: Hub) -> dict[str, Any]:
         "unit_system": _UNITS[config.unit_system],
         "time_zone": config.time_zone,
         "currency": config.currency,
-        "components": sorted(hub.components),
+        "components": components(hub),
         "config_dir": str(hub.config_dir),
         "allowlist_external_dirs": [],
         "allowlist_external_urls": [],
@@ -111,7 +122,7 @@ async def _get_config(request: web.Request) -> web.Response:
     response={"type": "array", "items": {"type": "string"}},
 )
 async def _get_components(request: web.Request) -> web.Response:
-    return json_response(sorted(request.app[HUB_KEY].components))
+    return json_response(components(request.app[HUB_KEY]))
 
 
 @api_doc(

@@ -9,6 +9,7 @@ read becomes `{}` (anything), never an error, so one odd validator cannot break 
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -87,7 +88,7 @@ def _serializer(schema: Any) -> Any:
         )
     try:
         if schema in _KNOWN:
-            return dict(_KNOWN[schema])
+            return copy.deepcopy(_KNOWN[schema])  # the converter edits what it gets
     except TypeError:  # unhashable (a dict or list schema): the converter's own job
         return vo.UNSUPPORTED
     if isroutine(schema) and schema not in (vol.Lower, vol.Upper, vol.Strip):

@@ -167,6 +167,7 @@ async def _websocket_handler(request: web.Request) -> web.WebSocketResponse:
             try:
                 await _async_read(wsock, conn)
             finally:
+                app[WS_CONNECTIONS_KEY].discard(conn)
                 await conn.async_close()
                 writer.cancel()
                 await asyncio.wait([writer])

@@ -33,7 +33,7 @@ async def test_config_and_components(hub: Hub, api_client: Client) -> None:
 
     assert config["location_name"] == "ParkHub"
     assert config["state"] == "RUNNING"
-    assert config["components"] == components == ["camera", "gate"]
+    assert config["components"] == components == ["api", "camera", "gate", "http", "websocket_api"]
 
 
 async def test_template_renders_for_admins_only(
