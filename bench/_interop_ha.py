@@ -60,6 +60,7 @@ async def run(config_dir: Path, seconds: float, out: Path) -> int:
     await hass.async_start()
     print("READY", flush=True)
     await asyncio.sleep(seconds)
+    snapshot_at = time.time()
     registry = er.async_get(hass)
     entities = []
     for entry in registry.entities.values():
@@ -82,7 +83,16 @@ async def run(config_dir: Path, seconds: float, out: Path) -> int:
             }
         )
     await hass.async_stop()
-    out.write_text(json.dumps({"entities": entities, "changes": changes, "log": collect.records}))
+    out.write_text(
+        json.dumps(
+            {
+                "entities": entities,
+                "changes": changes,
+                "log": collect.records,
+                "snapshot_at": snapshot_at,
+            }
+        )
+    )
     return 0
 
 

@@ -11,7 +11,7 @@ Prints one JSON object:
 - announced: discovery configs ParkHub published; seen_by_ha: how many of them HA made
   an entity of (by unique id); missing: the others;
 - states_equal / states_compared: HA's state of each ParkHub entity at the end against
-  the last state ParkHub published for it (cameras excepted: cameras_with_picture counts
+  the last state ParkHub had published for it by then (cameras excepted: cameras_with_picture counts
   those whose JPEG HA holds);
 - lag_ms (median, worst, n): from ParkHub's state message reaching the broker's other
   subscriber (this script) to HA's `state_changed` for it, over the changes during the run;
@@ -63,7 +63,7 @@ Z2M_BAY = {
     "device": {"identifiers": ["zigbee2mqtt_0x00158d0001a2b3c4"], "name": "Bay B4"},
 }
 ESPHOME_BARRIER = {
-    "name": "Side barrier",
+    "name": None,
     "unique_id": "esphome-side-barrier",
     "command_topic": "side-barrier/cover/barrier/command",
     "state_topic": "side-barrier/cover/barrier/state",
@@ -216,10 +216,11 @@ def _report(observer: _Observer, ha: dict[str, Any], ha_ready: float) -> dict[st
         if ha_domain == "camera":
             pictures += 1 if entity["picture_bytes"] else 0
             continue
-        history = observer.states.get(state_topic)
+        # ParkHub's state when HA's was read (a message still on its way is not a mismatch).
+        history = [p for t, p in observer.states.get(state_topic, []) if t < ha["snapshot_at"]]
         if not history:
             continue
-        expected = _expected(ha_domain, history[-1][1])
+        expected = _expected(ha_domain, history[-1])
         compared += 1
         if entity["state"] == expected:
             equal += 1
