@@ -33,11 +33,11 @@ class _Collect(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         about_mqtt = record.name.startswith("homeassistant.components.mqtt")
-        if about_mqtt or "parkhub" in message.lower():
-            if record.levelno >= logging.WARNING or "No matching payload" in message:
-                self.records.append(
-                    {"level": record.levelname, "logger": record.name, "message": message[:400]}
-                )
+        wanted = record.levelno >= logging.WARNING or "No matching payload" in message
+        if wanted and (about_mqtt or "parkhub" in message.lower()):
+            self.records.append(
+                {"level": record.levelname, "logger": record.name, "message": message[:400]}
+            )
 
 
 async def run(config_dir: Path, seconds: float, out: Path) -> int:
@@ -83,7 +83,7 @@ async def run(config_dir: Path, seconds: float, out: Path) -> int:
             }
         )
     await hass.async_stop()
-    out.write_text(
+    out.write_text(  # noqa: ASYNC240 (HA has stopped: nothing else runs on the loop)
         json.dumps(
             {
                 "entities": entities,
