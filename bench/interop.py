@@ -2,10 +2,11 @@
 
     python bench/interop.py --seconds 60          (HA venv: bash bench/setup_ha_venv.sh)
 
-Runs, all on loopback: Mosquitto; `parkhub run` on the bundled demo config pointed at
-it; two devices announcing themselves as Zigbee2MQTT and ESPHome do (a bay sensor with
-JSON availability, a barrier); then Home Assistant from its own venv
-(`bench/_interop_ha.py`, set up as `hass -c` does, MQTT discovery on) for --seconds.
+Runs, all on loopback: Mosquitto; Home Assistant from its own venv
+(`bench/_interop_ha.py`, set up as `hass -c` does, MQTT discovery on); then `parkhub run`
+on the bundled demo config pointed at the broker, and two devices announcing themselves
+as Zigbee2MQTT and ESPHome do (a bay sensor with JSON availability, a barrier). HA
+watches for --seconds more than ParkHub's start-up budget (60 s).
 Prints one JSON object:
 
 - announced: discovery configs ParkHub published; seen_by_ha: how many of them HA made
@@ -45,6 +46,10 @@ from hub.yaml_loader import load_yaml
 
 REPO = Path(__file__).resolve().parents[1]
 HA_PYTHON = Path(os.environ.get("HA_VENV", REPO / ".venv-ha")) / "bin" / "python"
+# The ParkHub source tree to run (default: this one), to compare against another checkout.
+PARKHUB_SRC = Path(os.environ.get("PARKHUB_SRC", REPO))
+# Seconds HA keeps watching beyond --seconds, for ParkHub to start (OCR models load).
+STARTUP_BUDGET = 60
 
 Z2M_BAY = {
     "object_id": "bay_b4",
@@ -286,24 +291,26 @@ def main() -> None:
         try:
             time.sleep(0.5)
             observer = _Observer(mqtt_port)
-            config = _parkhub_config(folder, mqtt_port, web_port)
-            parkhub = subprocess.Popen(
-                [sys.executable, "-m", "hub", "run", "--config", str(config), "--host",
-                 "127.0.0.1", "--data", str(folder / "data")],
-                cwd=REPO, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-            )  # fmt: skip
-            _wait_for(parkhub, "Serving on", 180)
-            observer.announce_devices()
+            # Home Assistant first, as in a house where it runs all the time: it sees
+            # ParkHub start (every slot's first state) and the devices announce themselves.
             ha_dir = _ha_config(folder / "ha", mqtt_port)
             out = folder / "ha.json"
             ha = subprocess.Popen(
                 [str(HA_PYTHON), str(REPO / "bench" / "_interop_ha.py"), "--config", str(ha_dir),
-                 "--seconds", str(args.seconds), "--out", str(out)],
+                 "--seconds", str(args.seconds + STARTUP_BUDGET), "--out", str(out)],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )  # fmt: skip
             _wait_for(ha, "READY", 300)
             ha_ready = time.time()
-            ha.wait(timeout=args.seconds + 120)
+            config = _parkhub_config(folder, mqtt_port, web_port)
+            parkhub = subprocess.Popen(
+                [sys.executable, "-m", "hub", "run", "--config", str(config), "--host",
+                 "127.0.0.1", "--data", str(folder / "data")],
+                cwd=PARKHUB_SRC, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+            )  # fmt: skip
+            _wait_for(parkhub, "Serving on", STARTUP_BUDGET)
+            observer.announce_devices()
+            ha.wait(timeout=args.seconds + STARTUP_BUDGET + 120)
             result = json.loads(out.read_text())
             print(json.dumps(_report(observer, result, ha_ready)))
         finally:
