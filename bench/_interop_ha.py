@@ -33,11 +33,11 @@ class _Collect(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         about_mqtt = record.name.startswith("homeassistant.components.mqtt")
-        if about_mqtt or "parkhub" in message.lower():
-            if record.levelno >= logging.WARNING or "No matching payload" in message:
-                self.records.append(
-                    {"level": record.levelname, "logger": record.name, "message": message[:400]}
-                )
+        wanted = record.levelno >= logging.WARNING or "No matching payload" in message
+        if wanted and (about_mqtt or "parkhub" in message.lower()):
+            self.records.append(
+                {"level": record.levelname, "logger": record.name, "message": message[:400]}
+            )
 
 
 async def run(config_dir: Path, seconds: float, out: Path) -> int:
@@ -60,6 +60,7 @@ async def run(config_dir: Path, seconds: float, out: Path) -> int:
     await hass.async_start()
     print("READY", flush=True)
     await asyncio.sleep(seconds)
+    snapshot_at = time.time()
     registry = er.async_get(hass)
     entities = []
     for entry in registry.entities.values():
@@ -82,7 +83,16 @@ async def run(config_dir: Path, seconds: float, out: Path) -> int:
             }
         )
     await hass.async_stop()
-    out.write_text(json.dumps({"entities": entities, "changes": changes, "log": collect.records}))
+    out.write_text(  # noqa: ASYNC240 (HA has stopped: nothing else runs on the loop)
+        json.dumps(
+            {
+                "entities": entities,
+                "changes": changes,
+                "log": collect.records,
+                "snapshot_at": snapshot_at,
+            }
+        )
+    )
     return 0
 
 

@@ -2,16 +2,17 @@
 
     python bench/interop.py --seconds 60          (HA venv: bash bench/setup_ha_venv.sh)
 
-Runs, all on loopback: Mosquitto; `parkhub run` on the bundled demo config pointed at
-it; two devices announcing themselves as Zigbee2MQTT and ESPHome do (a bay sensor with
-JSON availability, a barrier); then Home Assistant from its own venv
-(`bench/_interop_ha.py`, set up as `hass -c` does, MQTT discovery on) for --seconds.
+Runs, all on loopback: Mosquitto; Home Assistant from its own venv
+(`bench/_interop_ha.py`, set up as `hass -c` does, MQTT discovery on); then `parkhub run`
+on the bundled demo config pointed at the broker, and two devices announcing themselves
+as Zigbee2MQTT and ESPHome do (a bay sensor with JSON availability, a barrier). HA
+watches for --seconds more than ParkHub's start-up budget (60 s).
 Prints one JSON object:
 
 - announced: discovery configs ParkHub published; seen_by_ha: how many of them HA made
   an entity of (by unique id); missing: the others;
 - states_equal / states_compared: HA's state of each ParkHub entity at the end against
-  the last state ParkHub published for it (cameras excepted: cameras_with_picture counts
+  the last state ParkHub had published for it by then (cameras excepted: cameras_with_picture counts
   those whose JPEG HA holds);
 - lag_ms (median, worst, n): from ParkHub's state message reaching the broker's other
   subscriber (this script) to HA's `state_changed` for it, over the changes during the run;
@@ -45,6 +46,10 @@ from hub.yaml_loader import load_yaml
 
 REPO = Path(__file__).resolve().parents[1]
 HA_PYTHON = Path(os.environ.get("HA_VENV", REPO / ".venv-ha")) / "bin" / "python"
+# The ParkHub source tree to run (default: this one), to compare against another checkout.
+PARKHUB_SRC = Path(os.environ.get("PARKHUB_SRC", REPO))
+# Seconds HA keeps watching beyond --seconds, for ParkHub to start (OCR models load).
+STARTUP_BUDGET = 60
 
 Z2M_BAY = {
     "object_id": "bay_b4",
@@ -63,7 +68,7 @@ Z2M_BAY = {
     "device": {"identifiers": ["zigbee2mqtt_0x00158d0001a2b3c4"], "name": "Bay B4"},
 }
 ESPHOME_BARRIER = {
-    "name": "Side barrier",
+    "name": None,
     "unique_id": "esphome-side-barrier",
     "command_topic": "side-barrier/cover/barrier/command",
     "state_topic": "side-barrier/cover/barrier/state",
@@ -216,10 +221,11 @@ def _report(observer: _Observer, ha: dict[str, Any], ha_ready: float) -> dict[st
         if ha_domain == "camera":
             pictures += 1 if entity["picture_bytes"] else 0
             continue
-        history = observer.states.get(state_topic)
+        # ParkHub's state when HA's was read (a message still on its way is not a mismatch).
+        history = [p for t, p in observer.states.get(state_topic, []) if t < ha["snapshot_at"]]
         if not history:
             continue
-        expected = _expected(ha_domain, history[-1][1])
+        expected = _expected(ha_domain, history[-1])
         compared += 1
         if entity["state"] == expected:
             equal += 1
@@ -285,24 +291,26 @@ def main() -> None:
         try:
             time.sleep(0.5)
             observer = _Observer(mqtt_port)
-            config = _parkhub_config(folder, mqtt_port, web_port)
-            parkhub = subprocess.Popen(
-                [sys.executable, "-m", "hub", "run", "--config", str(config), "--host",
-                 "127.0.0.1", "--data", str(folder / "data")],
-                cwd=REPO, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-            )  # fmt: skip
-            _wait_for(parkhub, "Serving on", 180)
-            observer.announce_devices()
+            # Home Assistant first, as in a house where it runs all the time: it sees
+            # ParkHub start (every slot's first state) and the devices announce themselves.
             ha_dir = _ha_config(folder / "ha", mqtt_port)
             out = folder / "ha.json"
             ha = subprocess.Popen(
                 [str(HA_PYTHON), str(REPO / "bench" / "_interop_ha.py"), "--config", str(ha_dir),
-                 "--seconds", str(args.seconds), "--out", str(out)],
+                 "--seconds", str(args.seconds + STARTUP_BUDGET), "--out", str(out)],
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )  # fmt: skip
             _wait_for(ha, "READY", 300)
             ha_ready = time.time()
-            ha.wait(timeout=args.seconds + 120)
+            config = _parkhub_config(folder, mqtt_port, web_port)
+            parkhub = subprocess.Popen(
+                [sys.executable, "-m", "hub", "run", "--config", str(config), "--host",
+                 "127.0.0.1", "--data", str(folder / "data")],
+                cwd=PARKHUB_SRC, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+            )  # fmt: skip
+            _wait_for(parkhub, "Serving on", STARTUP_BUDGET)
+            observer.announce_devices()
+            ha.wait(timeout=args.seconds + STARTUP_BUDGET + 120)
             result = json.loads(out.read_text())
             print(json.dumps(_report(observer, result, ha_ready)))
         finally:

@@ -41,7 +41,9 @@ if TYPE_CHECKING:
 
 __all__ = ["DiscoveryOut", "discovery_config"]
 
-_LOT_SUFFIXES = re.compile(r"^(?P<lot>.+?)_(?:slot_.+|free_spaces|active_sessions|occupied)$")
+_LOT_SUFFIXES = re.compile(
+    r"^(?P<lot>.+?)_(?:slot_.+|free_spaces|active_sessions|occupied|reservations|revenue_today)$"
+)
 _CAMERA_SUFFIXES = re.compile(r"^(?P<camera>.+?)_(?:last_plate|motion)$")
 # Domains that map one to one onto a component keep `parkhub_<object_id>` as node id;
 # the others (camera.x as a sensor) add their domain so they cannot collide.
