@@ -22,6 +22,7 @@ from aiohttp.typedefs import Handler
 
 from hub.core.exceptions import HubError, ServiceValidationError, Unauthorized
 from hub.core.hub import Hub
+from hub.frontend import async_register_frontend
 
 from .auth import TokenStore
 from .helpers import AUTH_KEY, HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
@@ -120,6 +121,7 @@ def create_app(hub: Hub) -> web.Application:
     app.cleanup_ctx.append(_load_tokens)
     async_register_rest(app)
     async_register_websocket(app)
+    async_register_frontend(app)
     hub.http = app
     return app
 

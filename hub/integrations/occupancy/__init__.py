@@ -67,6 +67,7 @@ async def _async_start_lot(hub: Hub, config: LotConfig) -> OccupancyLot:
 
 async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     # numpy and OpenCV load here, in the setup that needs them, not with the config schema.
+    from .http import async_register_http
     from .services import async_register_services
 
     data = OccupancyData()
@@ -99,6 +100,7 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     data.on_unload.append(hub.bus.async_listen(EVENT_RESERVATIONS_CHANGED, reservations_changed))
 
     data.on_unload.extend(async_register_services(hub, data.lots, reload_lot))
+    async_register_http(hub)
 
     def stop(_event: Any) -> None:
         for lot in data.lots.values():

@@ -21,7 +21,9 @@ from hub.plates import normalize_plate
 from .config import LotConfig
 from .const import (
     DOMAIN,
+    EVENT_ANOMALY_ACKNOWLEDGED,
     PAYMENT_METHODS,
+    SERVICE_ACKNOWLEDGE_ANOMALY,
     SERVICE_CANCEL_RESERVATION,
     SERVICE_END_SESSION,
     SERVICE_EXTEND,
@@ -112,6 +114,12 @@ RESERVE_SCHEMA = vol.All(
     _one_of("end", "duration"),
 )
 CANCEL_SCHEMA = vol.Schema({vol.Required("reservation_id"): cv.string})
+ACKNOWLEDGE_SCHEMA = vol.Schema(
+    {
+        vol.Required("anomaly_id"): vol.All(cv.string, vol.Length(min=1, max=64)),
+        vol.Optional("note"): vol.All(cv.string, vol.Length(max=500)),
+    }
+)
 
 
 def resolve_lot(manager: ParkingManager, lot_id: str | None) -> LotConfig:
@@ -207,6 +215,12 @@ def async_register_services(
     def cancel(call: ServiceCall) -> dict[str, Any]:
         return book.async_cancel(call.data["reservation_id"]).as_dict()
 
+    def acknowledge(call: ServiceCall) -> dict[str, Any]:
+        """Mark an anomaly seen: an event the recorder keeps, carrying who did it."""
+        data = {"anomaly_id": call.data["anomaly_id"], "note": call.data.get("note")}
+        hub.bus.async_fire(EVENT_ANOMALY_ACKNOWLEDGED, data, context=call.context)
+        return data
+
     table: list[tuple[str, Any, Any, str]] = [
         (SERVICE_START_SESSION, start, START_SCHEMA, "Start a session by hand"),
         (SERVICE_END_SESSION, end, END_SCHEMA, "End a session by hand, with its fee"),
@@ -214,6 +228,12 @@ def async_register_services(
         (SERVICE_EXTEND, extend, EXTEND_SCHEMA, "Allow a session more time"),
         (SERVICE_RESERVE, reserve, RESERVE_SCHEMA, "Reserve a space or a lot for a window"),
         (SERVICE_CANCEL_RESERVATION, cancel, CANCEL_SCHEMA, "Cancel a reservation"),
+        (
+            SERVICE_ACKNOWLEDGE_ANOMALY,
+            acknowledge,
+            ACKNOWLEDGE_SCHEMA,
+            "Mark an anomaly as seen (its id is the anomaly event's context id)",
+        ),
     ]
     return [
         hub.services.async_register(DOMAIN, name, handler, schema, description=text)
