@@ -37,23 +37,31 @@ class PhApp extends LitElement {
     shared,
     css`
       :host { min-height: 100vh; display: flex; flex-direction: column; }
-      header {
-        background: var(--nav); color: var(--on-nav);
-        display: flex; flex-wrap: wrap; align-items: center; gap: 0.25rem 0.75rem;
-        padding: 0.35rem 0.75rem;
+      header { background: var(--nav); color: var(--on-nav); padding: 0.3rem 0.75rem 0; }
+      .top { display: flex; align-items: center; gap: 0.5rem; min-height: 44px; }
+      .brand { font-weight: 700; font-size: 1.15rem; margin-right: auto; color: var(--on-nav); text-decoration: none; }
+      nav ul {
+        list-style: none; margin: 0; padding: 0 0 0.3rem; display: flex; gap: 0.15rem;
+        overflow-x: auto; scrollbar-width: none; white-space: nowrap;
       }
-      .brand { font-weight: 700; font-size: 1.1rem; margin-right: auto; color: var(--on-nav); text-decoration: none; }
-      nav ul { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 0.15rem; }
       nav a {
-        display: inline-flex; align-items: center; min-height: 44px; padding: 0 0.6rem;
+        display: inline-flex; align-items: center; min-height: 44px; padding: 0 0.7rem;
         color: var(--on-nav); text-decoration: none; border-radius: 6px;
       }
       nav a[aria-current="page"] { background: var(--nav-active); font-weight: 700; }
-      nav a:focus-visible, header button:focus-visible { outline: 3px solid #ffffff; outline-offset: -3px; }
+      nav a:focus-visible, header a:focus-visible, header button:focus-visible { outline: 3px solid #ffffff; outline-offset: -3px; }
       .count { background: #ffffff; color: #0b2e55; border-radius: 999px; padding: 0 0.45rem; margin-left: 0.3rem; font-size: 0.8rem; font-weight: 700; }
-      header button { background: transparent; border-color: var(--on-nav); color: var(--on-nav); min-height: 40px; }
+      header button, header button.secondary { background: transparent; border-color: var(--on-nav); color: var(--on-nav); min-height: 40px; }
       .user { font-size: 0.9rem; }
-      main { padding: 0.9rem; max-width: 1200px; width: 100%; box-sizing: border-box; margin: 0 auto; flex: 1; }
+      main { padding: 0.9rem; max-width: 1200px; width: 100%; min-width: 0; box-sizing: border-box; margin: 0 auto; flex: 1; }
+      @media (min-width: 900px) {
+        header { display: flex; align-items: center; gap: 1rem; padding-bottom: 0.3rem; }
+        .top { display: contents; }
+        .brand { margin-right: 0; }
+        nav { order: 1; margin-right: auto; }
+        nav ul { padding: 0; }
+        .user, header button { order: 2; }
+      }
       .banner { background: var(--banner); color: var(--on-banner); padding: 0.6rem 0.9rem; font-weight: 600; }
     `,
   ];
@@ -215,7 +223,13 @@ class PhApp extends LitElement {
     const user = this._user;
     return html`
       <header>
-        <a class="brand" href=${user ? homeFor(user.role) : "/login"}>ParkHub</a>
+        <div class="top">
+          <a class="brand" href=${user ? homeFor(user.role) : "/login"}>ParkHub</a>
+          ${user
+            ? html`<span class="user">${user.user} (${user.role})</span>
+                <button class="secondary" @click=${this._logout}>Sign out</button>`
+            : ""}
+        </div>
         ${user
           ? html`<nav aria-label="Pages"><ul>
               ${pagesFor(user.role).map(
@@ -225,9 +239,7 @@ class PhApp extends LitElement {
                     : ""
                 }</a></li>`,
               )}
-            </ul></nav>
-            <span class="user">${user.user} <span class="muted-nav">(${user.role})</span></span>
-            <button class="secondary" @click=${this._logout}>Sign out</button>`
+            </ul></nav>`
           : ""}
       </header>
       ${this._banner()}

@@ -13,6 +13,7 @@ export function time(value) {
 export function dateTime(value) {
   const date = toDate(value);
   if (!date) return "—";
+  if (date.toDateString() === new Date().toDateString()) return time(date.getTime() / 1000);
   return date.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
 }
 

@@ -53,22 +53,16 @@ class PhGates extends HubView {
       ${this._error ? html`<p class="error" role="alert">${this._error}</p>` : ""}
       <div class="fields">${gates.map((gate) => this._gate(gate))}</div>
       <h2>Command log</h2>
-      <div class="card table-wrap">
-        <table class="gate-log">
-          <thead><tr><th scope="col">When</th><th scope="col">Gate</th><th scope="col">Command</th><th scope="col">Cause</th></tr></thead>
-          <tbody>
-            ${(this._log || []).map(
-              (line) => html`<tr>
-                <td>${dateTime(line.time)}</td>
-                <td>${line.entity_id}</td>
-                <td>${line.command}</td>
-                <td class="cause">${line.cause}</td>
-              </tr>`,
-            )}
-          </tbody>
-        </table>
-        ${this._log && !this._log.length ? html`<p class="muted">No gate commands yet.</p>` : ""}
-      </div>`;
+      <ol class="card gate-log" style="list-style:none;padding:0.4rem 1rem">
+        ${(this._log || []).map(
+          (line) => html`<li class="log-line" style="padding:0.45rem 0;border-bottom:1px solid var(--border)">
+            <div class="row"><strong>${line.entity_id}</strong><span class="badge">${line.command}</span>
+              <span class="muted">${dateTime(line.time)}</span></div>
+            <div class="cause">${line.cause}</div>
+          </li>`,
+        )}
+        ${this._log && !this._log.length ? html`<li class="muted">No gate commands yet.</li>` : ""}
+      </ol>`;
   }
 }
 

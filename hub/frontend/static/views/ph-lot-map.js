@@ -25,7 +25,8 @@ class PhLotMap extends LitElement {
       figure { margin: 0; }
       svg { width: 100%; height: auto; display: block; border-radius: 8px; background: var(--surface); }
       .plan { fill: var(--bg); stroke: var(--border); }
-      .slot polygon { stroke: #ffffff; stroke-width: 3; fill-opacity: 0.82; cursor: pointer; }
+      .slot polygon { stroke: #ffffff; stroke-width: 3; fill-opacity: 0.85; cursor: pointer; }
+      svg.framed .slot polygon { fill-opacity: 0.6; }
       .slot.free polygon { fill: var(--free); }
       .slot.occupied polygon { fill: var(--occupied); }
       .slot.reserved polygon { fill: var(--reserved); }
@@ -77,7 +78,7 @@ class PhLotMap extends LitElement {
     const points = slot.polygon.map(([x, y]) => `${x},${y}`).join(" ");
     const cx = slot.polygon.reduce((sum, [x]) => sum + x, 0) / slot.polygon.length;
     const cy = slot.polygon.reduce((sum, [, y]) => sum + y, 0) / slot.polygon.length;
-    const mark = { occupied: "●", reserved: "R", unavailable: "?" }[status] || "";
+    const mark = { occupied: "✕", reserved: "R", unavailable: "?" }[status] || "";
     const selected = this._selected === slot.id;
     return svg`<g class="slot ${status} ${selected ? "selected" : ""}" data-slot=${slot.id}
         data-status=${status} tabindex="0" role="button" aria-pressed=${selected ? "true" : "false"}
@@ -121,7 +122,7 @@ class PhLotMap extends LitElement {
     const { width, height } = lot;
     const frameUrl = `/api/camera/${lot.camera}/snapshot.jpg?t=${this._frameTick}`;
     return html`<figure>
-      <svg viewBox="0 0 ${width} ${height}" role="group" aria-label=${`Map of lot ${lot.name || lot.lot}`}>
+      <svg class=${this.frame ? "framed" : "plan"} viewBox="0 0 ${width} ${height}" role="group" aria-label=${`Map of lot ${lot.name || lot.lot}`}>
         ${this.frame && lot.camera
           ? svg`<image href=${frameUrl} x="0" y="0" width=${width} height=${height} preserveAspectRatio="none"></image>`
           : svg`<rect class="plan" x="0" y="0" width=${width} height=${height}></rect>`}
