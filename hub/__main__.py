@@ -28,15 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check-config", help="validate the config and exit")
     check.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
 
-    token = commands.add_parser("token", help="API tokens")
-    token_commands = token.add_subparsers(dest="token_command", required=True)
-    create = token_commands.add_parser("create", help="create a long-lived token and print it")
-    create.add_argument("name", help="what the token is for, e.g. 'barrier-controller'")
-    create.add_argument(
-        "--role", default="admin", choices=["admin", "operator", "resident"], help="who holds it"
-    )
-    create.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
-    create.add_argument("--data", type=Path, help="data directory")
+    from .web.cli import add_arguments as add_account_arguments
+
+    add_account_arguments(commands)  # `user ...`, `token ...`
 
     from .integrations.occupancy.cli import add_arguments as add_occupancy_arguments
 
@@ -62,7 +56,6 @@ def main(argv: list[str] | None = None) -> int:
     # Imported here so `parkhub --help` stays instant.
     from .bootstrap import async_run, load
     from .config import ConfigError
-    from .core.exceptions import HubError
 
     try:
         loaded = load(args.config)
@@ -73,15 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check-config":
         print(f"{args.config}: OK")
         return 0
-    if args.command == "token":
-        from .web.auth import create_token
+    if args.command in ("user", "token"):
+        from .web.cli import run as run_accounts
 
-        try:
-            print(create_token(loaded.data_dir(args.data), args.name, args.role))
-        except HubError as err:
-            print(f"parkhub token create: {err}", file=sys.stderr)
-            return 1
-        return 0
+        return run_accounts(args, loaded.data_dir(args.data))
 
     from .log import setup_logging
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import voluptuous as vol
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -19,8 +20,10 @@ from hub import __version__
 from hub.core.json import JSONDecodeError, json_bytes, json_loads
 from hub.core.services import describe_invalid
 
+from .access import ACCESS_KEY
 from .auth import TokenInfo
-from .helpers import HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY
+from .helpers import HUB_KEY, WEBSOCKETS_KEY
+from .sessions import COOKIE_NAME
 from .ws_commands import DEFAULT_COMMANDS
 from .ws_connection import ERR_INVALID_FORMAT, ActiveConnection, WSCommand
 
@@ -41,8 +44,9 @@ HEARTBEAT: Final = 55.0
 # Commands are small; anything bigger is a broken or hostile client.
 MAX_MSG_SIZE: Final = 1024 * 1024
 
+# Without `access_token`, the login session's cookie sent with the handshake is used.
 AUTH_MESSAGE_SCHEMA: Final = vol.Schema(
-    {vol.Required("type"): "auth", vol.Required("access_token"): str}, extra=vol.ALLOW_EXTRA
+    {vol.Required("type"): "auth", vol.Optional("access_token"): str}, extra=vol.ALLOW_EXTRA
 )
 
 
@@ -73,13 +77,36 @@ async def _async_authenticate(
             {"type": "auth_invalid", "message": f"auth message incorrectly formatted: {reason}"},
         )
         return None
-    info = await request.app[TOKENS_KEY].async_validate(auth["access_token"])
+    access = request.app[ACCESS_KEY]
+    if "access_token" in auth:
+        info = await access.tokens.async_validate(auth["access_token"])
+        failure = "invalid access token"
+    elif COOKIE_NAME in request.cookies:
+        info, failure = _cookie_principal(request), "the login session has ended: log in again"
+    else:
+        info = None
+        failure = "auth message incorrectly formatted: access_token: required key not provided"
     if info is None:
-        _LOGGER.warning("WebSocket login with an invalid token from %s", request.remote)
-        await _send(wsock, {"type": "auth_invalid", "message": "invalid access token"})
+        _LOGGER.warning("WebSocket login refused from %s: %s", request.remote, failure)
+        await _send(wsock, {"type": "auth_invalid", "message": failure})
         return None
     await _send(wsock, {"type": "auth_ok", "ha_version": __version__})
     return info
+
+
+def _cookie_principal(request: web.Request) -> TokenInfo | None:
+    """The login session of the handshake's cookie, if the page is the hub's own.
+
+    A page on another site can open a WebSocket to the hub and the browser would send
+    the cookie along (SameSite=Strict stops that in current browsers; the Origin check
+    stops it in the others): only a same-origin page gets the session.
+    """
+    access = request.app[ACCESS_KEY]
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc != request.host:
+        return None
+    session = access.cookie_session(request)
+    return access.session_principal(session) if session is not None else None
 
 
 async def _async_read(wsock: web.WebSocketResponse, conn: ActiveConnection) -> None:
@@ -109,7 +136,9 @@ async def _websocket_handler(request: web.Request) -> web.WebSocketResponse:
         info = await _async_authenticate(request, wsock)
         if info is not None:
             commands = app[WS_COMMANDS_KEY]
-            conn = ActiveConnection(app[HUB_KEY], wsock, info, commands)
+            access = app[ACCESS_KEY]
+            conn = ActiveConnection(app[HUB_KEY], wsock, info, commands, access)
+            access.connections.add(conn)
             _LOGGER.debug("WebSocket client %s connected", conn)
             writer = asyncio.get_running_loop().create_task(
                 conn.async_write(), name=f"websocket writer {info.name}"

@@ -16,7 +16,7 @@ import logging
 from collections import deque
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import voluptuous as vol
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -28,7 +28,11 @@ from hub.core.hub import Hub
 from hub.core.json import json_bytes
 from hub.core.services import describe_invalid
 
+from . import policy
 from .auth import TokenInfo
+
+if TYPE_CHECKING:
+    from .access import AccessControl
 
 __all__ = [
     "ERR_HUB_ERROR",
@@ -109,9 +113,12 @@ class ActiveConnection:
         wsock: web.WebSocketResponse,
         auth: TokenInfo,
         commands: Mapping[str, WSCommand],
+        access: AccessControl | None = None,
     ) -> None:
         self.hub = hub
         self.auth = auth
+        # The policy's enforcer; None only for a connection built by hand in a test.
+        self.access = access
         # Message id of each subscribe -> its unsubscribe; all undone when the socket closes.
         self.subscriptions: dict[int, CALLBACK_TYPE] = {}
         self._wsock = wsock
@@ -189,6 +196,23 @@ class ActiveConnection:
                     code=WSCloseCode.TRY_AGAIN_LATER, message=b"too far behind", drain=False
                 )
 
+    def async_close_for(self, reason: str) -> None:
+        """Close the socket from the hub's side (credentials revoked): nothing more is sent."""
+        if self._drop_task is not None:
+            return
+        _LOGGER.info("Closing WebSocket client %s: %s", self, reason)
+        self._closing = True
+        self._pending.clear()
+        self._ready.set()
+        self._drop_task = asyncio.get_running_loop().create_task(
+            self._async_close_socket(WSCloseCode.POLICY_VIOLATION, reason)
+        )
+
+    async def _async_close_socket(self, code: int, reason: str) -> None:
+        with contextlib.suppress(TimeoutError, ConnectionError):
+            async with asyncio.timeout(DROP_TIMEOUT):
+                await self._wsock.close(code=code, message=reason.encode()[:120], drain=False)
+
     async def async_close(self) -> None:
         """Undo every subscription; after this nothing more is sent."""
         self._closing = True
@@ -222,7 +246,21 @@ class ActiveConnection:
             self.send_error(msg_id, ERR_UNKNOWN_COMMAND, f"unknown command {msg_type!r}")
             return
         try:
-            coro = command.handler(self, command.schema(message))
+            rule = policy.ws_rule(msg_type)
+            access = self.access
+            if access is not None and rule < policy.Access.BY_SERVICE:
+                access.authorize(self.auth, rule, what=f"WebSocket command {msg_type}")
+            checked = command.schema(message)
+            if access is not None and rule >= policy.Access.BY_SERVICE:
+                access.authorize(
+                    self.auth,
+                    rule,
+                    what=f"WebSocket command {msg_type}",
+                    service=(str(checked.get("domain")), str(checked.get("service"))),
+                    data={**checked.get("service_data", {}), **checked.get("target", {})},
+                    event_type=checked.get("event_type"),
+                )
+            coro = command.handler(self, checked)
         except Exception as err:
             self._send_exception(msg_id, msg_type, err)
             return
