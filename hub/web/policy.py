@@ -99,6 +99,26 @@ ROUTES: Final[dict[str, Access]] = {
     "POST /api/notify/panel/{id}/read": OPERATOR,
     "POST /api/notify/panel/{id}/unread": OPERATOR,
     "DELETE /api/notify/panel/{id}": OPERATOR,
+    # what the panel reads (hub/frontend/, issue 14)
+    "GET /api/occupancy/lots": RESIDENT,    # where the spaces are: availability
+    "GET /api/gate/log": OPERATOR,
+    "GET /api/lpr/reads": OPERATOR,
+    "GET /api/parking/sessions.csv": OPERATOR,
+    "GET /api/parking/anomalies": OPERATOR,
+    # the panel's own files: the shell holds no data
+    "GET /": PUBLIC,
+    "GET /lot": PUBLIC,
+    "GET /home": PUBLIC,
+    "GET /cameras": PUBLIC,
+    "GET /gates": PUBLIC,
+    "GET /plates": PUBLIC,
+    "GET /sessions": PUBLIC,
+    "GET /notifications": PUBLIC,
+    "GET /login": PUBLIC,
+    "GET /onboarding": PUBLIC,
+    "GET /frontend/{path}": PUBLIC,
+    "GET /sw.js": PUBLIC,
+    "GET /manifest.webmanifest": PUBLIC,
 }
 
 SERVICES: Final[dict[str, Access]] = {
@@ -109,6 +129,7 @@ SERVICES: Final[dict[str, Access]] = {
     "parking.extend": OPERATOR,
     "parking.reserve": RESIDENT,            # residents: for their own vehicles
     "parking.cancel_reservation": RESIDENT,
+    "parking.acknowledge_anomaly": OPERATOR,
     "lpr.add_plate": OPERATOR,
     "lpr.remove_plate": OPERATOR,
 }

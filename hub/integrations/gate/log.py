@@ -19,7 +19,13 @@ from typing import TYPE_CHECKING, Any, Final
 import voluptuous as vol
 from aiohttp import web
 
-from hub.web.helpers import async_register_route, json_error, json_response, validate
+from hub.web.helpers import (
+    async_register_route,
+    json_error,
+    json_response,
+    user_names,
+    validate,
+)
 
 from .const import EVENT_GATE_COMMAND
 
@@ -49,14 +55,16 @@ LOG_QUERY: Final = vol.Schema(
 )
 
 
-def _link(event: dict[str, Any]) -> dict[str, Any]:
-    """One step of a chain as the panel shows it."""
+def _link(event: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """One step of a chain as the panel shows it (user ids as names)."""
     data = event.get("data") or {}
     step: dict[str, Any] = {"event_type": event["event_type"], "time": event.get("time_fired")}
     for key in ("name", "entity_id", "plate", "camera", "source", "listed", "confidence"):
         if data.get(key) is not None:
             step[key] = data[key]
-    step["user_id"] = (event.get("context") or {}).get("user_id")
+    user_id = (event.get("context") or {}).get("user_id")
+    step["user_id"] = user_id
+    step["user"] = names.get(user_id, user_id) if user_id else None
     return step
 
 
@@ -64,7 +72,7 @@ def describe_cause(command: str, chain: list[dict[str, Any]], data: dict[str, An
     """The chain in words: "opened by automation X because plate P was read by C"."""
     verb = _PAST.get(command, command)
     parts: list[str] = []
-    user = chain[0].get("user_id") if chain else None
+    user = chain[0].get("user") if chain else None
     for step in chain[1:]:
         kind = step["event_type"]
         if kind == EVENT_AUTOMATION_TRIGGERED:
@@ -72,8 +80,8 @@ def describe_cause(command: str, chain: list[dict[str, Any]], data: dict[str, An
         elif kind == EVENT_PLATE_DETECTED:
             camera = step.get("camera") or "a camera"
             parts.append(f"because plate {step.get('plate')} was read by {camera}")
-        elif step.get("user_id"):
-            parts.append(f"because user {step['user_id']} did {kind}")
+        elif step.get("user"):
+            parts.append(f"because user {step['user']} did {kind}")
         else:
             parts.append(f"because of {kind}")
     if not parts:
@@ -87,9 +95,13 @@ def describe_cause(command: str, chain: list[dict[str, Any]], data: dict[str, An
 
 
 def build_log(
-    events: list[dict[str, Any]], limit: int, entity_id: str | None
+    events: list[dict[str, Any]],
+    limit: int,
+    entity_id: str | None,
+    names: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Gate commands (newest first) with their causes, from recorder events."""
+    names = names or {}
     by_context: dict[str, dict[str, Any]] = {}
     for event in events:
         context_id = (event.get("context") or {}).get("id")
@@ -103,7 +115,7 @@ def build_log(
         data = event.get("data") or {}
         if entity_id is not None and data.get("entity_id") != entity_id:
             continue
-        chain = [_link(event)]
+        chain = [_link(event, names)]
         context = event.get("context") or {}
         cause = by_context.get(context.get("id") or "")
         parent_id = context.get("parent_id")
@@ -113,7 +125,7 @@ def build_log(
                 cause = by_context.get(parent_id)
             if cause is None:
                 break
-            chain.append(_link(cause))
+            chain.append(_link(cause, names))
             cause_context = cause.get("context") or {}
             seen.add(cause_context.get("id") or "")
             parent_id = cause_context.get("parent_id")
@@ -128,7 +140,7 @@ def build_log(
                 "command": command,
                 "reason": data.get("reason"),
                 "plate": data.get("plate"),
-                "user_id": context.get("user_id"),
+                "user": chain[0]["user"],
                 "context_id": context.get("id"),
                 "cause": describe_cause(command, chain, data),
                 "chain": chain,
@@ -149,6 +161,8 @@ def async_register_log(hub: Hub) -> None:
         events = await recorder.async_events(
             [EVENT_GATE_COMMAND, EVENT_AUTOMATION_TRIGGERED, EVENT_PLATE_DETECTED], start
         )
-        return json_response({"log": build_log(events, query["limit"], query.get("entity_id"))})
+        names = user_names(request)
+        log = build_log(events, query["limit"], query.get("entity_id"), names)
+        return json_response({"log": log})
 
     async_register_route(hub, "GET", LOG_PATH, get_log)

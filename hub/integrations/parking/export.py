@@ -65,8 +65,12 @@ def sessions_csv_bytes(rows: Iterable[dict[str, Any]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode()
 
 
-def anomaly_list(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Anomaly events (recorder shape) newest first, each with `id` and `acknowledged`."""
+def anomaly_list(
+    events: Iterable[dict[str, Any]], names: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Anomaly events (recorder shape) newest first, each with `id` and `acknowledged`
+    (by whom: `user`, a name from `names` when the user id is known)."""
+    names = names or {}
     acknowledged: dict[str, dict[str, Any]] = {}
     anomalies: list[dict[str, Any]] = []
     for event in events:
@@ -75,9 +79,11 @@ def anomaly_list(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         if event.get("event_type") == EVENT_ANOMALY_ACKNOWLEDGED:
             anomaly_id = data.get("anomaly_id")
             if isinstance(anomaly_id, str):
+                user_id = context.get("user_id")
                 acknowledged[anomaly_id] = {
                     "time": event.get("time_fired"),
-                    "user_id": context.get("user_id"),
+                    "user_id": user_id,
+                    "user": names.get(user_id, user_id) if user_id else None,
                     "note": data.get("note"),
                 }
         elif event.get("event_type") == EVENT_ANOMALY:

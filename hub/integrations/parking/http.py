@@ -24,7 +24,14 @@ from aiohttp import web
 
 from hub.core.exceptions import ServiceValidationError, Unauthorized
 from hub.plates import normalize_plate
-from hub.web.helpers import AUTH_KEY, async_register_route, json_error, json_response, validate
+from hub.web.helpers import (
+    AUTH_KEY,
+    async_register_route,
+    json_error,
+    json_response,
+    user_names,
+    validate,
+)
 
 from .const import EVENT_ANOMALY, EVENT_ANOMALY_ACKNOWLEDGED
 from .export import ANOMALY_QUERY, anomaly_list, sessions_csv_bytes
@@ -153,7 +160,7 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
             return json_error(503, "the recorder is not running")
         start = hub.scheduler.utcnow() - timedelta(days=days)
         events = await recorder.async_events([EVENT_ANOMALY, EVENT_ANOMALY_ACKNOWLEDGED], start)
-        return json_response({"anomalies": anomaly_list(events)})
+        return json_response({"anomalies": anomaly_list(events, user_names(request))})
 
     async def session(request: web.Request) -> web.Response:
         staff_only(request)

@@ -188,7 +188,7 @@ class PhSessions extends HubView {
         <span class="grow"><strong>${anomaly.kind.replaceAll("_", " ")}</strong> ${anomaly.plate || ""}
           <span class="muted">${dateTime(anomaly.time)} · ${anomaly.lot}</span></span>
         ${anomaly.acknowledged
-          ? html`<span class="muted">seen${anomaly.acknowledged.user_id ? ` by ${anomaly.acknowledged.user_id}` : ""}</span>`
+          ? html`<span class="muted">seen${anomaly.acknowledged.user ? ` by ${anomaly.acknowledged.user}` : ""}</span>`
           : html`<button class="secondary" @click=${() => this._acknowledge(anomaly)}
               aria-label=${`Acknowledge ${anomaly.kind} ${anomaly.plate || ""}`}>Acknowledge</button>`}
       </li>`,
