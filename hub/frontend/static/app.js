@@ -103,7 +103,10 @@ class PhApp extends LitElement {
       return;
     }
     this._user = user;
+    const path = location.pathname;
     if (!user) {
+      // Where the user was going: there, once signed in.
+      if (path in VIEWS && path !== "/login" && path !== "/onboarding") this._wanted = path;
       this._disconnect();
       this._ready = true;
       this._go((await needsOnboarding()) ? "/onboarding" : "/login", true, true);
@@ -111,8 +114,9 @@ class PhApp extends LitElement {
     }
     this._connect();
     this._ready = true;
-    const path = location.pathname;
-    this._go(path === "/" || path === "/login" || path === "/onboarding" ? homeFor(user.role) : path, true, true);
+    const wanted = this._wanted || path;
+    this._wanted = null;
+    this._go(wanted === "/" || wanted === "/login" || wanted === "/onboarding" ? homeFor(user.role) : wanted, true, true);
     this._refreshUnread();
   }
 
