@@ -12,10 +12,9 @@ from .panel_hub import CHROMIUM, CHROMIUM_ARGS, PanelHub, chromium_missing
 
 
 @pytest.fixture(autouse=True)
-def blockbuster() -> Iterator[None]:
+def blockbuster() -> None:
     """No blocking-call guard here: Playwright's sync API waits on purpose, and the hub
     runs in its own process (where nothing of the test's can block its loop)."""
-    yield
 
 
 @pytest.fixture(scope="module")

@@ -51,9 +51,9 @@ class PanelHub:
 
     def start(self) -> None:
         log = self.log_path.open("ab")
+        command = [sys.executable, "-m", "hub", "run", "--config", str(self.config)]
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "hub", "run", "--config", str(self.config)]
-            + ["--host", "127.0.0.1"],
+            [*command, "--host", "127.0.0.1"],
             cwd=self.folder,
             stdout=log,
             stderr=subprocess.STDOUT,
