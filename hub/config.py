@@ -202,6 +202,9 @@ HUB_SCHEMA = vol.Schema(
         # A relative data_dir is relative to the config file's folder; the CLI resolves it.
         vol.Optional("data_dir", description="Where history and registries live"): cv.string,
         vol.Optional("port", default=8123, description="HTTP port of panel and API"): cv.port,
+        vol.Optional(
+            "audit_days", default=90, description="Days the audit log keeps who did what"
+        ): vol.All(vol.Coerce(int), vol.Range(min=1, max=3650)),
     },
     extra=vol.PREVENT_EXTRA,
 )
@@ -217,9 +220,10 @@ class HubConfig:
     currency: str = "EUR"
     data_dir: str | None = None
     port: int = 8123
+    audit_days: int = 90
 
     @classmethod
     def from_dict(cls, validated: dict[str, Any]) -> HubConfig:
         """Build from HUB_SCHEMA's output (defaults already filled in)."""
-        fields = ("name", "time_zone", "unit_system", "currency", "port")
+        fields = ("name", "time_zone", "unit_system", "currency", "port", "audit_days")
         return cls(data_dir=validated.get("data_dir"), **{f: validated[f] for f in fields})

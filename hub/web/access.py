@@ -19,13 +19,14 @@ import contextlib
 import logging
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from hub.core.bus import Event
 from hub.core.const import EVENT_STATE_CHANGED
+from hub.core.context import Context
 from hub.core.exceptions import ServiceValidationError, Unauthorized
 from hub.core.states import State
 from hub.plates import normalize_plate
@@ -59,12 +60,6 @@ _TEMPLATE_MARKS: Final = ("{{", "{%", "{#")
 
 # (hub, the resident, the service data as sent) -> whether it acts only on their things.
 OwnerCheck = Callable[["Hub", User, Mapping[str, Any]], bool]
-
-
-class _Closable(Protocol):
-    auth: TokenInfo
-
-    def async_close_for(self, reason: str) -> None: ...
 
 
 def _has_template(value: Any, depth: int = 0) -> bool:
@@ -175,6 +170,58 @@ class AccessControl:
             raise Unauthorized(f"{domain}.{service} is not open to residents")
         if not check(self.hub, user, data):
             raise Unauthorized(f"{domain}.{service}: only for your own vehicles")
+
+    def authorize_ws(
+        self,
+        principal: TokenInfo,
+        command: str,
+        schema: Callable[[dict[str, Any]], dict[str, Any]],
+        message: dict[str, Any],
+    ) -> dict[str, Any]:
+        """Check a WebSocket command against the table; returns the validated message.
+
+        A plain rule is checked before the schema (a refused caller learns nothing about
+        the format); a service or event rule after it, since it needs the names."""
+        rule = policy.ws_rule(command)
+        what = f"WebSocket command {command}"
+        if rule < Access.BY_SERVICE:
+            self.authorize(principal, rule, what=what)
+            return schema(message)
+        checked = schema(message)
+        data = {**checked.get("service_data", {}), **checked.get("target", {})}
+        self.authorize(
+            principal,
+            rule,
+            what=what,
+            service=(str(checked.get("domain")), str(checked.get("service"))),
+            data=data,
+            event_type=checked.get("event_type"),
+        )
+        return checked
+
+    def audit_ws(
+        self,
+        conn: Any,
+        command: str,
+        checked: Mapping[str, Any],
+        err: Exception | None,
+        context: Context | None,
+    ) -> None:
+        if self.audit is None:
+            return
+        action = command
+        if command == "call_service":
+            action = f"{checked.get('domain')}.{checked.get('service')}"
+        data = {**checked.get("service_data", {}), **checked.get("target", {})}
+        data.update({key: checked[key] for key in ("event_type",) if key in checked})
+        self.audit.record(
+            conn.auth,
+            conn.remote,
+            f"ws {action}",
+            audit_target({}, data),
+            "ok" if err is None else _outcome(err),
+            None if context is None else context.id,
+        )
 
     def async_register_owner_check(self, service: str, check: OwnerCheck) -> None:
         """Let residents call `domain.service` when `check` says it is about their things."""

@@ -27,7 +27,7 @@ from hub.core.hub import Hub
 from hub.frontend import async_register_frontend
 
 from .access import ACCESS_KEY, AccessControl, access_middleware, async_revalidate_loop
-from .audit import DEFAULT_AUDIT_DAYS, AuditLog, async_register_audit_api
+from .audit import AuditLog, async_register_audit_api
 from .auth_api import async_register_auth_api, async_start_onboarding
 from .helpers import HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
 from .rest import async_register_rest
@@ -92,7 +92,7 @@ async def _open_access(app: web.Application) -> AsyncIterator[None]:
     """Open the audit log and, with no admin yet, log the onboarding code (cleanup_ctx)."""
     access = app[ACCESS_KEY]
     hub = app[HUB_KEY]
-    audit = await AuditLog.async_open(hub, getattr(hub.config, "audit_days", DEFAULT_AUDIT_DAYS))
+    audit = await AuditLog.async_open(hub, hub.config.audit_days)
     access.audit = audit
 
     async def purge(now: object) -> None:

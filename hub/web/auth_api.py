@@ -289,10 +289,9 @@ async def _remove_user(request: web.Request) -> web.Response:
 async def _get_vehicles(request: web.Request) -> web.Response:
     principal = request[AUTH_KEY]
     name = request.match_info["name"]
-    if role_level(principal.role) < Access.OPERATOR and name != principal.user:
-        raise Unauthorized("residents see only their own vehicles")
     user = _access(request).users.by_name(name)
-    if user is None:
+    # A resident asking for someone else learns nothing, not even that they exist.
+    if user is None or (role_level(principal.role) < Access.OPERATOR and name != principal.user):
         return json_error(404, f"name: no user {name!r}")
     return json_response({"name": user.name, "vehicles": list(user.vehicles)})
 

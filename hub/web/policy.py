@@ -31,6 +31,7 @@ __all__ = [
     "ROUTES",
     "SERVICES",
     "SYSTEM_EVENTS",
+    "WS_AUDITED",
     "WS_COMMANDS",
     "Access",
     "event_allowed",
@@ -146,6 +147,9 @@ WS_COMMANDS: Final[dict[str, Access]] = {
     "notify/panel/mark_read": OPERATOR,
 }
 # fmt: on
+
+# WebSocket commands that change something: each call is a row in the audit log.
+WS_AUDITED: Final = frozenset({"call_service", "fire_event", "notify/panel/mark_read"})
 
 # Named only so the matrix test knows they are admin-only on purpose, not forgotten.
 ADMIN_ONLY: Final = frozenset(

@@ -28,7 +28,9 @@ from hub.core.exceptions import InvalidEntityId, ServiceValidationError
 from hub.core.services import Service
 from hub.core.states import State, valid_entity_id
 
+from .access import ACCESS_KEY
 from .helpers import (
+    AUTH_KEY,
     HUB_KEY,
     ensure_object,
     json_error,
@@ -117,12 +119,18 @@ async def _api_status(request: web.Request) -> web.Response:
 
 
 async def _get_states(request: web.Request) -> web.Response:
-    return json_response(request.app[HUB_KEY].states.async_all())
+    states = request.app[HUB_KEY].states.async_all()
+    access, principal = request.app[ACCESS_KEY], request[AUTH_KEY]
+    if access.restricted(principal):  # a resident: availability only
+        states = [shown for state in states if (shown := access.visible_state(principal, state))]
+    return json_response(states)
 
 
 async def _get_state(request: web.Request) -> web.Response:
     entity_id = _entity_id(request.match_info["entity_id"])
     state = request.app[HUB_KEY].states.get(entity_id)
+    if state is not None:
+        state = request.app[ACCESS_KEY].visible_state(request[AUTH_KEY], state)
     if state is None:
         return json_error(404, f"entity {entity_id} not found")
     return json_response(state)
@@ -151,7 +159,7 @@ async def _post_state(request: web.Request) -> web.Response:
 
 def _describe_fields(schema: vol.Schema | None) -> dict[str, dict[str, Any]]:
     """The fields a service's schema accepts, for clients that draw forms from them."""
-    if schema is None or not isinstance(schema.schema, dict):
+    if schema is None or not isinstance(getattr(schema, "schema", None), dict):
         return {}
     fields: dict[str, dict[str, Any]] = {}
     for key in schema.schema:

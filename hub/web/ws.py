@@ -138,6 +138,7 @@ async def _websocket_handler(request: web.Request) -> web.WebSocketResponse:
             commands = app[WS_COMMANDS_KEY]
             access = app[ACCESS_KEY]
             conn = ActiveConnection(app[HUB_KEY], wsock, info, commands, access)
+            conn.remote = request.remote or "unknown"
             access.connections.add(conn)
             _LOGGER.debug("WebSocket client %s connected", conn)
             writer = asyncio.get_running_loop().create_task(

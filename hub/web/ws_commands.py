@@ -107,6 +107,10 @@ def state_diff(old: State, new: State) -> dict[str, Any]:
 @lru_cache(maxsize=128)
 def _entities_event_json(event: Event) -> bytes:
     """One state_changed event in the compressed format, encoded once for every client."""
+    return _entities_json(event)
+
+
+def _entities_json(event: Event) -> bytes:
     entity_id, old, new = event.data["entity_id"], event.data["old_state"], event.data["new_state"]
     if new is None:
         return json_bytes({ENTITY_REMOVE: [entity_id]})
@@ -130,7 +134,11 @@ def _ping(conn: ActiveConnection, msg: dict[str, Any]) -> None:
 
 @websocket_command({vol.Required("type"): "get_states"})
 def _get_states(conn: ActiveConnection, msg: dict[str, Any]) -> None:
-    conn.send_result(msg["id"], conn.hub.states.async_all())
+    states = conn.hub.states.async_all()
+    access = conn.access
+    if access is not None and access.restricted(conn.auth):  # a resident: availability only
+        states = [shown for state in states if (shown := access.visible_state(conn.auth, state))]
+    conn.send_result(msg["id"], states)
 
 
 @websocket_command(
@@ -138,8 +146,16 @@ def _get_states(conn: ActiveConnection, msg: dict[str, Any]) -> None:
 )
 def _subscribe_events(conn: ActiveConnection, msg: dict[str, Any]) -> None:
     msg_id = msg["id"]
+    access = conn.access
+    restricted = access is not None and access.restricted(conn.auth)
 
     def forward(event: Event) -> None:
+        if restricted:
+            assert access is not None
+            shown = access.visible_event(conn.auth, event)
+            if shown is None:
+                return
+            event = shown
         try:
             event_json = _event_json(event)
         except TypeError as err:  # an integration put something odd in the data
@@ -168,8 +184,16 @@ def _subscribe_entities(conn: ActiveConnection, msg: dict[str, Any]) -> None:
     """All (or the listed) states now, then each change as a diff."""
     msg_id, states = msg["id"], conn.hub.states
     entity_ids = list(dict.fromkeys(msg.get("entity_ids") or ()))
+    access = conn.access
+    restricted = access is not None and access.restricted(conn.auth)
 
     def forward(event: Event) -> None:
+        if restricted:  # a resident: availability entities, without plates
+            assert access is not None
+            shown = access.visible_event(conn.auth, event)
+            if shown is not None:
+                conn.send_bytes(_event_frame(msg_id, _entities_json(shown)))
+            return
         conn.send_bytes(_event_frame(msg_id, _entities_event_json(event)))
 
     if entity_ids:
@@ -178,6 +202,9 @@ def _subscribe_entities(conn: ActiveConnection, msg: dict[str, Any]) -> None:
     else:
         conn.subscriptions[msg_id] = conn.hub.bus.async_listen(EVENT_STATE_CHANGED, forward)
         current = states.async_all()
+    if restricted:
+        assert access is not None
+        current = [shown for state in current if (shown := access.visible_state(conn.auth, state))]
     conn.send_result(msg_id)
     initial = {ENTITY_ADD: {state.entity_id: compressed_state(state) for state in current}}
     conn.send_bytes(_event_frame(msg_id, json_bytes(initial)))
@@ -194,7 +221,7 @@ def _subscribe_entities(conn: ActiveConnection, msg: dict[str, Any]) -> None:
 )
 async def _call_service(conn: ActiveConnection, msg: dict[str, Any]) -> None:
     """Call a service; `target` (which entities) is merged into its data, as in HA."""
-    context = conn.context()
+    context = conn.context(msg["id"])
     response = await conn.hub.services.async_call(
         msg["domain"],
         msg["service"],

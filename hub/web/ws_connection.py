@@ -128,12 +128,19 @@ class ActiveConnection:
         self._closing = False
         self._last_id = 0
         self._drop_task: asyncio.Task[None] | None = None
+        # Contexts of audited commands in flight, by message id.
+        self._contexts: dict[int, Context] = {}
+        # The client's address, for the audit log (set by the handshake).
+        self.remote = "unknown"
 
     def __repr__(self) -> str:
         return f"<ActiveConnection {self.auth.name}>"
 
-    def context(self) -> Context:
-        """A new Context for what this client causes, carrying its user."""
+    def context(self, msg_id: int | None = None) -> Context:
+        """The Context of what command `msg_id` causes (made once, so the audit log names
+        it), or a new one; it carries the client's user."""
+        if msg_id is not None and (context := self._contexts.get(msg_id)) is not None:
+            return context
         return Context(user_id=self.auth.user_id)
 
     # -- sending ---------------------------------------------------------------------------
@@ -245,33 +252,52 @@ class ActiveConnection:
         if (command := self._commands.get(msg_type)) is None:
             self.send_error(msg_id, ERR_UNKNOWN_COMMAND, f"unknown command {msg_type!r}")
             return
+        access = self.access
+        audited = access is not None and access.audit is not None and msg_type in policy.WS_AUDITED
+        checked: dict[str, Any] = message
         try:
-            rule = policy.ws_rule(msg_type)
-            access = self.access
-            if access is not None and rule < policy.Access.BY_SERVICE:
-                access.authorize(self.auth, rule, what=f"WebSocket command {msg_type}")
-            checked = command.schema(message)
-            if access is not None and rule >= policy.Access.BY_SERVICE:
-                access.authorize(
-                    self.auth,
-                    rule,
-                    what=f"WebSocket command {msg_type}",
-                    service=(str(checked.get("domain")), str(checked.get("service"))),
-                    data={**checked.get("service_data", {}), **checked.get("target", {})},
-                    event_type=checked.get("event_type"),
-                )
+            if access is not None:
+                checked = access.authorize_ws(self.auth, msg_type, command.schema, message)
+            else:
+                checked = command.schema(message)
+            if audited:
+                self._contexts[msg_id] = self.context()
             coro = command.handler(self, checked)
         except Exception as err:
+            if audited:
+                self._audit(msg_id, msg_type, checked, err)
             self._send_exception(msg_id, msg_type, err)
             return
         if coro is not None:
-            self.hub.async_run_coroutine(self._async_run(msg_id, msg_type, coro), f"ws {msg_type}")
+            run = self._async_run(msg_id, msg_type, coro, checked if audited else None)
+            self.hub.async_run_coroutine(run, f"ws {msg_type}")
+        elif audited:
+            self._audit(msg_id, msg_type, checked, None)
 
-    async def _async_run(self, msg_id: int, msg_type: str, coro: Coroutine[Any, Any, None]) -> None:
+    def _audit(
+        self, msg_id: int, msg_type: str, checked: dict[str, Any], err: Exception | None
+    ) -> None:
+        """One audit row for a command that changes something (policy.WS_AUDITED)."""
+        context = self._contexts.pop(msg_id, None)
+        if self.access is not None:
+            self.access.audit_ws(self, msg_type, checked, err, context)
+
+    async def _async_run(
+        self,
+        msg_id: int,
+        msg_type: str,
+        coro: Coroutine[Any, Any, None],
+        audited: dict[str, Any] | None = None,
+    ) -> None:
         try:
             await coro
         except Exception as err:
+            if audited is not None:
+                self._audit(msg_id, msg_type, audited, err)
             self._send_exception(msg_id, msg_type, err)
+        else:
+            if audited is not None:
+                self._audit(msg_id, msg_type, audited, None)
 
     def _send_exception(self, msg_id: int, msg_type: str, err: Exception) -> None:
         """Map an error to a code; only a bug is logged with its traceback."""

@@ -153,7 +153,8 @@ def test_operator_opens_a_gate_and_sees_why(browser: Any, panel_hub: PanelHub) -
     # Whichever barrier is closed now (the demo's cars open them too).
     page.wait_for_function(
         """() => [...document.querySelector('ph-app').shadowRoot.querySelector('ph-gates')
-            .shadowRoot.querySelectorAll('.gate-state')].some((el) => el.textContent == 'closed')""",
+            .shadowRoot.querySelectorAll('.gate-state')]
+            .some((el) => el.textContent === 'closed')""",
         timeout=60_000,
     )
     closed = page.locator(".gate", has=page.locator(".gate-state", has_text="closed")).first

@@ -10,12 +10,14 @@ Sessions also filter by `from` / `to` (entry date or time, the hub's zone) and `
 (open, closed, paid, unpaid); an open session carries `fee_so_far`.
 
 Bad query values are a 400 `{"error": "<field>: ..."}`; an unknown session a 404. Plates
-are personal data: resident tokens get a 403 (tokens do not name a resident's vehicles
-yet, so "only their own sessions" cannot be told apart).
+are personal data: a resident sees only their own vehicles' sessions (with fees and
+payments) and reservations, and another plate is a 403. Residents may also reserve and
+cancel for their own vehicles: the owner checks registered here tell the web policy so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +26,7 @@ from aiohttp import web
 
 from hub.core.exceptions import ServiceValidationError, Unauthorized
 from hub.plates import normalize_plate
+from hub.web.access import ACCESS_KEY
 from hub.web.helpers import (
     AUTH_KEY,
     async_register_route,
@@ -32,6 +35,7 @@ from hub.web.helpers import (
     user_names,
     validate,
 )
+from hub.web.users import User
 
 from .const import EVENT_ANOMALY, EVENT_ANOMALY_ACKNOWLEDGED
 from .export import ANOMALY_QUERY, anomaly_list, sessions_csv_bytes
@@ -102,33 +106,46 @@ QUERY_SCHEMA = vol.Schema(
 def async_register_http(hub: Hub, manager: ParkingManager) -> None:
     currency = manager.currency
 
-    def staff_only(request: web.Request) -> None:
-        if request[AUTH_KEY].role == "resident":
-            raise Unauthorized("parking sessions and reservations are for admins and operators")
+    def own_plates(request: web.Request) -> tuple[str, ...] | None:
+        """A resident's vehicles; None for staff, who see every plate."""
+        access, principal = request.app[ACCESS_KEY], request[AUTH_KEY]
+        return access.vehicles(principal) if access.restricted(principal) else None
 
-    def query(request: web.Request) -> dict[str, Any]:
-        staff_only(request)
+    def query(request: web.Request) -> tuple[dict[str, Any], list[str | None]]:
+        """The query, and the plates to look up (None: any plate, for staff)."""
         data: dict[str, Any] = validate(QUERY_SCHEMA, dict(request.query), "query")
         lot = data.get("lot")
         if lot is not None and lot not in manager.config.lots:
             raise ServiceValidationError(f"invalid query: lot: unknown lot {lot!r}")
-        return data
+        own = own_plates(request)
+        plate = data.get("plate")
+        if own is None:
+            return data, [plate]
+        if plate is not None and plate not in own:
+            raise Unauthorized("plate: residents see only their own vehicles")
+        return data, [plate] if plate is not None else list(own)
 
     async def find_sessions(request: web.Request) -> list[dict[str, Any]]:
-        data = query(request)
+        """The sessions the query asks for (a resident: of their own vehicles only)."""
+        data, plates = query(request)
         status, zone = data.get("status"), hub.time_zone
         active = data.get("active")
         if status in ("open", "closed"):
             active = status == "open"
-        found = await manager.store.async_sessions(
-            data.get("lot"),
-            data.get("plate"),
-            active,
-            data["limit"],
-            entered_from=_timestamp(data["from"], zone, end=False) if "from" in data else None,
-            entered_before=_timestamp(data["to"], zone, end=True) if "to" in data else None,
-            paid={"paid": True, "unpaid": False}.get(status or ""),
-        )
+        found = []
+        for plate in plates:
+            found += await manager.store.async_sessions(
+                data.get("lot"),
+                plate,
+                active,
+                data["limit"],
+                entered_from=_timestamp(data["from"], zone, end=False) if "from" in data else None,
+                entered_before=_timestamp(data["to"], zone, end=True) if "to" in data else None,
+                paid={"paid": True, "unpaid": False}.get(status or ""),
+            )
+        if len(plates) > 1:
+            found.sort(key=lambda session: session.entry_time, reverse=True)
+        found = found[: data["limit"]]
         now = hub.scheduler.timestamp()
         rows = []
         for stored in found:
@@ -152,8 +169,7 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
             headers={"Content-Disposition": 'attachment; filename="sessions.csv"'},
         )
 
-    async def anomalies(request: web.Request) -> web.Response:
-        staff_only(request)
+    async def anomalies(request: web.Request) -> web.Response:  # operators (policy.py)
         days = validate(ANOMALY_QUERY, dict(request.query), "query")["days"]
         recorder = hub.recorder
         if recorder is None:
@@ -163,28 +179,31 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
         return json_response({"anomalies": anomaly_list(events, user_names(request))})
 
     async def session(request: web.Request) -> web.Response:
-        staff_only(request)
         session_id = request.match_info["session_id"]
         found = manager.by_id(session_id) or await manager.store.async_session(session_id)
-        if found is None:
+        own = own_plates(request)
+        if found is None or (own is not None and found.plate not in own):
             return json_error(404, f"session_id: no session {session_id}")
         return json_response(found.as_dict(currency))
 
     async def reservations(request: web.Request) -> web.Response:
-        data = query(request)
-        if data.get("active"):
-            now = hub.scheduler.timestamp()
-            found = [
-                reservation
-                for reservation in manager.reservations.live.values()
-                if reservation.end > now
-                and data.get("lot") in (None, reservation.lot)
-                and data.get("plate") in (None, reservation.plate)
-            ][: data["limit"]]
-        else:
-            found = await manager.store.async_reservations(
-                data.get("lot"), data.get("plate"), None, data["limit"]
-            )
+        data, plates = query(request)
+        found = []
+        for plate in plates:
+            if data.get("active"):
+                now = hub.scheduler.timestamp()
+                found += [
+                    reservation
+                    for reservation in manager.reservations.live.values()
+                    if reservation.end > now
+                    and data.get("lot") in (None, reservation.lot)
+                    and plate in (None, reservation.plate)
+                ]
+            else:
+                found += await manager.store.async_reservations(
+                    data.get("lot"), plate, None, data["limit"]
+                )
+        found = found[: data["limit"]]
         return json_response({"reservations": [item.as_dict() for item in found]})
 
     async_register_route(hub, "GET", "/api/parking/sessions", sessions)
@@ -192,3 +211,21 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
     async_register_route(hub, "GET", "/api/parking/anomalies", anomalies)
     async_register_route(hub, "GET", "/api/parking/sessions/{session_id}", session)
     async_register_route(hub, "GET", "/api/parking/reservations", reservations)
+    _register_owner_checks(hub, manager)
+
+
+def _register_owner_checks(hub: Hub, manager: ParkingManager) -> None:
+    """Residents reserve and cancel only for the vehicles their account lists."""
+    if hub.http is None:
+        return
+
+    def reserve(_hub: Hub, user: User, data: Mapping[str, Any]) -> bool:
+        return normalize_plate(data.get("plate")) in user.vehicles
+
+    def cancel(_hub: Hub, user: User, data: Mapping[str, Any]) -> bool:
+        reservation = manager.reservations.live.get(str(data.get("reservation_id")))
+        return reservation is not None and reservation.plate in user.vehicles
+
+    access = hub.http[ACCESS_KEY]
+    access.async_register_owner_check("parking.reserve", reserve)
+    access.async_register_owner_check("parking.cancel_reservation", cancel)
