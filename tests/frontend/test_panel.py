@@ -9,6 +9,7 @@ starting) really happens, at the demo's 10x pace.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -183,3 +184,140 @@ def test_a_demo_cars_session_appears_in_sessions(browser: Any, panel_hub: PanelH
     assert "€" in rows.first.locator(".fee").inner_text()
     assert page.errors == []
     page.context.close()
+
+
+@pytest.mark.timeout(90)
+def test_resident_sees_only_the_lot_and_their_own(
+    browser: Any, panel_hub: PanelHub, docs_dir: Path
+) -> None:
+    admin = open_page(browser)
+    sign_in(admin, panel_hub, ADMIN, "/lot")
+    started = api(admin, "POST", "/api/services/parking/start_session", {"plate": RESIDENT_PLATE})
+    assert started["status"] == 200, started
+    admin.context.close()
+
+    page = open_page(browser, PHONE)
+    sign_in(page, panel_hub, RESIDENT)
+    assert page.url.endswith("/home")
+    page.locator(".my-session .session").wait_for()
+    assert RESIDENT_PLATE in page.locator(".my-session").inner_text()
+    # Only their own: every session shown is their car's.
+    shown = page.locator("ph-home").inner_text()
+    open_plates = {
+        item["plate"]
+        for item in panel_hub_sessions(browser, panel_hub)
+        if item["plate"] != RESIDENT_PLATE
+    }
+    assert open_plates, "the demo should have other cars inside by now"
+    assert not any(plate in shown for plate in open_plates)
+    assert page.locator("form.reserve").is_visible()
+    page.locator("[data-slot]").first.wait_for()
+    assert page.locator(".free-count").first.inner_text().isdigit()
+    nav = page.get_by_role("navigation", name="Pages").inner_text().split()
+    assert nav == ["Home", "Lot"]
+    assert axe_violations(page) == []
+    page.screenshot(path=str(docs_dir / "panel-resident.png"), full_page=True)
+
+    # Reserve a space; a second reservation clashes, shown in the hub's own words.
+    page.locator("#r-slot").select_option("b12")
+    page.get_by_role("button", name="Reserve").click()
+    page.locator("form.reserve .ok").filter(has_text="Reserved").wait_for()
+    page.get_by_role("button", name="Reserve").click()
+    clash = page.locator("form.reserve .error")
+    clash.wait_for()
+    assert f"{RESIDENT_PLATE} already has reservation" in clash.inner_text()
+    cancel = page.get_by_role("button", name=re.compile(f"Cancel reservation for {RESIDENT_PLATE}"))
+    cancel.click()
+    cancel.wait_for(state="detached")
+
+    # Typing an operator page's address shows no operator page, and the API agrees.
+    for path in ("/gates", "/sessions", "/plates", "/cameras"):
+        page.goto(panel_hub.url + path)
+        page.get_by_role("heading", name="Not available").wait_for()
+        assert page.get_by_role("button", name="Open").count() == 0
+    assert api(page, "GET", "/api/gate/log")["status"] == 403
+    assert api(page, "GET", "/api/parking/sessions.csv")["status"] == 403
+    assert page.errors == []
+    page.context.close()
+
+
+def panel_hub_sessions(browser: Any, panel_hub: PanelHub) -> list[dict[str, Any]]:
+    """Every open session, as an operator sees them."""
+    page = open_page(browser)
+    sign_in(page, panel_hub, OPERATOR, "/lot")
+    found = api(page, "GET", "/api/parking/sessions?status=open")
+    page.context.close()
+    return list(json.loads(found["body"])["sessions"])
+
+
+@pytest.mark.timeout(120)
+def test_every_page_passes_axe_and_the_lot_is_pictured(
+    browser: Any, panel_hub: PanelHub, docs_dir: Path
+) -> None:
+    """No serious or critical axe-core finding, in light and dark; screenshots for the
+    README."""
+    for scheme in ("light", "dark"):
+        page = open_page(browser, color_scheme=scheme)
+        sign_in(page, panel_hub, ADMIN, "/lot")
+        for path, ready in (
+            ("/lot", "[data-slot]"),
+            ("/cameras", "img"),
+            ("/gates", ".log-line"),
+            ("/plates", ".read"),
+            ("/sessions", ".active-sessions"),
+            ("/notifications", "h1"),
+        ):
+            page.goto(panel_hub.url + path, wait_until="domcontentloaded")
+            page.locator(ready).first.wait_for()
+            found = axe_violations(page)
+            assert found == [], f"{path} ({scheme}): {found}"
+        page.context.close()
+
+    page = open_page(browser, DESKTOP)
+    sign_in(page, panel_hub, ADMIN, "/lot")
+    page.locator("[data-slot]").first.wait_for()
+    page.wait_for_timeout(1500)  # the camera frame under the map
+    page.screenshot(path=str(docs_dir / "panel-lot.png"))
+    page.context.close()
+    page = open_page(browser, PHONE, device_scale_factor=2)
+    sign_in(page, panel_hub, ADMIN, "/lot")
+    page.locator("[data-slot]").first.wait_for()
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(docs_dir / "panel-lot-phone.png"))
+    page.context.close()
+
+
+@pytest.mark.timeout(180)
+def test_the_panel_recovers_after_the_hub_restarts(browser: Any, panel_hub: PanelHub) -> None:
+    context = browser.new_context(viewport=PHONE)  # service worker allowed: the offline shell
+    page = context.new_page()
+    sign_in(page, panel_hub, ADMIN, "/lot")
+    page.locator("[data-slot]").first.wait_for()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10_000)
+    free = page.locator(".free-count").first.inner_text()
+
+    panel_hub.stop()
+    banner = page.get_by_role("status").filter(has_text="unreachable")
+    banner.wait_for(timeout=5000)
+    assert f"Last seen: {free} free" in banner.inner_text()
+    # Offline, a reload still opens the shell (from the service worker), which says so.
+    page.reload()
+    page.get_by_role("status").filter(has_text="unreachable").wait_for(timeout=10_000)
+    assert "Last seen:" in page.get_by_role("status").inner_text()
+
+    panel_hub.start()
+    # Back without a reload: signed in again if the restart ended the session, then the
+    # lot is drawn from a full resync and follows changes again.
+    page.locator("#username, [data-slot]").first.wait_for(timeout=30_000)
+    if page.locator("#username").count():
+        page.locator("#username").fill(ADMIN[0])
+        page.locator("#password").fill(ADMIN[1])
+        page.get_by_role("button", name="Sign in").click()
+    page.locator("[data-slot]").first.wait_for(timeout=30_000)
+    assert page.get_by_role("status").filter(has_text="unreachable").count() == 0
+    page.wait_for_function(
+        """() => document.querySelector('ph-app').hub?.status === 'connected'""",
+        timeout=10_000,
+    )
+    context.close()
+    assert panel_hub.errors() == []

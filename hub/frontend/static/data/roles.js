@@ -3,8 +3,8 @@
 export const RANK = { resident: 1, operator: 2, admin: 3 };
 
 export const PAGES = [
-  { path: "/lot", label: "Lot", min: "resident" },
   { path: "/home", label: "Home", min: "resident", only: "resident" },
+  { path: "/lot", label: "Lot", min: "resident" },
   { path: "/cameras", label: "Cameras", min: "operator" },
   { path: "/gates", label: "Gates", min: "operator" },
   { path: "/plates", label: "Plates", min: "operator" },
