@@ -89,7 +89,7 @@ class PhHome extends HubView {
     const slots = (this._lots || []).flatMap((lot) => lot.slots.map((slot) => slot.id));
     return html`<form class="card reserve" @submit=${this._reserve} aria-labelledby="reserve-title">
       <h2 id="reserve-title" style="margin-top:0">Reserve a space</h2>
-      <div class="fields">
+      <div class="fields" style="grid-template-columns:repeat(auto-fit,minmax(220px,1fr))">
         <div><label for="r-plate">Vehicle</label>
           ${vehicles.length
             ? html`<select id="r-plate" name="plate" required>${vehicles.map((plate) => html`<option>${plate}</option>`)}</select>`
@@ -142,6 +142,7 @@ class PhHome extends HubView {
       </section>
       ${(this._lots || []).map((lot) => html`<section class="card" aria-label=${`Lot ${lot.lot}`}>
         <h2 style="margin-top:0">The lot now</h2>
+        <p class="muted">Tap a space to see it.</p>
         <ph-lot-map .lot=${lot} .entities=${this.entities} .reservations=${this._reservations}></ph-lot-map>
       </section>`)}
       <section class="card" aria-labelledby="past-title">

@@ -120,12 +120,14 @@ class PhLotMap extends LitElement {
     const lot = this.lot;
     if (!lot) return "";
     const { width, height } = lot;
+    // With no picture under it, the plan shows only the spaces (and a margin), larger.
+    const [x0, y0, x1, y1] = this.frame ? [0, 0, width, height] : bounds(lot.slots, width, height);
     const frameUrl = `/api/camera/${lot.camera}/snapshot.jpg?t=${this._frameTick}`;
     return html`<figure>
-      <svg class=${this.frame ? "framed" : "plan"} viewBox="0 0 ${width} ${height}" role="group" aria-label=${`Map of lot ${lot.name || lot.lot}`}>
+      <svg class=${this.frame ? "framed" : "plan"} viewBox="${x0} ${y0} ${x1 - x0} ${y1 - y0}" role="group" aria-label=${`Map of lot ${lot.name || lot.lot}`}>
         ${this.frame && lot.camera
           ? svg`<image href=${frameUrl} x="0" y="0" width=${width} height=${height} preserveAspectRatio="none"></image>`
-          : svg`<rect class="plan" x="0" y="0" width=${width} height=${height}></rect>`}
+          : svg`<rect class="plan" x=${x0} y=${y0} width=${x1 - x0} height=${y1 - y0}></rect>`}
         ${lot.slots.map((slot) => this._slot(slot))}
       </svg>
       <figcaption>
@@ -138,6 +140,14 @@ class PhLotMap extends LitElement {
     </figure>
     ${this._details()}`;
   }
+}
+
+function bounds(slots, width, height) {
+  const xs = slots.flatMap((slot) => slot.polygon.map(([x]) => x));
+  const ys = slots.flatMap((slot) => slot.polygon.map(([, y]) => y));
+  if (!xs.length) return [0, 0, width, height];
+  const margin = 0.04 * Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
+  return [Math.min(...xs) - margin, Math.min(...ys) - margin, Math.max(...xs) + margin, Math.max(...ys) + margin];
 }
 
 customElements.define("ph-lot-map", PhLotMap);

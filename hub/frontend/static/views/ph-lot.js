@@ -1,6 +1,6 @@
 // The Lot page: free counts per lot and slot group, and each lot's map.
 
-import { html } from "lit";
+import { css, html } from "lit";
 import { atLeast } from "../data/roles.js";
 import { fetchLots, freeSpaces } from "../data/occupancy.js";
 import { fetchReservations } from "../data/parking.js";
@@ -10,7 +10,7 @@ import "./ph-lot-map.js";
 
 export function freeCard(space) {
   return html`<div class="card free-card" data-lot=${space.lot}>
-    <div class="muted">${space.name}</div>
+    <div class="muted">Free spaces · ${space.lot}</div>
     <div class="big" aria-live="polite"><span class="free-count">${space.free ?? "—"}</span>
       <span class="muted" style="font-size:1rem">free of ${space.total ?? "?"}</span></div>
     <div class="muted">${space.occupied ?? 0} occupied · ${space.reserved ?? 0} reserved · at ${time(space.since)}</div>
@@ -24,6 +24,16 @@ export function freeCard(space) {
 
 class PhLot extends HubView {
   static properties = { _lots: { state: true }, _reservations: { state: true }, _error: { state: true } };
+  static styles = [
+    HubView.styles,
+    css`
+      @media (min-width: 900px) {
+        .layout { display: grid; grid-template-columns: minmax(0, 3fr) minmax(240px, 1fr); gap: 0.9rem; align-items: start; }
+        aside { grid-column: 2; grid-row: 1; }
+        .maps { grid-column: 1; grid-row: 1; }
+      }
+    `,
+  ];
 
   watches(changed) {
     for (const id of changed) if (id.startsWith("binary_sensor.") || id.startsWith("sensor.")) return true;
@@ -53,15 +63,16 @@ class PhLot extends HubView {
     const spaces = freeSpaces(this.entities);
     const staff = atLeast(this.user?.role, "operator");
     return html`<h1>Lot</h1>
-      <div class="row" style="align-items:stretch">${spaces.map((space) => html`<div class="grow">${freeCard(space)}</div>`)}</div>
       ${this._error ? html`<p class="error" role="alert">${this._error}</p>` : ""}
-      ${(this._lots || []).map(
-        (lot) => html`<section class="card" aria-label=${`Lot ${lot.name || lot.lot}`}>
-          <h2>${lot.name || lot.lot}</h2>
-          <ph-lot-map .lot=${lot} .entities=${this.entities} .reservations=${this._reservations}
-            ?frame=${staff} data-lot=${lot.lot}></ph-lot-map>
-        </section>`,
-      )}`;
+      <div class="layout">
+        <aside aria-label="Free spaces">${spaces.map((space) => freeCard(space))}</aside>
+        <div class="maps">${(this._lots || []).map(
+          (lot) => html`<section class="card" aria-label=${`Map of lot ${lot.lot}`}>
+            <ph-lot-map .lot=${lot} .entities=${this.entities} .reservations=${this._reservations}
+              ?frame=${staff} data-lot=${lot.lot}></ph-lot-map>
+          </section>`,
+        )}</div>
+      </div>`;
   }
 
   updated() {
