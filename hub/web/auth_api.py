@@ -99,7 +99,15 @@ def _signed_in(request: web.Request, user: User) -> web.Response:
     return response
 
 
+def _require_json(request: web.Request) -> None:
+    """Sign-in bodies must be sent as JSON: a cross-site form cannot send that type without
+    the browser asking the hub first (CORS), so no other site can sign a browser in."""
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType(text="send the body as Content-Type: application/json")
+
+
 async def _login(request: web.Request) -> web.Response:
+    _require_json(request)
     access = _access(request)
     body = validate(LOGIN_SCHEMA, ensure_object(await read_json(request)))
     keys = (f"addr:{_address(request)}", f"user:{body['username']}")
@@ -190,6 +198,7 @@ async def _onboarding_state(request: web.Request) -> web.Response:
 
 
 async def _onboard(request: web.Request) -> web.Response:
+    _require_json(request)
     access = _access(request)
     key = f"addr:{_address(request)}"
     if (wait := access.limiter.retry_after(key)) > 0:

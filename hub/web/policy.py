@@ -13,6 +13,10 @@ or command is safe the moment it exists, and opening it to operators or resident
 one-line change here (tests/web/test_policy_matrix.py fails until every registered one
 is named or deliberately left to the default, see `ADMIN_ONLY` below).
 
+A static folder (`router.add_static("/static", ...)`) is one route keyed by its prefix:
+`"GET /static": PUBLIC`. The panel's page and files must be PUBLIC (the login screen is
+shown before anyone is signed in); what they load from the API is checked as usual.
+
 `RESIDENT` means "a signed-in user of any role", and the handler then shows a resident
 only what is theirs (`access.py`: `resident_state`, `resident_event`; parking's own
 routes filter by the user's vehicles). A service open to residents must also pass its

@@ -98,7 +98,8 @@ class SessionStore:
         return gone
 
     def is_live(self, session_id: str) -> bool:
-        return session_id in self._sessions
+        session = self._sessions.get(session_id)
+        return session is not None and session.expires > self._clock()
 
     def _sweep(self, now: float) -> None:
         for sid in [sid for sid, item in self._sessions.items() if item.expires <= now]:

@@ -262,6 +262,9 @@ class UserStore:
         self._by_name: dict[str, User] = {}
         self._signature: _Signature | None = None
         self._lock = asyncio.Lock()
+        # At most two hashes at once: a flood of logins from many addresses queues here
+        # instead of filling the executor the cameras and the recorder share.
+        self._hashing = asyncio.Semaphore(2)
 
     async def run(self, func: Callable[..., _T], *args: Any) -> _T:
         """Run blocking work (hashing, the file) in the hub's executor."""
@@ -334,7 +337,9 @@ class UserStore:
         """
         user = self._by_name.get(name)
         stored = user.password if user is not None else _DUMMY_HASH
-        if not await self.run(verify_password, stored, password) or user is None:
+        async with self._hashing:
+            matched = await self.run(verify_password, stored, password)
+        if not matched or user is None:
             return None
         if needs_rehash(stored):
             await self.async_update(user.name, password=password)

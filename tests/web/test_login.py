@@ -59,6 +59,10 @@ async def test_login_body_errors_name_the_field(client: Client) -> None:
 
     assert response.status == 400
     assert "password" in (await response.json())["error"]
+    # What a cross-site form could send is refused (login CSRF).
+    form = await client.post("/auth/login", data={"username": "olga", "password": PASSWORD})
+    assert form.status == 415
+    assert "application/json" in (await form.json())["error"]
 
 
 async def test_cookie_requests_that_change_something_need_the_csrf_header(

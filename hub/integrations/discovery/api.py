@@ -8,9 +8,7 @@ import voluptuous as vol
 from aiohttp import web
 
 from hub import validation as cv
-from hub.core.exceptions import Unauthorized
 from hub.web.helpers import (
-    AUTH_KEY,
     HUB_KEY,
     async_register_route,
     ensure_object,
@@ -51,18 +49,12 @@ def _registry(request: web.Request) -> DiscoveryRegistry:
     return registry
 
 
-def _require_staff(request: web.Request) -> None:
-    if request[AUTH_KEY].role == "resident":
-        raise Unauthorized("only admins and operators can adopt or ignore devices")
-
-
 async def _get_list(request: web.Request) -> web.Response:
     include_ignored = query_flag(request, "all")
     return json_response({"devices": _registry(request).async_listing(include_ignored)})
 
 
 async def _post_adopt(request: web.Request) -> web.Response:
-    _require_staff(request)
     body: dict[str, Any] = validate(ADOPT_SCHEMA, ensure_object(await read_json(request, {})))
     try:
         entry = await _registry(request).async_adopt(request.match_info["id"], body)
@@ -72,7 +64,6 @@ async def _post_adopt(request: web.Request) -> web.Response:
 
 
 async def _post_ignore(request: web.Request) -> web.Response:
-    _require_staff(request)
     body = validate(IGNORE_SCHEMA, ensure_object(await read_json(request, {})))
     device_id = request.match_info["id"]
     try:
