@@ -31,6 +31,7 @@ from hub.core.states import State, valid_entity_id
 from .access import ACCESS_KEY
 from .helpers import (
     AUTH_KEY,
+    CONTENT_TYPE_JSON,
     HUB_KEY,
     ensure_object,
     json_error,
@@ -123,7 +124,9 @@ async def _get_states(request: web.Request) -> web.Response:
     access, principal = request.app[ACCESS_KEY], request[AUTH_KEY]
     if access.restricted(principal):  # a resident: availability only
         states = [shown for state in states if (shown := access.visible_state(principal, state))]
-    return json_response(states)
+    # Each state's JSON is encoded once, when first asked for, and kept with it.
+    body = b"[" + b",".join([state.as_json() for state in states]) + b"]"
+    return web.Response(body=body, content_type=CONTENT_TYPE_JSON)
 
 
 async def _get_state(request: web.Request) -> web.Response:
