@@ -31,7 +31,6 @@ from hub.core.states import State, valid_entity_id
 from .access import ACCESS_KEY
 from .helpers import (
     AUTH_KEY,
-    CONTENT_TYPE_JSON,
     HUB_KEY,
     ensure_object,
     json_error,
@@ -40,8 +39,11 @@ from .helpers import (
     request_context,
     validate,
 )
+from .states_body import StatesBody, join_states, respond
 
-__all__ = ["HISTORY_DEFAULT_PERIOD", "async_register_rest"]
+__all__ = ["HISTORY_DEFAULT_PERIOD", "STATES_BODY_KEY", "async_register_rest"]
+
+STATES_BODY_KEY: Final = web.AppKey("states_body", StatesBody)
 
 HISTORY_DEFAULT_PERIOD: Final = timedelta(days=1)
 
@@ -120,13 +122,18 @@ async def _api_status(request: web.Request) -> web.Response:
 
 
 async def _get_states(request: web.Request) -> web.Response:
-    states = request.app[HUB_KEY].states.async_all()
+    """Every state; one body per state machine version, gzip on request (states_body)."""
+    machine = request.app[HUB_KEY].states
     access, principal = request.app[ACCESS_KEY], request[AUTH_KEY]
     if access.restricted(principal):  # a resident: availability only
-        states = [shown for state in states if (shown := access.visible_state(principal, state))]
-    # Each state's JSON is encoded once, when first asked for, and kept with it.
-    body = b"[" + b",".join([state.as_json() for state in states]) + b"]"
-    return web.Response(body=body, content_type=CONTENT_TYPE_JSON)
+        states = [
+            shown
+            for state in machine.async_all()
+            if (shown := access.visible_state(principal, state))
+        ]
+        return await respond(request, join_states(states))
+    cache = request.app[STATES_BODY_KEY]
+    return await respond(request, cache.get(machine.version, machine.async_all), cache)
 
 
 async def _get_state(request: web.Request) -> web.Response:
@@ -291,4 +298,5 @@ def _routes() -> Iterable[web.RouteDef]:
 
 def async_register_rest(app: web.Application) -> None:
     """Add the REST routes to the app."""
+    app[STATES_BODY_KEY] = StatesBody(app[HUB_KEY].async_add_executor_job)
     app.add_routes(_routes())
