@@ -141,6 +141,7 @@ SERVICES: Final[dict[str, Access]] = {
 
 WS_COMMANDS: Final[dict[str, Access]] = {
     "ping": RESIDENT,
+    "supported_features": RESIDENT,         # the client's protocol features (coalescing)
     "get_states": RESIDENT,                 # residents: availability entities only
     "subscribe_entities": RESIDENT,         # likewise
     "subscribe_events": RESIDENT,           # residents: their sessions, availability

@@ -132,6 +132,19 @@ def _ping(conn: ActiveConnection, msg: dict[str, Any]) -> None:
     conn.send_message({"id": msg["id"], "type": "pong"})
 
 
+@websocket_command(
+    {
+        vol.Required("type"): "supported_features",
+        vol.Optional("features", default=dict): {str: int},
+    }
+)
+def _supported_features(conn: ActiveConnection, msg: dict[str, Any]) -> None:
+    """The client says what it understands (Home Assistant's command); the hub uses
+    `coalesce_messages`: several messages may then arrive as one JSON array."""
+    conn.coalesce = bool(msg["features"].get("coalesce_messages"))
+    conn.send_result(msg["id"])
+
+
 @websocket_command({vol.Required("type"): "get_states"})
 def _get_states(conn: ActiveConnection, msg: dict[str, Any]) -> None:
     states = conn.hub.states.async_all()
@@ -237,6 +250,7 @@ async def _call_service(conn: ActiveConnection, msg: dict[str, Any]) -> None:
 
 DEFAULT_COMMANDS: Final[tuple[WSCommand, ...]] = (
     _ping,
+    _supported_features,
     _get_states,
     _subscribe_events,
     _unsubscribe_events,

@@ -457,3 +457,36 @@ async def test_unserializable_data_is_logged_not_sent(
     messages = [record.getMessage() for record in log_guard.records]
     assert messages[0].startswith("Cannot send a odd event over the WebSocket: ")
     assert messages[1].startswith("Cannot send result to <ActiveConnection test admin>: ")
+
+
+async def test_coalesced_messages_arrive_as_one_array(hub: Hub, ws_client: WSClient) -> None:
+    """With Home Assistant's `coalesce_messages`, what waits goes out in one frame."""
+    msg_id = await ws_client.send_command(
+        type="supported_features", features={"coalesce_messages": 1}
+    )
+    assert (await ws_client.receive_result(msg_id))["success"]
+    hub.states.async_set("gate.entry", "closed")
+    sub_id = await ws_client.send_command(type="subscribe_entities", entity_ids=["gate.entry"])
+
+    async def receive(count: int) -> tuple[list[dict[str, Any]], int]:
+        messages: list[dict[str, Any]] = []
+        arrays = 0
+        while len(messages) < count:
+            frame = await ws_client.receive_json()
+            arrays += isinstance(frame, list)
+            messages += frame if isinstance(frame, list) else [frame]
+        return messages, arrays
+
+    subscribed, arrays = await receive(2)  # the result, then the state now
+    assert [message["type"] for message in subscribed] == ["result", "event"]
+    assert arrays == 1  # both were waiting when the writer woke
+    for state in ("opening", "open", "closing"):  # three changes before the writer runs
+        hub.states.async_set("gate.entry", state)
+    changes, arrays = await receive(3)
+    assert arrays == 1
+    assert all(message["id"] == sub_id for message in changes)
+    assert [message["event"]["c"]["gate.entry"]["+"]["s"] for message in changes] == [
+        "opening",
+        "open",
+        "closing",
+    ]

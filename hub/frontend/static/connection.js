@@ -31,7 +31,12 @@ export class HubConnection extends EventTarget {
     clearTimeout(this._timer);
     const ws = new WebSocket(this.url);
     this._ws = ws;
-    ws.onmessage = (msg) => this._onMessage(JSON.parse(msg.data));
+    ws.onmessage = (msg) => {
+      const data = JSON.parse(msg.data);
+      // Coalesced (asked for at auth_ok): several messages in one frame, as an array.
+      if (Array.isArray(data)) for (const message of data) this._onMessage(message);
+      else this._onMessage(data);
+    };
     ws.onclose = () => this._onClose(ws);
   }
 
@@ -117,6 +122,7 @@ export class HubConnection extends EventTarget {
     this._attempt = 0;
     this._id = 0;
     this._resync = true;
+    this._ws.send(JSON.stringify({ id: ++this._id, type: "supported_features", features: { coalesce_messages: 1 } }));
     this._entitiesId = ++this._id;
     this._ws.send(JSON.stringify({ id: this._entitiesId, type: "subscribe_entities" }));
     this._eventIds.clear();
