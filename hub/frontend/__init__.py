@@ -47,8 +47,6 @@ _TYPES: Final = {
 }
 # Below this, gzip's header costs more than it saves.
 _MIN_GZIP: Final = 256
-_FILES_KEY: Final = web.AppKey("frontend_files", dict)
-_LOCK_KEY: Final = web.AppKey("frontend_lock", asyncio.Lock)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,15 +82,27 @@ def load_files(root: Path = FRONTEND_DIR) -> dict[str, StaticFile]:
     return files
 
 
+class _Files:
+    """The loaded files of one app, read at the first request (in a worker thread)."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, StaticFile] | None = None
+        self.lock = asyncio.Lock()
+
+    async def async_get(self) -> dict[str, StaticFile]:
+        if self.files is None:
+            async with self.lock:
+                if self.files is None:
+                    loop = asyncio.get_running_loop()
+                    self.files = await loop.run_in_executor(None, load_files)
+        return self.files
+
+
+_FILES_KEY: Final = web.AppKey("frontend_files", _Files)
+
+
 async def _async_files(request: web.Request) -> dict[str, StaticFile]:
-    app = request.app
-    if _FILES_KEY not in app:
-        async with app[_LOCK_KEY]:
-            if _FILES_KEY not in app:
-                loop = asyncio.get_running_loop()
-                app[_FILES_KEY] = await loop.run_in_executor(None, load_files)
-    files: dict[str, StaticFile] = app[_FILES_KEY]
-    return files
+    return await request.app[_FILES_KEY].async_get()
 
 
 def _send(request: web.Request, item: StaticFile, cache: str) -> web.Response:
@@ -125,7 +135,7 @@ async def _static(request: web.Request) -> web.Response:
 
 def async_register_frontend(app: web.Application) -> None:
     """Serve the panel's shell at every page path and its files under `/frontend/`."""
-    app[_LOCK_KEY] = asyncio.Lock()
+    app[_FILES_KEY] = _Files()
     for page in PAGES:
         app.router.add_get(page, _shell)
     app.router.add_get("/frontend/{path:.+}", _static)

@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.web.conftest import app, auth_header, token  # noqa: F401 (fixtures)
+
 from .panel_hub import CHROMIUM, CHROMIUM_ARGS, PanelHub, chromium_missing
 
 
