@@ -19,6 +19,7 @@ from hub.core.const import EVENT_STATE_CHANGED, MATCH_ALL
 from hub.core.json import json_bytes
 from hub.core.states import State, valid_entity_id
 
+from .ws_broadcast import async_get_broadcast
 from .ws_connection import ERR_NOT_FOUND, ActiveConnection, WSCommand, websocket_command
 
 __all__ = ["DEFAULT_COMMANDS", "compressed_state", "state_diff"]
@@ -212,6 +213,10 @@ def _subscribe_entities(conn: ActiveConnection, msg: dict[str, Any]) -> None:
     if entity_ids:
         conn.subscriptions[msg_id] = states.async_track(entity_ids, forward)
         current = [state for entity_id in entity_ids if (state := states.get(entity_id))]
+    elif not restricted:  # staff, every entity: one shared listener, batched (ws_broadcast)
+        broadcast = async_get_broadcast(conn.hub, _entities_event_json)
+        conn.subscriptions[msg_id] = broadcast.async_add(conn, msg_id)
+        current = states.async_all()
     else:
         conn.subscriptions[msg_id] = conn.hub.bus.async_listen(EVENT_STATE_CHANGED, forward)
         current = states.async_all()

@@ -185,11 +185,13 @@ class ActiveConnection:
                     self._ready.clear()
                     await self._ready.wait()
                     continue
-                if len(pending) == 1 or not self.coalesce:
+                if not self.coalesce:
                     await wsock.send_frame(pending.popleft(), WSMsgType.TEXT)
                     continue
                 # One frame for all that waits: at 1,000 changes a second the frame count,
-                # not the bytes, is what costs (the writer and the client's reader).
+                # not the bytes, is what costs (the writer and the client's reader). An
+                # item may hold several comma-joined messages (ws_broadcast), so a
+                # coalescing client always gets an array, even of one.
                 batch = list(pending)
                 pending.clear()
                 await wsock.send_frame(b"[" + b",".join(batch) + b"]", WSMsgType.TEXT)
