@@ -135,6 +135,7 @@ SERVICES: Final[dict[str, Access]] = {
     "parking.reserve": RESIDENT,            # residents: for their own vehicles
     "parking.cancel_reservation": RESIDENT,
     "parking.acknowledge_anomaly": OPERATOR,
+    "parking.correct_plate": OPERATOR,
     "lpr.add_plate": OPERATOR,
     "lpr.remove_plate": OPERATOR,
 }

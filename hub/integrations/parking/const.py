@@ -32,6 +32,7 @@ SERVICE_EXTEND: Final = "extend"
 SERVICE_RESERVE: Final = "reserve"
 SERVICE_CANCEL_RESERVATION: Final = "cancel_reservation"
 SERVICE_ACKNOWLEDGE_ANOMALY: Final = "acknowledge_anomaly"
+SERVICE_CORRECT_PLATE: Final = "correct_plate"
 
 DIRECTION_ENTRY: Final = "entry"
 DIRECTION_EXIT: Final = "exit"

@@ -25,6 +25,7 @@ from .const import (
     PAYMENT_METHODS,
     SERVICE_ACKNOWLEDGE_ANOMALY,
     SERVICE_CANCEL_RESERVATION,
+    SERVICE_CORRECT_PLATE,
     SERVICE_END_SESSION,
     SERVICE_EXTEND,
     SERVICE_PAY,
@@ -114,6 +115,7 @@ RESERVE_SCHEMA = vol.All(
     _one_of("end", "duration"),
 )
 CANCEL_SCHEMA = vol.Schema({vol.Required("reservation_id"): cv.string})
+CORRECT_SCHEMA = vol.Schema({vol.Required("session_id"): cv.string, vol.Required("plate"): _plate})
 ACKNOWLEDGE_SCHEMA = vol.Schema(
     {
         vol.Required("anomaly_id"): vol.All(cv.string, vol.Length(min=1, max=64)),
@@ -215,6 +217,12 @@ def async_register_services(
     def cancel(call: ServiceCall) -> dict[str, Any]:
         return book.async_cancel(call.data["reservation_id"]).as_dict()
 
+    def correct(call: ServiceCall) -> dict[str, Any]:
+        """A misread: the car inside gets its right plate (the panel's "fix misread")."""
+        session = open_session({"session_id": call.data["session_id"]})
+        manager.async_correct_plate(session, call.data["plate"])
+        return session.as_dict(currency)
+
     def acknowledge(call: ServiceCall) -> dict[str, Any]:
         """Mark an anomaly seen: an event the recorder keeps, carrying who did it."""
         data = {"anomaly_id": call.data["anomaly_id"], "note": call.data.get("note")}
@@ -228,6 +236,7 @@ def async_register_services(
         (SERVICE_EXTEND, extend, EXTEND_SCHEMA, "Allow a session more time"),
         (SERVICE_RESERVE, reserve, RESERVE_SCHEMA, "Reserve a space or a lot for a window"),
         (SERVICE_CANCEL_RESERVATION, cancel, CANCEL_SCHEMA, "Cancel a reservation"),
+        (SERVICE_CORRECT_PLATE, correct, CORRECT_SCHEMA, "Fix a misread plate of a car inside"),
         (
             SERVICE_ACKNOWLEDGE_ANOMALY,
             acknowledge,

@@ -130,3 +130,19 @@ def test_anomaly_list_newest_first_with_acknowledgements() -> None:
     assert [item["plate"] for item in found] == ["B", "A"]
     assert found[0]["acknowledged"] is None
     assert found[1]["acknowledged"]["user"] == "olga"
+
+
+async def test_a_misread_is_fixed_on_the_open_session(hub: Hub, client: AiohttpClient) -> None:
+    [inside] = (await (await client.get("/api/parking/sessions?status=open")).json())["sessions"]
+    answer = await client.post(
+        "/api/services/parking/correct_plate", json={"session_id": inside["id"], "plate": "AB12CDF"}
+    )
+    assert answer.status == 200, await answer.text()
+    assert await _plates(client, status="open") == ["AB12CDF"]
+    read_plate(hub, "AB12CDF", camera="camera.exit", direction="exit")  # its exit finds it
+    await hub.async_block_till_done()
+    assert await _plates(client, status="open") == []
+    closed = await client.post(
+        "/api/services/parking/correct_plate", json={"session_id": inside["id"], "plate": "X1"}
+    )
+    assert closed.status == 400

@@ -1,6 +1,6 @@
 // Plate reads and the plate lists.
 
-import { del, get, post, query } from "./api.js";
+import { callService, del, get, post, query } from "./api.js";
 
 export async function fetchReads(params = {}) {
   return (await get(`/api/lpr/reads${query(params)}`)).reads;
@@ -15,4 +15,4 @@ export const removeFromList = (list, plate) =>
   del(`/api/lpr/lists/${encodeURIComponent(list)}/plates/${encodeURIComponent(plate)}`);
 
 /** Say a read was wrong: the session it started carries the right plate from now on. */
-export const fixRead = (sessionId, plate) => post(`/api/parking/sessions/${encodeURIComponent(sessionId)}/plate`, { plate });
+export const fixRead = (sessionId, plate) => callService("parking", "correct_plate", { session_id: sessionId, plate });
