@@ -82,6 +82,9 @@ async def _churn(hub: Any, rate: int, seconds: float) -> int:
             hub.states.async_set(f"sensor.bench_{done % CHURN_ENTITIES}", f"{time.time():.6f}")
             done += 1
         await asyncio.sleep(tick - (time.monotonic() - start) % tick)
+    while done < int(rate * seconds):  # the last tick's share, if the loop ended before it
+        hub.states.async_set(f"sensor.bench_{done % CHURN_ENTITIES}", f"{time.time():.6f}")
+        done += 1
     return done
 
 
