@@ -108,6 +108,7 @@ def test_a_parking_car_turns_its_space_within_a_second(browser: Any, panel_hub: 
     page = open_page(browser)
     sign_in(page, panel_hub, ADMIN, "/lot")
     page.locator("[data-slot]").first.wait_for()
+    page.wait_for_function("() => document.querySelector('ph-app').hub.entities.size > 0")
     # Note when each space's drawn status changes, by the browser's clock (the hub's too:
     # the same machine), to compare with the moment the hub changed the state.
     page.evaluate(
@@ -119,15 +120,19 @@ def test_a_parking_car_turns_its_space_within_a_second(browser: Any, panel_hub: 
                 for (const record of records) {
                     const el = record.target;
                     window.slotChanges.push({slot: el.dataset.slot, status: el.dataset.status,
-                                             at: Date.now()});
+                                             was: record.oldValue, at: Date.now()});
                 }
-            }).observe(map, {subtree: true, attributes: true, attributeFilter: ['data-status']});
+            }).observe(map, {subtree: true, attributes: true, attributeOldValue: true,
+                             attributeFilter: ['data-status']});
         }"""
     )
     page.wait_for_function(
-        "() => window.slotChanges.some((c) => c.status === 'occupied')", timeout=120_000
+        "() => window.slotChanges.some((c) => c.status === 'occupied' && c.was === 'free')",
+        timeout=120_000,
     )
-    change = page.evaluate("() => window.slotChanges.find((c) => c.status === 'occupied')")
+    change = page.evaluate(
+        "() => window.slotChanges.find((c) => c.status === 'occupied' && c.was === 'free')"
+    )
     state = page.evaluate(
         "async (id) => (await fetch(`/api/states/${id}`)).json()",
         f"binary_sensor.demo_slot_{change['slot']}",
