@@ -40,10 +40,7 @@ class PhApp extends LitElement {
       header { background: var(--nav); color: var(--on-nav); padding: 0.3rem 0.75rem 0; }
       .top { display: flex; align-items: center; gap: 0.5rem; min-height: 44px; }
       .brand { font-weight: 700; font-size: 1.15rem; margin-right: auto; color: var(--on-nav); text-decoration: none; }
-      nav ul {
-        list-style: none; margin: 0; padding: 0 0 0.3rem; display: flex; gap: 0.15rem;
-        overflow-x: auto; scrollbar-width: none; white-space: nowrap;
-      }
+      nav ul { list-style: none; margin: 0; padding: 0 0 0.3rem; display: flex; flex-wrap: wrap; gap: 0.15rem; }
       nav a {
         display: inline-flex; align-items: center; min-height: 44px; padding: 0 0.7rem;
         color: var(--on-nav); text-decoration: none; border-radius: 6px;

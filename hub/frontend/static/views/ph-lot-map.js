@@ -25,7 +25,7 @@ class PhLotMap extends LitElement {
       figure { margin: 0; }
       svg { width: 100%; height: auto; display: block; border-radius: 8px; background: var(--surface); }
       .plan { fill: var(--bg); stroke: var(--border); }
-      .slot polygon { stroke: #ffffff; stroke-width: 3; fill-opacity: 0.85; cursor: pointer; }
+      .slot polygon { stroke: #ffffff; stroke-width: 3; cursor: pointer; }
       svg.framed .slot polygon { fill-opacity: 0.6; }
       .slot.free polygon { fill: var(--free); }
       .slot.occupied polygon { fill: var(--occupied); }
