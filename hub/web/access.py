@@ -94,7 +94,7 @@ class AccessControl:
 
     def session_principal(self, session: LoginSession) -> TokenInfo | None:
         user = self.users.get(session.user_id)
-        if user is None:
+        if user is None or user.password != session.stamp:  # gone, or password changed
             return None
         return TokenInfo(session.id, user.name, user.role, user.id, user.name, "cookie")
 
@@ -223,6 +223,23 @@ class AccessControl:
             None if context is None else context.id,
         )
 
+    def audit_gate_command(self, event: Event) -> None:
+        """Every barrier command, whoever caused it: a user (by their context), an
+        automation (a context with a parent: the plate read), or MQTT / a keypad."""
+        if self.audit is None:
+            return
+        data, context = event.data, event.context
+        user = self.users.get(context.user_id) if context.user_id else None
+        if user is not None:
+            who, role = user.name, user.role
+        elif context.parent_id is not None:
+            who, role = "automation", None
+        else:
+            who, role = str(data.get("source") or "hub"), None
+        details = [str(data.get("entity_id")), str(data.get("command"))]
+        details += [f"{key}={data[key]}" for key in ("plate", "reason") if data.get(key)]
+        self.audit.record_row(who, role, "", "gate_command", " ".join(details), "sent", context.id)
+
     def async_register_owner_check(self, service: str, check: OwnerCheck) -> None:
         """Let residents call `domain.service` when `check` says it is about their things."""
         self.owner_checks[service] = check
@@ -263,14 +280,15 @@ class AccessControl:
     # -- closing what must close -------------------------------------------------------
 
     def still_valid(self, principal: TokenInfo) -> bool:
+        user = self.users.get(principal.user_id) if principal.user is not None else None
         if principal.via == "cookie":
-            if not self.sessions.is_live(principal.id):
+            stamp = user.password if user is not None else None
+            if stamp is None or not self.sessions.is_live(principal.id, stamp):
                 return False
         elif not self.tokens.is_known(principal.id):
             return False
         if principal.user is None:
             return True
-        user = self.users.get(principal.user_id)
         return user is not None and user.role == principal.role
 
     def close_invalid(self) -> int:

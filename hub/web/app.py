@@ -101,7 +101,9 @@ async def _open_access(app: web.Application) -> AsyncIterator[None]:
     cancel_purge = hub.scheduler.async_track_interval(86400, purge)
     await access.users.async_refresh()
     async_start_onboarding(access)
+    stop_gates = hub.bus.async_listen("gate_command", access.audit_gate_command)
     yield
+    stop_gates()
     cancel_purge()
     access.audit = None
     await audit.async_close()

@@ -84,6 +84,24 @@ class AuditLog:
         await log.async_purge()
         return log
 
+    def record_row(
+        self,
+        user: str | None,
+        role: str | None,
+        address: str,
+        action: str,
+        target: str,
+        result: str,
+        context_id: str | None = None,
+    ) -> None:
+        """Queue one row as given (for what no request caused: automations, MQTT)."""
+        if len(self._pending) >= MAX_PENDING:
+            return
+        row = (self._hub.scheduler.timestamp(), user, role, address, _clip(action))
+        self._pending.append((*row, _clip(target), _clip(result), context_id))
+        if self._flush is None or self._flush.done():
+            self._flush = asyncio.get_running_loop().create_task(self.async_flush())
+
     def record(
         self,
         principal: TokenInfo | None,
@@ -93,23 +111,18 @@ class AuditLog:
         result: str,
         context_id: str | None = None,
     ) -> None:
-        """Queue one row; it is on disk within a moment (or at close)."""
-        if len(self._pending) >= MAX_PENDING:
-            return  # a flood of requests: the log must not eat the hub's memory
-        self._pending.append(
-            (
-                self._hub.scheduler.timestamp(),
-                None if principal is None else (principal.user or f"token:{principal.name}"),
-                None if principal is None else principal.role,
-                address,
-                _clip(action),
-                _clip(target),
-                _clip(result),
-                context_id,
-            )
+        """Queue one row; it is on disk within a moment (or at close). A flood of
+        requests past MAX_PENDING rows waiting is not logged: the log must not eat the
+        hub's memory."""
+        self.record_row(
+            None if principal is None else (principal.user or f"token:{principal.name}"),
+            None if principal is None else principal.role,
+            address,
+            action,
+            target,
+            result,
+            context_id,
         )
-        if self._flush is None or self._flush.done():
-            self._flush = asyncio.get_running_loop().create_task(self.async_flush())
 
     async def async_flush(self) -> None:
         async with self._lock:

@@ -93,7 +93,7 @@ def _set_cookie(request: web.Request, response: web.Response, session: LoginSess
 
 
 def _signed_in(request: web.Request, user: User) -> web.Response:
-    session = _access(request).sessions.create(user.id)
+    session = _access(request).sessions.create(user.id, user.password)
     response = json_response({"user": user.name, "role": user.role, "csrf_token": session.csrf})
     _set_cookie(request, response, session)
     return response
@@ -166,10 +166,12 @@ async def _password(request: web.Request) -> web.Response:
         _audit(request, "password", principal.user, "denied")
         return _too_many(wait) if wait > 0 else json_error(403, "current_password is wrong")
     access.limiter.succeeded(*keys)
-    await access.users.async_update(principal.user, password=body["new_password"])
+    user = await access.users.async_update(principal.user, password=body["new_password"])
     # Other sessions of this user end; this one stays.
     keep = principal.id if principal.via == "cookie" else None
     access.sessions.remove_user(principal.user_id, keep=keep)
+    if keep is not None:
+        access.sessions.restamp(keep, user.password)
     access.close_invalid()
     _audit(request, "password", principal.user, "ok")
     return json_response({"message": "password changed"})

@@ -99,11 +99,11 @@ ROUTES: Final[dict[str, Access]] = {
     "POST /api/lpr/lists/{name}/plates": OPERATOR,
     "DELETE /api/lpr/lists/{name}/plates/{plate}": OPERATOR,
     "GET /api/lpr/media/{path}": OPERATOR,
-    "GET /api/notify/panel": OPERATOR,
-    "POST /api/notify/panel/read_all": OPERATOR,
-    "POST /api/notify/panel/{id}/read": OPERATOR,
-    "POST /api/notify/panel/{id}/unread": OPERATOR,
-    "DELETE /api/notify/panel/{id}": OPERATOR,
+    "GET /api/notify/panel": RESIDENT,     # one's own (staff: also the staff's)
+    "POST /api/notify/panel/read_all": RESIDENT,
+    "POST /api/notify/panel/{id}/read": RESIDENT,
+    "POST /api/notify/panel/{id}/unread": RESIDENT,
+    "DELETE /api/notify/panel/{id}": RESIDENT,
     # what the panel reads (hub/frontend/, issue 14)
     "GET /api/occupancy/lots": RESIDENT,    # where the spaces are: availability
     "GET /api/gate/log": OPERATOR,
@@ -149,8 +149,8 @@ WS_COMMANDS: Final[dict[str, Access]] = {
     "unsubscribe_events": RESIDENT,
     "call_service": BY_SERVICE,
     "fire_event": BY_EVENT,
-    "notify/panel/list": OPERATOR,
-    "notify/panel/mark_read": OPERATOR,
+    "notify/panel/list": RESIDENT,          # one's own (staff: also the staff's)
+    "notify/panel/mark_read": RESIDENT,
 }
 # fmt: on
 

@@ -51,6 +51,8 @@ class LoginSession:
     user_id: str
     csrf: str
     expires: float
+    # The user's password hash at login: a password changed elsewhere (the CLI) ends it.
+    stamp: str = ""
 
 
 class SessionStore:
@@ -60,7 +62,7 @@ class SessionStore:
         self._sessions: dict[str, LoginSession] = {}
         self._clock = clock
 
-    def create(self, user_id: str) -> LoginSession:
+    def create(self, user_id: str, stamp: str = "") -> LoginSession:
         now = self._clock()
         if len(self._sessions) >= MAX_SESSIONS:
             self._sweep(now)
@@ -68,7 +70,11 @@ class SessionStore:
                 oldest = min(self._sessions.values(), key=lambda item: item.expires)
                 del self._sessions[oldest.id]
         session = LoginSession(
-            secrets.token_urlsafe(32), user_id, secrets.token_urlsafe(32), now + SESSION_IDLE
+            secrets.token_urlsafe(32),
+            user_id,
+            secrets.token_urlsafe(32),
+            now + SESSION_IDLE,
+            stamp,
         )
         self._sessions[session.id] = session
         return session
@@ -97,9 +103,16 @@ class SessionStore:
             del self._sessions[sid]
         return gone
 
-    def is_live(self, session_id: str) -> bool:
+    def is_live(self, session_id: str, stamp: str | None = None) -> bool:
+        """Whether a session still stands (and, given `stamp`, was made with it)."""
         session = self._sessions.get(session_id)
-        return session is not None and session.expires > self._clock()
+        if session is None or session.expires <= self._clock():
+            return False
+        return stamp is None or session.stamp == stamp
+
+    def restamp(self, session_id: str, stamp: str) -> None:
+        if (session := self._sessions.get(session_id)) is not None:
+            session.stamp = stamp
 
     def _sweep(self, now: float) -> None:
         for sid in [sid for sid, item in self._sessions.items() if item.expires <= now]:

@@ -336,6 +336,8 @@ class UserStore:
         for a real user and does not tell which names exist.
         """
         user = self._by_name.get(name)
+        if user is None and await self.async_refresh():  # added by the CLI a moment ago
+            user = self._by_name.get(name)
         stored = user.password if user is not None else _DUMMY_HASH
         async with self._hashing:
             matched = await self.run(verify_password, stored, password)

@@ -219,7 +219,7 @@ def test_resident_sees_only_the_lot_and_their_own(
     page.locator("[data-slot]").first.wait_for()
     assert page.locator(".free-count").first.inner_text().isdigit()
     nav = page.get_by_role("navigation", name="Pages").inner_text().split()
-    assert nav == ["Home", "Lot"]
+    assert nav == ["Home", "Lot", "Notifications"]
     assert axe_violations(page) == []
     page.screenshot(path=str(docs_dir / "panel-resident.png"), full_page=True)
 

@@ -112,3 +112,39 @@ async def test_rows_older_than_audit_days_are_purged_daily(
     await clock.advance(days=2)  # `audit_days: 30`; the purge runs daily
     await hub.async_block_till_done()
     assert [e["action"] for e in await _entries(client, admin)] == ["gate.close"]
+
+
+async def test_every_barrier_command_is_audited_with_who_caused_it(
+    hub: Hub, app: web.Application, client: Client
+) -> None:
+    from hub.core.context import Context
+    from hub.web.users import list_users
+
+    admin = bearer(await async_add_user(hub.data_dir, "ada", "admin"))
+    ada = next(u for u in await asyncio.to_thread(list_users, hub.data_dir) if u.name == "ada")
+    await app[ACCESS_KEY].users.async_refresh()  # what the hub does every second
+    plate_read = Context()
+    by_automation = plate_read.child()
+    by_user = Context(user_id=ada.id)
+    hub.bus.async_fire(
+        "gate_command",
+        {"entity_id": "gate.entry", "command": "open", "plate": "NL42RES"},
+        context=by_automation,
+    )
+    hub.bus.async_fire(
+        "gate_command", {"entity_id": "gate.exit", "command": "close"}, context=by_user
+    )
+    hub.bus.async_fire(
+        "gate_command", {"entity_id": "gate.exit", "command": "open", "source": "keypad"},
+        context=Context(),
+    )  # fmt: skip
+
+    rows = [
+        (e["user"], e["action"], e["target"], e["context_id"])
+        for e in await _entries(client, admin)
+    ]
+    assert rows == [
+        ("keypad", "gate_command", "gate.exit open", rows[0][3]),
+        ("ada", "gate_command", "gate.exit close", by_user.id),
+        ("automation", "gate_command", "gate.entry open plate=NL42RES", by_automation.id),
+    ]

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 
 from hub.core.hub import Hub
 from hub.web.auth import remove_user_tokens, revoke_token
-from hub.web.users import remove_user
+from hub.web.users import remove_user, set_password
 
 from .accounts import async_add_user, async_login, bearer
 from .conftest import AiohttpClient, connect_ws
@@ -137,3 +137,16 @@ async def test_admin_manages_users_and_vehicles_over_rest(hub: Hub, client: Clie
     assert removed.status == 200
     listing = await (await client.get("/api/users", headers=admin)).json()
     assert sorted(user["name"] for user in listing["users"]) == ["ada", "olga"]
+
+
+async def test_a_password_set_by_the_cli_ends_the_users_sessions(hub: Hub, client: Client) -> None:
+    await async_add_user(hub.data_dir, "olga", "operator")
+    await async_login(client, "olga")
+    socket = await client.ws_connect("/api/websocket")
+    await socket.receive_json()
+    await socket.send_json({"type": "auth"})
+    assert (await socket.receive_json())["type"] == "auth_ok"
+
+    await asyncio.to_thread(set_password, hub.data_dir, "olga", "a changed password")
+    assert await _closed_within(socket, CLOSE_WITHIN) < CLOSE_WITHIN
+    assert (await client.get("/auth/session")).status == 401

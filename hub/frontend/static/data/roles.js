@@ -9,7 +9,7 @@ export const PAGES = [
   { path: "/gates", label: "Gates", min: "operator" },
   { path: "/plates", label: "Plates", min: "operator" },
   { path: "/sessions", label: "Sessions", min: "operator" },
-  { path: "/notifications", label: "Notifications", min: "operator" },
+  { path: "/notifications", label: "Notifications", min: "resident" },
 ];
 
 export function atLeast(role, min) {
