@@ -24,6 +24,7 @@ from aiohttp.typedefs import Handler
 
 from hub.core.exceptions import HubError, ServiceValidationError, Unauthorized
 from hub.core.hub import Hub
+from hub.frontend import async_register_frontend
 
 from .access import ACCESS_KEY, AccessControl, access_middleware, async_revalidate_loop
 from .audit import AuditLog, async_register_audit_api
@@ -148,6 +149,7 @@ def create_app(hub: Hub, *, metrics_token: str | None = None) -> web.Application
     async_register_openapi(app)
     async_setup_metrics(app, metrics_token)
     async_register_websocket(app)
+    async_register_frontend(app)
     hub.http = app
     return app
 

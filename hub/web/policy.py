@@ -111,6 +111,26 @@ ROUTES: Final[dict[str, Access]] = {
     "POST /api/notify/panel/{id}/read": RESIDENT,
     "POST /api/notify/panel/{id}/unread": RESIDENT,
     "DELETE /api/notify/panel/{id}": RESIDENT,
+    # what the panel reads (hub/frontend/, issue 14)
+    "GET /api/occupancy/lots": RESIDENT,    # where the spaces are: availability
+    "GET /api/gate/log": OPERATOR,
+    "GET /api/lpr/reads": OPERATOR,
+    "GET /api/parking/sessions.csv": OPERATOR,
+    "GET /api/parking/anomalies": OPERATOR,
+    # the panel's own files: the shell holds no data
+    "GET /": PUBLIC,
+    "GET /lot": PUBLIC,
+    "GET /home": PUBLIC,
+    "GET /cameras": PUBLIC,
+    "GET /gates": PUBLIC,
+    "GET /plates": PUBLIC,
+    "GET /sessions": PUBLIC,
+    "GET /notifications": PUBLIC,
+    "GET /login": PUBLIC,
+    "GET /onboarding": PUBLIC,
+    "GET /frontend/{path}": PUBLIC,
+    "GET /sw.js": PUBLIC,
+    "GET /manifest.webmanifest": PUBLIC,
 }
 
 SERVICES: Final[dict[str, Access]] = {
@@ -121,19 +141,21 @@ SERVICES: Final[dict[str, Access]] = {
     "parking.extend": OPERATOR,
     "parking.reserve": RESIDENT,            # residents: for their own vehicles
     "parking.cancel_reservation": RESIDENT,
+    "parking.acknowledge_anomaly": OPERATOR,
+    "parking.correct_plate": OPERATOR,
     "lpr.add_plate": OPERATOR,
     "lpr.remove_plate": OPERATOR,
 }
 
 WS_COMMANDS: Final[dict[str, Access]] = {
     "ping": RESIDENT,
+    "supported_features": RESIDENT,         # the client's protocol features (coalescing)
     "get_states": RESIDENT,                 # residents: availability entities only
     "subscribe_entities": RESIDENT,         # likewise
     "subscribe_events": RESIDENT,           # residents: their sessions, availability
     "unsubscribe_events": RESIDENT,
     "call_service": BY_SERVICE,
     "fire_event": BY_EVENT,
-    "supported_features": RESIDENT,         # HA clients' protocol handshake
     "get_config": OPERATOR,
     "get_services": OPERATOR,
     "notify/panel/list": RESIDENT,          # one's own (staff: also the staff's)

@@ -42,15 +42,19 @@ from .helpers import (
     validate,
 )
 from .schema_doc import service_fields
+from .states_body import StatesBody, join_states, respond
 
 __all__ = [
     "HISTORY_DEFAULT_PERIOD",
     "HISTORY_QUERY",
     "RESERVED_EVENTS",
+    "STATES_BODY_KEY",
     "STATE_BODY_SCHEMA",
     "async_register_rest",
     "describe_services",
 ]
+
+STATES_BODY_KEY: Final = web.AppKey("states_body", StatesBody)
 
 HISTORY_DEFAULT_PERIOD: Final = timedelta(days=1)
 
@@ -160,11 +164,18 @@ async def _api_status(request: web.Request) -> web.Response:
 
 @api_doc("Every entity's state", response="States", errors=())
 async def _get_states(request: web.Request) -> web.Response:
-    states = request.app[HUB_KEY].states.async_all()
+    """Every state; one body per state machine version, gzip on request (states_body)."""
+    machine = request.app[HUB_KEY].states
     access, principal = request.app[ACCESS_KEY], request[AUTH_KEY]
     if access.restricted(principal):  # a resident: availability only
-        states = [shown for state in states if (shown := access.visible_state(principal, state))]
-    return json_response(states)
+        states = [
+            shown
+            for state in machine.async_all()
+            if (shown := access.visible_state(principal, state))
+        ]
+        return await respond(request, join_states(states))
+    cache = request.app[STATES_BODY_KEY]
+    return await respond(request, cache.get(machine.version, machine.async_all), cache)
 
 
 @api_doc("One entity's state", response="State", errors=(400, 404))
@@ -366,4 +377,5 @@ def _routes() -> Iterable[web.RouteDef]:
 
 def async_register_rest(app: web.Application) -> None:
     """Add the REST routes to the app."""
+    app[STATES_BODY_KEY] = StatesBody(app[HUB_KEY].async_add_executor_job)
     app.add_routes(_routes())

@@ -1,7 +1,8 @@
 """WebSocket commands Home Assistant's client libraries send besides the core ones.
 
-`supported_features` (sent right after auth by `homeassistant-api`), `get_config`,
-`get_services` and `fire_event`, with HA's message and result shapes.
+`get_config`, `get_services` and `fire_event`, with HA's message and result shapes
+(`supported_features`, which `homeassistant-api` sends right after auth, is a core
+command: ws_commands.py).
 """
 
 from __future__ import annotations
@@ -18,14 +19,6 @@ from .rest_ha import hub_config
 from .ws_connection import ActiveConnection, WSCommand, websocket_command
 
 __all__ = ["HA_COMMANDS"]
-
-
-@websocket_command(
-    {vol.Required("type"): "supported_features", vol.Optional("features", default=dict): dict}
-)
-def _supported_features(conn: ActiveConnection, msg: dict[str, Any]) -> None:
-    """Accept the client's feature flags; none changes what this hub sends."""
-    conn.send_result(msg["id"])
 
 
 @websocket_command({vol.Required("type"): "get_config"})
@@ -63,7 +56,6 @@ def _fire_event(conn: ActiveConnection, msg: dict[str, Any]) -> None:
 
 
 HA_COMMANDS: Final[tuple[WSCommand, ...]] = (
-    _supported_features,
     _get_config,
     _get_services,
     _fire_event,

@@ -5,13 +5,19 @@
 - `POST /api/lpr/lists/{name}/plates`: add or replace one (`{plate, note, valid_from,
   valid_until}`), 201 with the entry,
 - `DELETE /api/lpr/lists/{name}/plates/{plate}`: remove one, 200 with the entry,
-- `GET /api/lpr/media/{path}`: a snapshot or plate crop named by an event or sensor.
+- `GET /api/lpr/media/{path}`: a snapshot or plate crop named by an event or sensor,
+- `GET /api/lpr/reads?limit=50&hours=24`: the recent reads (recorded `plate_detected`
+  events) newest first, with their pictures as media URLs, for the panel.
 
 Errors are JSON naming the field: 400 bad input, 404 unknown list / plate / file, 409 a
 YAML entry (read-only here).
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Final
 
 import voluptuous as vol
 from aiohttp import web
@@ -28,11 +34,30 @@ from hub.web.helpers import (
 )
 
 from .config import ENTRY_SCHEMA, plate_text
-from .const import CONF_NOTE, CONF_PLATE, CONF_VALID_FROM, CONF_VALID_UNTIL, MEDIA_URL
+from .const import (
+    CONF_NOTE,
+    CONF_PLATE,
+    CONF_VALID_FROM,
+    CONF_VALID_UNTIL,
+    EVENT_PLATE_DETECTED,
+    MEDIA_URL,
+)
 from .media import resolve
 from .runtime import LprRuntime, NotListed, ReadOnlyEntry, UnknownList
 
-__all__ = ["async_register_http"]
+__all__ = ["READS_QUERY", "async_register_http"]
+
+READS_QUERY: Final = vol.Schema(
+    {
+        vol.Optional("limit", default=50): vol.All(
+            vol.Coerce(int, msg="expected a whole number"), vol.Range(min=1, max=500)
+        ),
+        vol.Optional("hours", default=24): vol.All(
+            vol.Coerce(float, msg="expected a number of hours"), vol.Range(min=0.1, max=24 * 31)
+        ),
+    }
+)
+_READ_KEYS: Final = ("plate", "confidence", "camera", "direction", "list", "listed", "time")
 
 
 def async_register_http(runtime: LprRuntime) -> None:
@@ -126,6 +151,33 @@ def async_register_http(runtime: LprRuntime) -> None:
         body = await hub.async_add_executor_job(path.read_bytes)
         return web.Response(body=body, content_type="image/jpeg")
 
+    def media(path: Any) -> str | None:
+        if not isinstance(path, str) or not path:
+            return None
+        try:
+            return runtime.media_url(Path(path))
+        except ValueError:  # not under the media folder (moved since): no picture
+            return None
+
+    async def get_reads(request: web.Request) -> web.Response:
+        query = validate(READS_QUERY, dict(request.query), "query")
+        recorder = hub.recorder
+        if recorder is None:
+            return json_error(503, "the recorder is not running")
+        start = hub.scheduler.utcnow() - timedelta(hours=query["hours"])
+        events = await recorder.async_events([EVENT_PLATE_DETECTED], start)
+        reads = []
+        for event in reversed(events[-query["limit"] :]):
+            data = event["data"]
+            read = {key: data.get(key) for key in _READ_KEYS}
+            read["time"] = read["time"] or event["time_fired"]
+            read["context_id"] = event["context"]["id"]
+            read["crop_url"] = media(data.get("crop"))
+            read["snapshot_url"] = media(data.get("snapshot"))
+            reads.append(read)
+        return json_response({"reads": reads})
+
+    async_register_route(hub, "GET", "/api/lpr/reads", get_reads)
     base = "/api/lpr/lists"
     async_register_route(hub, "GET", base, get_lists)
     async_register_route(hub, "GET", base + "/{name}/plates", get_plates)

@@ -68,6 +68,7 @@ async def _async_start_lot(hub: Hub, config: LotConfig) -> OccupancyLot:
 
 async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     # numpy and OpenCV load here, in the setup that needs them, not with the config schema.
+    from .http import async_register_http
     from .services import async_register_services
 
     data = OccupancyData()
@@ -101,6 +102,7 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
 
     data.on_unload.extend(async_register_services(hub, data.lots, reload_lot))
     data.on_unload.append(async_register_occupancy_metrics(hub, data.lots))
+    async_register_http(hub)
 
     def stop(_event: Any) -> None:
         for lot in data.lots.values():

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from hub.core.bus import CALLBACK_TYPE, Event
 from hub.core.context import Context, new_id
+from hub.core.exceptions import ServiceValidationError
 from hub.core.limits import MAX_PLATE_LENGTH
 from hub.plates import normalize_plate
 
@@ -283,6 +284,18 @@ class ParkingManager:
             lists=[session.list] if session.list else [],
             multiplier=session.multiplier,
         )
+
+    def async_correct_plate(self, session: Session, plate: str) -> None:
+        """A misread plate fixed by hand: the open session carries the right one from now
+        on, so the car's exit read finds it."""
+        inside = self.open[session.lot]
+        if inside.get(plate, session) is not session:
+            raise ServiceValidationError(f"plate: {plate} is already inside lot {session.lot}")
+        inside.pop(session.plate, None)
+        session.plate = plate
+        inside[plate] = session
+        self._save(session)
+        self._changed(session.lot)
 
     def async_extend(self, session: Session, duration: timedelta) -> None:
         """Allow `duration` more; the overstay alert is armed again for the new limit."""

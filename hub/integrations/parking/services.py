@@ -20,8 +20,11 @@ from hub.core.services import ServiceCall
 from .config import LotConfig
 from .const import (
     DOMAIN,
+    EVENT_ANOMALY_ACKNOWLEDGED,
     PAYMENT_METHODS,
+    SERVICE_ACKNOWLEDGE_ANOMALY,
     SERVICE_CANCEL_RESERVATION,
+    SERVICE_CORRECT_PLATE,
     SERVICE_END_SESSION,
     SERVICE_EXTEND,
     SERVICE_PAY,
@@ -101,6 +104,13 @@ RESERVE_SCHEMA = vol.All(
     _one_of("end", "duration"),
 )
 CANCEL_SCHEMA = vol.Schema({vol.Required("reservation_id"): cv.string})
+CORRECT_SCHEMA = vol.Schema({vol.Required("session_id"): cv.string, vol.Required("plate"): _plate})
+ACKNOWLEDGE_SCHEMA = vol.Schema(
+    {
+        vol.Required("anomaly_id"): vol.All(cv.string, vol.Length(min=1, max=64)),
+        vol.Optional("note"): vol.All(cv.string, vol.Length(max=500)),
+    }
+)
 
 
 def resolve_lot(manager: ParkingManager, lot_id: str | None) -> LotConfig:
@@ -197,6 +207,18 @@ def async_register_services(
     def cancel(call: ServiceCall) -> dict[str, Any]:
         return book.async_cancel(call.data["reservation_id"]).as_dict()
 
+    def correct(call: ServiceCall) -> dict[str, Any]:
+        """A misread: the car inside gets its right plate (the panel's "fix misread")."""
+        session = open_session({"session_id": call.data["session_id"]})
+        manager.async_correct_plate(session, call.data["plate"])
+        return session.as_dict(currency)
+
+    def acknowledge(call: ServiceCall) -> dict[str, Any]:
+        """Mark an anomaly seen: an event the recorder keeps, carrying who did it."""
+        data = {"anomaly_id": call.data["anomaly_id"], "note": call.data.get("note")}
+        hub.bus.async_fire(EVENT_ANOMALY_ACKNOWLEDGED, data, context=call.context)
+        return data
+
     # Every write service answers only once its change is committed (durable.py).
     table: list[tuple[str, Any, Any, str]] = [
         (SERVICE_START_SESSION, start, START_SCHEMA, "Start a session by hand"),
@@ -205,6 +227,13 @@ def async_register_services(
         (SERVICE_EXTEND, extend, EXTEND_SCHEMA, "Allow a session more time"),
         (SERVICE_RESERVE, reserve, RESERVE_SCHEMA, "Reserve a space or a lot for a window"),
         (SERVICE_CANCEL_RESERVATION, cancel, CANCEL_SCHEMA, "Cancel a reservation"),
+        (SERVICE_CORRECT_PLATE, correct, CORRECT_SCHEMA, "Fix a misread plate of a car inside"),
+        (
+            SERVICE_ACKNOWLEDGE_ANOMALY,
+            acknowledge,
+            ACKNOWLEDGE_SCHEMA,
+            "Mark an anomaly as seen (its id is the anomaly event's context id)",
+        ),
     ]
     return [
         hub.services.async_register(DOMAIN, name, committed(handler), schema, description=text)
