@@ -159,6 +159,13 @@ def async_register_http(runtime: LprRuntime) -> None:
         except ValueError:  # not under the media folder (moved since): no picture
             return None
 
+    @api_doc(
+        "Recent plate reads with crops and list membership",
+        tag="lpr",
+        query=READS_QUERY,
+        response={"type": "object"},
+        errors=(400, 503),
+    )
     async def get_reads(request: web.Request) -> web.Response:
         query = validate(READS_QUERY, dict(request.query), "query")
         recorder = hub.recorder

@@ -165,6 +165,14 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
     async def sessions(request: web.Request) -> web.Response:
         return json_response({"sessions": await find_sessions(request)})
 
+    @api_doc(
+        "The sessions the query finds, as CSV",
+        tag="parking",
+        query=QUERY_SCHEMA,
+        response={"type": "string"},
+        content_type="text/csv",
+        errors=(400, 403),
+    )
     async def sessions_csv(request: web.Request) -> web.Response:
         rows = await find_sessions(request)
         return web.Response(
@@ -174,6 +182,13 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
             headers={"Content-Disposition": 'attachment; filename="sessions.csv"'},
         )
 
+    @api_doc(
+        "Anomalies of the last days, with who acknowledged them",
+        tag="parking",
+        query=ANOMALY_QUERY,
+        response={"type": "object"},
+        errors=(400, 503),
+    )
     async def anomalies(request: web.Request) -> web.Response:  # operators (policy.py)
         days = validate(ANOMALY_QUERY, dict(request.query), "query")["days"]
         recorder = hub.recorder
