@@ -97,7 +97,9 @@ class _HubCollector:
         hub = app[HUB_KEY]
         yield CounterMetricFamily("parkhub_events", "Events fired on the bus", value=hub.bus.fired)
         yield CounterMetricFamily(
-            "parkhub_state_changes", "State changes (writes that changed something, removals, restores)", value=hub.states.version
+            "parkhub_state_changes",
+            "State changes (writes that changed something, removals, restores)",
+            value=hub.states.version,
         )
         yield GaugeMetricFamily("parkhub_entities", "Entities with a state", value=len(hub.states))
         yield GaugeMetricFamily(
