@@ -127,11 +127,11 @@ async def _websocket_handler(request: web.Request) -> web.WebSocketResponse:
         if info is not None:
             commands = app[WS_COMMANDS_KEY]
             conn = ActiveConnection(app[HUB_KEY], wsock, info, commands)
+            app[WS_CONNECTIONS_KEY].add(conn)
             _LOGGER.debug("WebSocket client %s connected", conn)
             writer = asyncio.get_running_loop().create_task(
                 conn.async_write(), name=f"websocket writer {info.name}"
             )
-            app[WS_CONNECTIONS_KEY].add(conn)
             try:
                 await _async_read(wsock, conn)
             finally:

@@ -194,7 +194,12 @@ def _subscribe_entities(conn: ActiveConnection, msg: dict[str, Any]) -> None:
     }
 )
 async def _call_service(conn: ActiveConnection, msg: dict[str, Any]) -> None:
-    """Call a service; `target` (which entities) is merged into its data, as in HA."""
+    """Call a service; `target` (which entities) is merged into its data, as in HA.
+
+    The handler's answer is in `response` when it gave one, always with
+    `return_response: true` (null if none) and never with `false`, which HA clients
+    read as "no response expected".
+    """
     context = conn.context()
     response = await conn.hub.services.async_call(
         msg["domain"],
@@ -204,9 +209,6 @@ async def _call_service(conn: ActiveConnection, msg: dict[str, Any]) -> None:
         blocking=True,
     )
     result: dict[str, Any] = {"context": context}
-    # The handler's answer is in `response` when it gave one; always with
-    # `return_response: true` (null if none), never with `false`, which HA clients read
-    # as "no response expected".
     wanted = msg.get("return_response")
     if wanted or (wanted is None and response is not None):
         result["response"] = response

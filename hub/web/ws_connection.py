@@ -125,6 +125,11 @@ class ActiveConnection:
     def __repr__(self) -> str:
         return f"<ActiveConnection {self.auth.name}>"
 
+    @property
+    def pending(self) -> int:
+        """Messages queued for this client and not yet written (for /metrics)."""
+        return len(self._pending)
+
     def context(self) -> Context:
         """A new Context for what this client causes, carrying its user."""
         return Context(user_id=self.auth.user_id)
@@ -140,11 +145,6 @@ class ActiveConnection:
             return
         self._pending.append(payload)
         self._ready.set()
-
-    @property
-    def pending(self) -> int:
-        """Messages queued for this client and not yet written (for /metrics)."""
-        return len(self._pending)
 
     def send_message(self, message: dict[str, Any]) -> None:
         try:
