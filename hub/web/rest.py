@@ -85,8 +85,8 @@ def _state_value(value: Any) -> str:
 # (entity_id, last_changed, context...), of which only these three are set.
 STATE_BODY_SCHEMA: Final = vol.Schema(
     {
-        vol.Required("state"): _state_value,
-        vol.Optional("attributes"): _object,
+        vol.Required("state", description="the new state (stored as a string)"): _state_value,
+        vol.Optional("attributes", description="replaces all attributes"): _object,
         vol.Optional("force_update", default=False): bool,
     },
     extra=vol.REMOVE_EXTRA,
