@@ -138,9 +138,8 @@ class StateMachine:
         self._dispatch: dict[str, tuple[EventListener, ...] | _Filtered] = {}
         # One set object per distinct filter: a thousand `to: "on"` share one, kept in cache.
         self._filters: dict[frozenset[str], frozenset[str]] = {}
-        # Goes up with every change, so a reader can keep what it built from all states
-        # (the REST API's `GET /api/states` body) until something changes.
-        self.version = 0
+        # State changes (not counting no-ops), for /metrics: read only when scraped.
+        self.changes = 0
 
     def get(self, entity_id: str) -> State | None:
         return self._states.get(entity_id)
@@ -201,7 +200,7 @@ class StateMachine:
             context or Context(),
         )
         self._states[entity_id] = state
-        self.version += 1
+        self.changes += 1
         self._announce(entity_id, old, state, state.context, origin, now)
         return state
 
@@ -210,7 +209,6 @@ class StateMachine:
         old = self._states.pop(entity_id, None)
         if old is None:
             return False
-        self.version += 1
         self._announce(entity_id, old, None, context or Context(), EventOrigin.local, None)
         return True
 
@@ -218,7 +216,6 @@ class StateMachine:
         """Put back a state saved before a restart, keeping its timestamps; nobody is told."""
         if state.entity_id not in self._states:
             self._states[state.entity_id] = state
-            self.version += 1
 
     def _announce(
         self,

@@ -1,7 +1,7 @@
 """`GET /metrics`: the hub's numbers in Prometheus text format (`prometheus-client`).
 
 Nothing here sits on a hot path. The bus and the state machine keep one integer each
-(`bus.fired`, `states.version`), the recorder, WebSocket clients and integrations keep
+(`bus.fired`, `states.changes`), the recorder, WebSocket clients and integrations keep
 what they count anyway, and all of it is read only when Prometheus scrapes: a collector
 walks the hub then. Integrations add their own numbers through
 `async_register_metrics(hub, source)`, a callable returning metric families at scrape
@@ -97,9 +97,7 @@ class _HubCollector:
         hub = app[HUB_KEY]
         yield CounterMetricFamily("parkhub_events", "Events fired on the bus", value=hub.bus.fired)
         yield CounterMetricFamily(
-            "parkhub_state_changes",
-            "State writes that changed something, removals and restores",
-            value=hub.states.version,
+            "parkhub_state_changes", "State writes that changed something", value=hub.states.changes
         )
         yield GaugeMetricFamily("parkhub_entities", "Entities with a state", value=len(hub.states))
         yield GaugeMetricFamily(
