@@ -32,6 +32,7 @@ __all__ = [
     "query_flag",
     "read_json",
     "request_context",
+    "user_names",
     "validate",
 ]
 
@@ -137,3 +138,13 @@ def async_register_route(hub: Hub, method: str, path: str, handler: Handler) -> 
     if app.frozen:
         raise HubError(f"route {method} {path} must be registered during setup")
     app.router.add_route(method, path, handler)
+
+
+def user_names(request: web.Request) -> dict[str, str]:
+    """User id -> name, so a context's `user_id` can be shown as the person it is."""
+    from .access import ACCESS_KEY  # access imports this module
+
+    access = request.app.get(ACCESS_KEY)
+    if access is None:
+        return {}
+    return {user.id: user.name for user in access.users.all()}

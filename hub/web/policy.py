@@ -89,6 +89,13 @@ ROUTES: Final[dict[str, Access]] = {
     "GET /api/history": OPERATOR,
     "GET /api/history/statistics": OPERATOR,
     "GET /api/websocket": PUBLIC,           # authenticates inside its own protocol
+    # Home Assistant's extra routes (rest_ha.py), the API description and metrics
+    "GET /api/config": OPERATOR,
+    "GET /api/components": OPERATOR,
+    "GET /api/history/period": OPERATOR,
+    "GET /api/history/period/{start}": OPERATOR,
+    "GET /api/openapi.json": RESIDENT,      # the API's shape, no data
+    "GET /metrics": PUBLIC,                 # checks an admin or the metrics token itself
     # integrations
     "GET /api/camera/{entity_id}/snapshot.jpg": OPERATOR,
     "GET /api/camera/{entity_id}/stream.mjpeg": OPERATOR,
@@ -105,6 +112,26 @@ ROUTES: Final[dict[str, Access]] = {
     "POST /api/notify/panel/{id}/read": RESIDENT,
     "POST /api/notify/panel/{id}/unread": RESIDENT,
     "DELETE /api/notify/panel/{id}": RESIDENT,
+    # what the panel reads (hub/frontend/, issue 14)
+    "GET /api/occupancy/lots": RESIDENT,    # where the spaces are: availability
+    "GET /api/gate/log": OPERATOR,
+    "GET /api/lpr/reads": OPERATOR,
+    "GET /api/parking/sessions.csv": OPERATOR,
+    "GET /api/parking/anomalies": OPERATOR,
+    # the panel's own files: the shell holds no data
+    "GET /": PUBLIC,
+    "GET /lot": PUBLIC,
+    "GET /home": PUBLIC,
+    "GET /cameras": PUBLIC,
+    "GET /gates": PUBLIC,
+    "GET /plates": PUBLIC,
+    "GET /sessions": PUBLIC,
+    "GET /notifications": PUBLIC,
+    "GET /login": PUBLIC,
+    "GET /onboarding": PUBLIC,
+    "GET /frontend/{path}": PUBLIC,
+    "GET /sw.js": PUBLIC,
+    "GET /manifest.webmanifest": PUBLIC,
 }
 
 SERVICES: Final[dict[str, Access]] = {
@@ -115,18 +142,23 @@ SERVICES: Final[dict[str, Access]] = {
     "parking.extend": OPERATOR,
     "parking.reserve": RESIDENT,            # residents: for their own vehicles
     "parking.cancel_reservation": RESIDENT,
+    "parking.acknowledge_anomaly": OPERATOR,
+    "parking.correct_plate": OPERATOR,
     "lpr.add_plate": OPERATOR,
     "lpr.remove_plate": OPERATOR,
 }
 
 WS_COMMANDS: Final[dict[str, Access]] = {
     "ping": RESIDENT,
+    "supported_features": RESIDENT,         # the client's protocol features (coalescing)
     "get_states": RESIDENT,                 # residents: availability entities only
     "subscribe_entities": RESIDENT,         # likewise
     "subscribe_events": RESIDENT,           # residents: their sessions, availability
     "unsubscribe_events": RESIDENT,
     "call_service": BY_SERVICE,
     "fire_event": BY_EVENT,
+    "get_config": OPERATOR,
+    "get_services": OPERATOR,
     "notify/panel/list": RESIDENT,          # one's own (staff: also the staff's)
     "notify/panel/mark_read": RESIDENT,
 }
@@ -139,6 +171,7 @@ WS_AUDITED: Final = frozenset({"call_service", "fire_event", "notify/panel/mark_
 ADMIN_ONLY: Final = frozenset(
     {
         "POST /api/states/{entity_id}",
+        "POST /api/template",
         "GET /api/automations/{automation_id}/traces",
         "GET /api/discovery",
         "POST /api/discovery/{id}/adopt",

@@ -19,6 +19,7 @@ from hub.core.const import EVENT_STATE_CHANGED, MATCH_ALL
 from hub.core.json import json_bytes
 from hub.core.states import State, valid_entity_id
 
+from .ws_broadcast import async_get_broadcast
 from .ws_connection import ERR_NOT_FOUND, ActiveConnection, WSCommand, websocket_command
 
 __all__ = ["DEFAULT_COMMANDS", "compressed_state", "state_diff"]
@@ -132,6 +133,19 @@ def _ping(conn: ActiveConnection, msg: dict[str, Any]) -> None:
     conn.send_message({"id": msg["id"], "type": "pong"})
 
 
+@websocket_command(
+    {
+        vol.Required("type"): "supported_features",
+        vol.Optional("features", default=dict): {str: int},
+    }
+)
+def _supported_features(conn: ActiveConnection, msg: dict[str, Any]) -> None:
+    """The client says what it understands (Home Assistant's command); the hub uses
+    `coalesce_messages`: several messages may then arrive as one JSON array."""
+    conn.coalesce = bool(msg["features"].get("coalesce_messages"))
+    conn.send_result(msg["id"])
+
+
 @websocket_command({vol.Required("type"): "get_states"})
 def _get_states(conn: ActiveConnection, msg: dict[str, Any]) -> None:
     states = conn.hub.states.async_all()
@@ -199,6 +213,10 @@ def _subscribe_entities(conn: ActiveConnection, msg: dict[str, Any]) -> None:
     if entity_ids:
         conn.subscriptions[msg_id] = states.async_track(entity_ids, forward)
         current = [state for entity_id in entity_ids if (state := states.get(entity_id))]
+    elif not restricted:  # staff, every entity: one shared listener, batched (ws_broadcast)
+        broadcast = async_get_broadcast(conn.hub, _entities_event_json)
+        conn.subscriptions[msg_id] = broadcast.async_add(conn, msg_id)
+        current = states.async_all()
     else:
         conn.subscriptions[msg_id] = conn.hub.bus.async_listen(EVENT_STATE_CHANGED, forward)
         current = states.async_all()
@@ -217,10 +235,16 @@ def _subscribe_entities(conn: ActiveConnection, msg: dict[str, Any]) -> None:
         vol.Required("service"): str,
         vol.Optional("service_data", default=dict): dict,
         vol.Optional("target", default=dict): dict,
+        vol.Optional("return_response"): bool,
     }
 )
 async def _call_service(conn: ActiveConnection, msg: dict[str, Any]) -> None:
-    """Call a service; `target` (which entities) is merged into its data, as in HA."""
+    """Call a service; `target` (which entities) is merged into its data, as in HA.
+
+    The handler's answer is in `response` when it gave one, always with
+    `return_response: true` (null if none) and never with `false`, which HA clients
+    read as "no response expected".
+    """
     context = conn.context(msg["id"])
     response = await conn.hub.services.async_call(
         msg["domain"],
@@ -230,13 +254,15 @@ async def _call_service(conn: ActiveConnection, msg: dict[str, Any]) -> None:
         blocking=True,
     )
     result: dict[str, Any] = {"context": context}
-    if response is not None:
+    wanted = msg.get("return_response")
+    if wanted or (wanted is None and response is not None):
         result["response"] = response
     conn.send_result(msg["id"], result)
 
 
 DEFAULT_COMMANDS: Final[tuple[WSCommand, ...]] = (
     _ping,
+    _supported_features,
     _get_states,
     _subscribe_events,
     _unsubscribe_events,
