@@ -368,6 +368,37 @@ async def test_finding_5_a_resident_reads_nobody_elses_data(lot: Lot) -> None:
         await socket.close()
 
 
+async def test_a_residents_reservation_clash_names_nobody_elses_plate(lot: Lot) -> None:
+    """Found after the merge: a resident reserving a space someone else holds was told
+    that car's plate and reservation id in the clash message."""
+    status, body = await lot.request(
+        "operator",
+        "POST",
+        "/api/services/parking/reserve?return_response",
+        {"plate": "OTHER42", "slot": "a01", "duration": "1h"},
+    )
+    assert status == 200, body
+    other_id = body["service_response"]["id"]
+    try:
+        status, body = await lot.request(
+            "resident",
+            "POST",
+            "/api/services/parking/reserve",
+            {"plate": RESIDENT_PLATE, "slot": "a01", "duration": "30m"},
+        )
+        assert status == 400, body
+        assert "already reserved" in body["error"]
+        assert "OTHER42" not in body["error"]
+        assert other_id not in body["error"]
+    finally:
+        await lot.request(
+            "operator",
+            "POST",
+            "/api/services/parking/cancel_reservation",
+            {"reservation_id": other_id},
+        )
+
+
 async def test_templates_from_non_admins_are_never_rendered(lot: Lot) -> None:
     status, body = await lot.request(
         "operator",
