@@ -399,6 +399,18 @@ async def test_a_residents_reservation_clash_names_nobody_elses_plate(lot: Lot) 
         )
 
 
+async def test_the_panels_gate_log_refuses_an_entity_id_over_255_characters(lot: Lot) -> None:
+    """Input limits on a route the panel added: a 5,000-character entity id is a 400."""
+    status, body = await lot.request(
+        "operator", "GET", "/api/gate/log?entity_id=gate." + "x" * 5000
+    )
+    assert status == 400, body
+    assert "entity_id" in body["error"]
+    assert "255" in body["error"]
+    status, body = await lot.request("operator", "GET", "/api/gate/log?entity_id=gate.entry")
+    assert status == 200, body
+
+
 async def test_templates_from_non_admins_are_never_rendered(lot: Lot) -> None:
     status, body = await lot.request(
         "operator",
