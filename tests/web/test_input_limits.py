@@ -152,6 +152,14 @@ async def test_query_times_at_the_ends_of_the_calendar_are_400(
     await refused(await client.get(path), field)
 
 
+async def test_a_reservation_note_is_at_most_500_characters(client: TestClient[Any, Any]) -> None:
+    """Residents may reserve: a 100,000-character note was stored in parking.db as sent."""
+    data = {"plate": "KA01AB1234", "duration": "1h", "note": "n" * 100_000}
+    await refused(await call(client, "reserve", data), "note", "500")
+    data["note"] = "n" * 500
+    assert (await call(client, "reserve", data)).status == 200
+
+
 # -- finding 13: long ids and plates --------------------------------------------------------
 
 

@@ -98,7 +98,8 @@ RESERVE_SCHEMA = vol.All(
             vol.Optional("start"): _datetime,  # default: now
             vol.Optional("end"): _datetime,
             vol.Optional("duration"): cv.positive_time_period,
-            vol.Optional("note"): cv.string,
+            # Residents reserve too: a note is a line, not a file's worth of parking.db.
+            vol.Optional("note"): vol.All(cv.string, vol.Length(max=500)),
         }
     ),
     _one_of("end", "duration"),
