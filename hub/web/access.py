@@ -33,7 +33,7 @@ from hub.plates import normalize_plate
 
 from . import policy
 from .auth import TokenInfo, TokenStore
-from .helpers import AUTH_KEY, CONTEXT_KEY, json_error
+from .helpers import AUTH_KEY, CONTEXT_KEY, json_error, read_json
 from .policy import Access
 from .sessions import COOKIE_NAME, CSRF_HEADER, LoginLimiter, LoginSession, SessionStore
 from .users import User, UserStore
@@ -391,8 +391,10 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
     info = request.match_info
     data: Any = None
     if rule is Access.BY_SERVICE:
-        with contextlib.suppress(ServiceValidationError, ValueError):
-            data = await request.json() if await request.read() else {}
+        # Parsed as the handler parses it (read_json: the raw bytes, whatever charset the
+        # Content-Type claims), so the owner and template checks see the data that runs.
+        with contextlib.suppress(ServiceValidationError):
+            data = await read_json(request, default={})
         what = f"{info['domain']}.{info['service']}"
     audited = (
         unsafe and access.audit is not None and not resource.canonical.startswith(_SELF_AUDITED)

@@ -13,6 +13,7 @@ same hub; finding 9 (revoked credentials and open WebSockets) is in test_revocat
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import threading
 from collections.abc import AsyncIterator
@@ -409,6 +410,29 @@ async def test_the_panels_gate_log_refuses_an_entity_id_over_255_characters(lot:
     assert "255" in body["error"]
     status, body = await lot.request("operator", "GET", "/api/gate/log?entity_id=gate.entry")
     assert status == 200, body
+
+
+async def test_the_policy_reads_a_service_body_as_its_handler_does(lot: Lot) -> None:
+    """Found after the merge: the policy parsed the body by its Content-Type charset and the
+    handler by its bytes, so `charset=utf-16` hid an operator's template from the check,
+    and an unknown charset was a 500 for any signed-in user."""
+
+    async def post(role: str, service: str, charset: str, body: dict[str, Any]) -> Any:
+        headers = {**lot.headers(role), "Content-Type": f"application/json; charset={charset}"}
+        async with (
+            aiohttp.ClientSession(headers=headers) as session,
+            session.post(f"{lot.url}/api/services/{service}", data=json.dumps(body)) as response,
+        ):
+            return response.status, await response.json(content_type=None)
+
+    note = {"list": "residents", "plate": "TPL123", "note": "{{ states('sensor.x') }}"}
+    status, body = await post("operator", "lpr/add_plate", "utf-16", note)
+    assert status == 403, body
+    assert "templates" in body["error"]
+    for role, service in (("operator", "parking/extend"), ("resident", "parking/reserve")):
+        data = {"plate": RESIDENT_PLATE, "duration": "1h"}
+        status, body = await post(role, service, "no-such-charset", data)
+        assert status != 500, (role, service, body)
 
 
 async def test_templates_from_non_admins_are_never_rendered(lot: Lot) -> None:
