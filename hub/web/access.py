@@ -57,6 +57,8 @@ _LOGGER = logging.getLogger(__name__)
 REVALIDATE_INTERVAL: Final = 1.0
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 _TEMPLATE_MARKS: Final = ("{{", "{%", "{#")
+# notify's event for a delivered notification; a resident gets those of their own.
+_NOTIFICATION_SENT: Final = "notification_sent"
 
 # (hub, the resident, the service data as sent) -> whether it acts only on their things.
 OwnerCheck = Callable[["Hub", User, Mapping[str, Any]], bool]
@@ -274,6 +276,11 @@ class AccessControl:
         if event.event_type.startswith("parking_"):
             plate = normalize_plate(event.data.get("plate"))
             if plate and plate in self.vehicles(principal):
+                return event
+        if event.event_type == _NOTIFICATION_SENT:  # the panel refreshes on it: their own
+            note = event.data
+            mine = principal.user is not None and note.get("target") == principal.user
+            if mine and note.get("platform") == "panel":
                 return event
         return None
 

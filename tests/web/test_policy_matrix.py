@@ -13,6 +13,7 @@ same hub; finding 9 (revoked credentials and open WebSockets) is in test_revocat
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import threading
@@ -433,6 +434,35 @@ async def test_the_policy_reads_a_service_body_as_its_handler_does(lot: Lot) -> 
         data = {"plate": RESIDENT_PLATE, "duration": "1h"}
         status, body = await post(role, service, "no-such-charset", data)
         assert status != 500, (role, service, body)
+
+
+async def test_a_resident_hears_of_their_own_panel_notifications_only(lot: Lot) -> None:
+    """The panel refreshes a resident's notifications on `notification_sent`, which the
+    resident filter dropped: theirs arrive, the staff's and other users' do not."""
+    socket = await lot.ws("resident")
+    try:
+        reply = await socket.command(type="subscribe_events", event_type="notification_sent")
+        assert reply["success"] is True
+        subscription = socket.next_id
+        for data in (
+            {"message": "for the staff"},
+            {"message": "for olga", "target": "olga"},
+            {"message": "for rita", "target": "rita"},
+        ):
+            status, body = await lot.request("admin", "POST", "/api/services/notify/panel", data)
+            assert status == 200, body
+        message = await socket.socket.receive_json(timeout=10)
+        while message.get("id") != subscription:
+            message = await socket.socket.receive_json(timeout=10)
+        assert message["event"]["data"]["message"] == "for rita"
+        # Nothing more for this subscription (the staff's and olga's came first, if at all).
+        others: list[Any] = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                others.append(await socket.socket.receive_json(timeout=1))
+        assert [m for m in others if m.get("id") == subscription] == []
+    finally:
+        await socket.close()
 
 
 async def test_templates_from_non_admins_are_never_rendered(lot: Lot) -> None:
