@@ -91,6 +91,7 @@ def _setup_accounts(data_dir: Path) -> dict[str, str]:
 async def _check_us(hub: Hub, app: Any, tokens: dict[str, str], n: int) -> dict[str, float]:
     access = app[ACCESS_KEY]
     rita = access.users.by_name("rita")
+    # Stamped with the password hash, as a login does: a session dies with its password.
     session = access.sessions.create(rita.id, rita.password)
     rule = policy.route_rule("GET", "/api/states")
 

@@ -16,6 +16,7 @@ import voluptuous as vol
 from aiohttp import web
 
 from hub import __version__
+from hub import validation as cv
 from hub.core.bus import Event, EventOrigin
 from hub.core.const import (
     EVENT_CALL_SERVICE,
@@ -150,6 +151,10 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
         raise ServiceValidationError(
             f"{name}: expected a time in the years {MIN_YEAR} to {MAX_YEAR}, got {value!r}"
         )
+    try:  # a day to spare either side: the default window adds or takes one
+        cv.date_time(parsed)
+    except vol.Invalid as err:
+        raise ServiceValidationError(f"{name}: {err.msg}") from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
