@@ -66,7 +66,7 @@ class PanelHub:
             try:
                 self.get("/api/onboarding")
                 return
-            except (urllib.error.URLError, ConnectionError):
+            except OSError:  # not listening yet, refused, or too busy starting to answer
                 time.sleep(0.3)
         raise RuntimeError("the hub did not start in time")
 
