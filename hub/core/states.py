@@ -13,6 +13,7 @@ from .const import EVENT_STATE_CHANGED, MAX_STATE_LENGTH
 from .context import Context
 from .exceptions import InvalidEntityId, ServiceValidationError
 from .json import json_bytes
+from .limits import MAX_ENTITY_ID_LENGTH
 
 if TYPE_CHECKING:
     from .bus import EventBus
@@ -38,8 +39,17 @@ class _Filtered:
 
 
 def valid_entity_id(entity_id: str) -> bool:
-    """True for `<domain>.<object_id>` with lower-case slugs on both sides."""
-    return _ENTITY_ID.match(entity_id) is not None
+    """True for `<domain>.<object_id>` with lower-case slugs on both sides, 255 at most."""
+    return len(entity_id) <= MAX_ENTITY_ID_LENGTH and _ENTITY_ID.match(entity_id) is not None
+
+
+def _describe_invalid(entity_id: str) -> str:
+    if len(entity_id) > MAX_ENTITY_ID_LENGTH:
+        return (
+            f"invalid entity id {entity_id[:40]!r}...: "
+            f"longer than {MAX_ENTITY_ID_LENGTH} characters"
+        )
+    return f"invalid entity id {entity_id!r}: expected <domain>.<object_id>"
 
 
 class State:
@@ -187,8 +197,8 @@ class StateMachine:
     ) -> State | None:
         """Set a state; returns the new State, or None when nothing changed (a no-op)."""
         old = self._states.get(entity_id)
-        if old is None and _ENTITY_ID.match(entity_id) is None:
-            raise InvalidEntityId(f"invalid entity id {entity_id!r}: expected <domain>.<object_id>")
+        if old is None and not valid_entity_id(entity_id):
+            raise InvalidEntityId(_describe_invalid(entity_id))
         if type(new_state) is not str:
             new_state = str(new_state)
         if len(new_state) > MAX_STATE_LENGTH:

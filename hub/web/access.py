@@ -87,6 +87,8 @@ class AccessControl:
         self.onboarding_code: str | None = None
         self.owner_checks: dict[str, OwnerCheck] = {}
         self.connections: weakref.WeakSet[Any] = weakref.WeakSet()
+        # Residents' copies of availability states (without plates), by entity id.
+        self._redacted: dict[str, tuple[State, State]] = {}
         # Off only for bench/auth.py's side-by-side figure; never in a running hub.
         self.enforce = True
 
@@ -253,7 +255,14 @@ class AccessControl:
     def visible_state(self, principal: TokenInfo, state: State) -> State | None:
         if not self.restricted(principal):
             return state
-        return _resident_state(state)
+        cached = self._redacted.get(state.entity_id)
+        if cached is not None and cached[0] is state:
+            return cached[1]
+        shown = _resident_state(state)
+        if shown is not None and shown is not state:
+            # One copy per state, so its JSON is built once for every resident and call.
+            self._redacted[state.entity_id] = (state, shown)
+        return shown
 
     def visible_event(self, principal: TokenInfo, event: Event) -> Event | None:
         if not self.restricted(principal):
@@ -266,7 +275,7 @@ class AccessControl:
             data = {
                 "entity_id": entity_id,
                 "old_state": _resident_state(old) if isinstance(old, State) else None,
-                "new_state": _resident_state(new) if isinstance(new, State) else None,
+                "new_state": self.visible_state(principal, new) if isinstance(new, State) else None,
             }
             return Event(
                 event.event_type, data, event.origin, event.context, event.time_fired_timestamp

@@ -29,8 +29,18 @@ from hub.frontend import async_register_frontend
 from .access import ACCESS_KEY, AccessControl, access_middleware, async_revalidate_loop
 from .audit import AuditLog, async_register_audit_api
 from .auth_api import async_register_auth_api, async_start_onboarding
-from .helpers import HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
+from .helpers import AUTH_KEY, HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
+from .metrics import async_setup_metrics, metrics_middleware
+from .openapi import async_register_openapi
 from .rest import async_register_rest
+from .rest_ha import async_register_rest_ha
+from .server import (
+    MAX_URL_LENGTH,
+    ConnectionGuard,
+    HubAppRunner,
+    mark_authenticated,
+    url_too_long,
+)
 from .ws import async_register_websocket
 
 __all__ = [
@@ -70,6 +80,8 @@ def _error_message(err: web.HTTPException, request: web.Request) -> str:
 @web.middleware
 async def _error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Answer every error as JSON; only a bug may become a 500."""
+    if url_too_long(request):
+        return json_error(414, f"the URL is longer than {MAX_URL_LENGTH} bytes")
     try:
         return await handler(request)
     except web.HTTPException as err:
@@ -86,6 +98,9 @@ async def _error_middleware(request: web.Request, handler: Handler) -> web.Strea
     except Exception:
         _LOGGER.exception("Error handling %s %s", request.method, request.path)
         return json_error(500, "internal error")
+    finally:
+        if request.get(AUTH_KEY) is not None:  # the auth middleware knew the caller
+            mark_authenticated(request)
 
 
 async def _open_access(app: web.Application) -> AsyncIterator[None]:
@@ -109,14 +124,16 @@ async def _open_access(app: web.Application) -> AsyncIterator[None]:
     await audit.async_close()
 
 
-def create_app(hub: Hub) -> web.Application:
+def create_app(hub: Hub, *, metrics_token: str | None = None) -> web.Application:
     """Build the application: keys, middlewares, the REST routes and the WebSocket API.
 
     The app becomes `hub.http`, so integrations set up after this can add their routes
     (`hub.web.async_register_route`) before the server starts and freezes the router.
+    `metrics_token` (config.yaml `metrics: token:`) may read /metrics besides admins.
     """
     app = web.Application(
-        middlewares=[_error_middleware, access_middleware], client_max_size=MAX_BODY_SIZE
+        middlewares=[metrics_middleware, _error_middleware, access_middleware],
+        client_max_size=MAX_BODY_SIZE,
     )
     app[HUB_KEY] = hub
     access = AccessControl(hub)
@@ -128,6 +145,9 @@ def create_app(hub: Hub) -> web.Application:
     async_register_auth_api(app)
     async_register_audit_api(app)
     async_register_rest(app)
+    async_register_rest_ha(app)
+    async_register_openapi(app)
+    async_setup_metrics(app, metrics_token)
     async_register_websocket(app)
     async_register_frontend(app)
     hub.http = app
@@ -178,7 +198,9 @@ async def async_serve(hub: Hub, app: web.Application, sock: socket.socket) -> we
 
     At the hub's close, open WebSockets are closed first, then the runner.
     """
-    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    runner = HubAppRunner(
+        app, ConnectionGuard(), handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
+    )
     await runner.setup()
     await web.SockSite(runner, sock).start()
 

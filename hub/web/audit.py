@@ -27,6 +27,7 @@ from aiohttp import web
 
 from hub.sqlite import async_open_database
 
+from .api_doc import api_doc
 from .helpers import json_response, validate
 
 if TYPE_CHECKING:
@@ -204,6 +205,14 @@ QUERY_SCHEMA: Final = vol.Schema(
 )
 
 
+@api_doc(
+    "Who did what, newest first",
+    tag="auth",
+    query=QUERY_SCHEMA.schema,
+    response={"type": "object"},
+    errors=(400,),
+    role="admin",
+)
 async def _get_audit(request: web.Request) -> web.Response:
     """`GET /api/audit?since=ISO&user=NAME&limit=200`: newest first."""
     query = validate(QUERY_SCHEMA, dict(request.query), "query")

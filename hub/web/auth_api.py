@@ -29,6 +29,7 @@ from aiohttp import web
 from hub.core.exceptions import HubError, Unauthorized
 
 from .access import ACCESS_KEY, AccessControl
+from .api_doc import api_doc
 from .auth import TokenInfo, list_tokens, remove_user_tokens, revoke_token
 from .helpers import AUTH_KEY, ensure_object, json_error, json_response, read_json, validate
 from .policy import Access, role_level
@@ -106,6 +107,14 @@ def _require_json(request: web.Request) -> None:
         raise web.HTTPUnsupportedMediaType(text="send the body as Content-Type: application/json")
 
 
+@api_doc(
+    "Sign in: sets the session cookie",
+    tag="auth",
+    body=LOGIN_SCHEMA,
+    response={"type": "object"},
+    errors=(400, 401, 429),
+    auth="none",
+)
 async def _login(request: web.Request) -> web.Response:
     _require_json(request)
     access = _access(request)
@@ -127,6 +136,7 @@ async def _login(request: web.Request) -> web.Response:
     return _signed_in(request, user)
 
 
+@api_doc("Sign out: ends the login session", tag="auth", response={"type": "object"}, errors=())
 async def _logout(request: web.Request) -> web.Response:
     principal = request[AUTH_KEY]
     if principal.via == "cookie":
@@ -136,6 +146,9 @@ async def _logout(request: web.Request) -> web.Response:
     return response
 
 
+@api_doc(
+    "Who is signed in, with the CSRF token", tag="auth", response={"type": "object"}, errors=(401,)
+)
 async def _session(request: web.Request) -> web.Response:
     principal = request[AUTH_KEY]
     access = _access(request)
@@ -152,6 +165,13 @@ async def _session(request: web.Request) -> web.Response:
     )
 
 
+@api_doc(
+    "Change one's own password",
+    tag="auth",
+    body=PASSWORD_SCHEMA,
+    response={"type": "object"},
+    errors=(400, 403, 429),
+)
 async def _password(request: web.Request) -> web.Response:
     access = _access(request)
     principal = request[AUTH_KEY]
@@ -195,10 +215,26 @@ def async_start_onboarding(access: AccessControl) -> str | None:
     return access.onboarding_code
 
 
+@api_doc(
+    "Whether the first admin is still to be made",
+    tag="auth",
+    response={"type": "object"},
+    errors=(),
+    auth="none",
+)
 async def _onboarding_state(request: web.Request) -> web.Response:
     return json_response({"needed": _access(request).onboarding_code is not None})
 
 
+@api_doc(
+    "Make the first admin with the one-time code from the log",
+    tag="auth",
+    body=ONBOARDING_SCHEMA,
+    response={"type": "object"},
+    status=201,
+    errors=(400, 403, 409, 429),
+    auth="none",
+)
 async def _onboard(request: web.Request) -> web.Response:
     _require_json(request)
     access = _access(request)
@@ -232,6 +268,9 @@ def _is_admin(principal: TokenInfo) -> bool:
     return role_level(principal.role) >= Access.ADMIN
 
 
+@api_doc(
+    "Long-lived tokens: one's own (admins: all)", tag="auth", response={"type": "object"}, errors=()
+)
 async def _tokens(request: web.Request) -> web.Response:
     principal = request[AUTH_KEY]
     access = _access(request)
@@ -245,6 +284,7 @@ async def _tokens(request: web.Request) -> web.Response:
     return json_response({"tokens": entries})
 
 
+@api_doc("Revoke a long-lived token", tag="auth", response={"type": "object"}, errors=(403, 404))
 async def _revoke(request: web.Request) -> web.Response:
     principal = request[AUTH_KEY]
     access = _access(request)
@@ -264,10 +304,20 @@ async def _revoke(request: web.Request) -> web.Response:
 # -- users -------------------------------------------------------------------------------
 
 
+@api_doc("Users and their roles", tag="auth", response={"type": "object"}, errors=(), role="admin")
 async def _users(request: web.Request) -> web.Response:
     return json_response({"users": [user.as_dict() for user in _access(request).users.all()]})
 
 
+@api_doc(
+    "Add a user",
+    tag="auth",
+    body=USER_SCHEMA,
+    response={"type": "object"},
+    status=201,
+    errors=(400,),
+    role="admin",
+)
 async def _add_user(request: web.Request) -> web.Response:
     body = validate(USER_SCHEMA, ensure_object(await read_json(request)))
     access = _access(request)
@@ -282,6 +332,13 @@ async def _add_user(request: web.Request) -> web.Response:
     return json_response(user.as_dict(), 201)
 
 
+@api_doc(
+    "Remove a user (their tokens and sessions end)",
+    tag="auth",
+    response={"type": "object"},
+    errors=(404,),
+    role="admin",
+)
 async def _remove_user(request: web.Request) -> web.Response:
     access = _access(request)
     name = request.match_info["name"]
@@ -297,6 +354,12 @@ async def _remove_user(request: web.Request) -> web.Response:
     return json_response({"name": name, "removed": True})
 
 
+@api_doc(
+    "A user's vehicles (one's own; staff: anyone's)",
+    tag="auth",
+    response={"type": "object"},
+    errors=(403, 404),
+)
 async def _get_vehicles(request: web.Request) -> web.Response:
     principal = request[AUTH_KEY]
     name = request.match_info["name"]
@@ -307,6 +370,13 @@ async def _get_vehicles(request: web.Request) -> web.Response:
     return json_response({"name": user.name, "vehicles": list(user.vehicles)})
 
 
+@api_doc(
+    "Set a user's vehicles (admins and operators)",
+    tag="auth",
+    body=VEHICLES_SCHEMA,
+    response={"type": "object"},
+    errors=(400, 404),
+)
 async def _put_vehicles(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     body = validate(VEHICLES_SCHEMA, ensure_object(await read_json(request)))

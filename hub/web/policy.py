@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from enum import IntEnum
+from functools import lru_cache
 from typing import Final
 
 __all__ = [
@@ -88,6 +89,13 @@ ROUTES: Final[dict[str, Access]] = {
     "GET /api/history": OPERATOR,
     "GET /api/history/statistics": OPERATOR,
     "GET /api/websocket": PUBLIC,           # authenticates inside its own protocol
+    # Home Assistant's extra routes (rest_ha.py), the API description and metrics
+    "GET /api/config": OPERATOR,
+    "GET /api/components": OPERATOR,
+    "GET /api/history/period": OPERATOR,
+    "GET /api/history/period/{start}": OPERATOR,
+    "GET /api/openapi.json": RESIDENT,      # the API's shape, no data
+    "GET /metrics": PUBLIC,                 # checks an admin or the metrics token itself
     # integrations
     "GET /api/camera/{entity_id}/snapshot.jpg": OPERATOR,
     "GET /api/camera/{entity_id}/stream.mjpeg": OPERATOR,
@@ -149,6 +157,8 @@ WS_COMMANDS: Final[dict[str, Access]] = {
     "unsubscribe_events": RESIDENT,
     "call_service": BY_SERVICE,
     "fire_event": BY_EVENT,
+    "get_config": OPERATOR,
+    "get_services": OPERATOR,
     "notify/panel/list": RESIDENT,          # one's own (staff: also the staff's)
     "notify/panel/mark_read": RESIDENT,
 }
@@ -161,6 +171,7 @@ WS_AUDITED: Final = frozenset({"call_service", "fire_event", "notify/panel/mark_
 ADMIN_ONLY: Final = frozenset(
     {
         "POST /api/states/{entity_id}",
+        "POST /api/template",
         "GET /api/automations/{automation_id}/traces",
         "GET /api/discovery",
         "POST /api/discovery/{id}/adopt",
@@ -240,8 +251,11 @@ def event_allowed(role: str, event_type: str) -> bool:
     return event_type not in SYSTEM_EVENTS and not event_type.startswith(_SYSTEM_PREFIXES)
 
 
+@lru_cache(maxsize=8192)
 def readable_entity(entity_id: str) -> frozenset[str] | None:
-    """For a resident: the attributes to hide of an availability entity, else None."""
+    """For a resident: the attributes to hide of an availability entity, else None.
+
+    Cached: a resident's GET /api/states asks this for every entity on every call."""
     for pattern, hidden in _READABLE:
         if pattern.fullmatch(entity_id):
             return hidden

@@ -262,9 +262,10 @@ class UserStore:
         self._by_name: dict[str, User] = {}
         self._signature: _Signature | None = None
         self._lock = asyncio.Lock()
-        # At most two hashes at once: a flood of logins from many addresses queues here
-        # instead of filling the executor the cameras and the recorder share.
-        self._hashing = asyncio.Semaphore(2)
+        # One hash at a time: a flood of logins from many addresses queues here instead
+        # of filling the executor the cameras share, and on a 2-core box a core stays
+        # free for the loop (two at once let a busy machine stall the loop 400 ms).
+        self._hashing = asyncio.Semaphore(1)
 
     async def run(self, func: Callable[..., _T], *args: Any) -> _T:
         """Run blocking work (hashing, the file) in the hub's executor."""

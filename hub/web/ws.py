@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -21,14 +22,18 @@ from hub.core.json import JSONDecodeError, json_bytes, json_loads
 from hub.core.services import describe_invalid
 
 from .access import ACCESS_KEY
+from .api_doc import api_doc
 from .auth import TokenInfo
 from .helpers import HUB_KEY, WEBSOCKETS_KEY
+from .server import mark_authenticated
 from .sessions import COOKIE_NAME
 from .ws_commands import DEFAULT_COMMANDS
 from .ws_connection import ERR_INVALID_FORMAT, ActiveConnection, WSCommand
+from .ws_ha import HA_COMMANDS
 
 __all__ = [
     "WS_COMMANDS_KEY",
+    "WS_CONNECTIONS_KEY",
     "WS_PATH",
     "async_register_command",
     "async_register_websocket",
@@ -38,6 +43,8 @@ _LOGGER = logging.getLogger(__name__)
 
 WS_PATH: Final = "/api/websocket"
 WS_COMMANDS_KEY: Final = web.AppKey("ws_commands", dict[str, WSCommand])
+# Authenticated clients, for /metrics (their queue lengths); weak, like WEBSOCKETS_KEY.
+WS_CONNECTIONS_KEY: Final = web.AppKey("ws_connections", weakref.WeakSet[ActiveConnection])
 
 AUTH_TIMEOUT = 10.0
 HEARTBEAT: Final = 55.0
@@ -90,6 +97,7 @@ async def _async_authenticate(
         _LOGGER.warning("WebSocket login refused from %s: %s", request.remote, failure)
         await _send(wsock, {"type": "auth_invalid", "message": failure})
         return None
+    mark_authenticated(request)
     await _send(wsock, {"type": "auth_ok", "ha_version": __version__})
     return info
 
@@ -126,6 +134,17 @@ async def _async_read(wsock: web.WebSocketResponse, conn: ActiveConnection) -> N
             return
 
 
+@api_doc(
+    "The WebSocket API (Home Assistant's protocol; authenticates inside it)",
+    description="Upgrade to a WebSocket, answer auth_required with "
+    '{"type": "auth", "access_token": ...}, then send commands: get_states, '
+    "subscribe_events, subscribe_entities, call_service, fire_event, get_config, "
+    "get_services, ping.",
+    tag="websocket",
+    status=101,
+    errors=(),
+    auth="none",
+)
 async def _websocket_handler(request: web.Request) -> web.WebSocketResponse:
     """Serve one client from handshake to close; nothing it sends can raise out of here."""
     app = request.app
@@ -140,6 +159,7 @@ async def _websocket_handler(request: web.Request) -> web.WebSocketResponse:
             conn = ActiveConnection(app[HUB_KEY], wsock, info, commands, access)
             conn.remote = request.remote or "unknown"
             access.connections.add(conn)
+            app[WS_CONNECTIONS_KEY].add(conn)
             _LOGGER.debug("WebSocket client %s connected", conn)
             writer = asyncio.get_running_loop().create_task(
                 conn.async_write(), name=f"websocket writer {info.name}"
@@ -147,6 +167,7 @@ async def _websocket_handler(request: web.Request) -> web.WebSocketResponse:
             try:
                 await _async_read(wsock, conn)
             finally:
+                app[WS_CONNECTIONS_KEY].discard(conn)
                 await conn.async_close()
                 writer.cancel()
                 await asyncio.wait([writer])
@@ -169,5 +190,7 @@ def async_register_command(app: web.Application, command: WSCommand) -> None:
 
 def async_register_websocket(app: web.Application) -> None:
     """Serve the WebSocket API on the app, with the built-in commands."""
-    app[WS_COMMANDS_KEY] = {command.type: command for command in DEFAULT_COMMANDS}
+    commands = (*DEFAULT_COMMANDS, *HA_COMMANDS)
+    app[WS_COMMANDS_KEY] = {command.type: command for command in commands}
+    app[WS_CONNECTIONS_KEY] = weakref.WeakSet()
     app.router.add_get(WS_PATH, _websocket_handler)

@@ -235,10 +235,16 @@ def _subscribe_entities(conn: ActiveConnection, msg: dict[str, Any]) -> None:
         vol.Required("service"): str,
         vol.Optional("service_data", default=dict): dict,
         vol.Optional("target", default=dict): dict,
+        vol.Optional("return_response"): bool,
     }
 )
 async def _call_service(conn: ActiveConnection, msg: dict[str, Any]) -> None:
-    """Call a service; `target` (which entities) is merged into its data, as in HA."""
+    """Call a service; `target` (which entities) is merged into its data, as in HA.
+
+    The handler's answer is in `response` when it gave one, always with
+    `return_response: true` (null if none) and never with `false`, which HA clients
+    read as "no response expected".
+    """
     context = conn.context(msg["id"])
     response = await conn.hub.services.async_call(
         msg["domain"],
@@ -248,7 +254,8 @@ async def _call_service(conn: ActiveConnection, msg: dict[str, Any]) -> None:
         blocking=True,
     )
     result: dict[str, Any] = {"context": context}
-    if response is not None:
+    wanted = msg.get("return_response")
+    if wanted or (wanted is None and response is not None):
         result["response"] = response
     conn.send_result(msg["id"], result)
 

@@ -139,6 +139,11 @@ class ActiveConnection:
     def __repr__(self) -> str:
         return f"<ActiveConnection {self.auth.name}>"
 
+    @property
+    def pending(self) -> int:
+        """Messages queued for this client and not yet written (for /metrics)."""
+        return len(self._pending)
+
     def context(self, msg_id: int | None = None) -> Context:
         """The Context of what command `msg_id` causes (made once, so the audit log names
         it), or a new one; it carries the client's user."""

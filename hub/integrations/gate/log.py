@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 import voluptuous as vol
 from aiohttp import web
 
+from hub.web.api_doc import api_doc
 from hub.web.helpers import (
     async_register_route,
     json_error,
@@ -152,6 +153,13 @@ def build_log(
 
 
 def async_register_log(hub: Hub) -> None:
+    @api_doc(
+        "Gate commands with their cause chains, newest first",
+        tag="gate",
+        query=LOG_QUERY,
+        response={"type": "object"},
+        errors=(400,),
+    )
     async def get_log(request: web.Request) -> web.Response:
         query = validate(LOG_QUERY, dict(request.query), "query")
         recorder = hub.recorder

@@ -22,6 +22,8 @@ from typing import Any, Final
 import voluptuous as vol
 from aiohttp import web
 
+from hub.core.limits import MAX_PATH_BYTES
+from hub.web.api_doc import api_doc
 from hub.web.helpers import (
     async_register_route,
     ensure_object,
@@ -61,6 +63,12 @@ _READ_KEYS: Final = ("plate", "confidence", "camera", "direction", "list", "list
 def async_register_http(runtime: LprRuntime) -> None:
     hub = runtime.hub
 
+    @api_doc(
+        "Plate lists: kind, fuzziness, entry count",
+        tag="lpr",
+        response={"type": "array", "items": {"type": "object"}},
+        errors=(),
+    )
     async def get_lists(_request: web.Request) -> web.Response:
         return json_response(
             [
@@ -74,6 +82,7 @@ def async_register_http(runtime: LprRuntime) -> None:
             ]
         )
 
+    @api_doc("A list's entries", tag="lpr", response={"type": "array"}, errors=(404,))
     async def get_plates(request: web.Request) -> web.Response:
         name = request.match_info["name"]
         try:
@@ -83,6 +92,14 @@ def async_register_http(runtime: LprRuntime) -> None:
         now = hub.scheduler.utcnow()
         return json_response([entry.as_dict(now) for entry in runtime.lists.entries(name)])
 
+    @api_doc(
+        "Add or replace a plate on a list (201 with the entry)",
+        tag="lpr",
+        body=ENTRY_SCHEMA,
+        response={"type": "object"},
+        status=201,
+        errors=(400, 404, 409),
+    )
     async def post_plate(request: web.Request) -> web.Response:
         name = request.match_info["name"]
         try:
@@ -103,6 +120,9 @@ def async_register_http(runtime: LprRuntime) -> None:
             return json_error(409, str(err))
         return json_response(entry.as_dict(hub.scheduler.utcnow()), status=201)
 
+    @api_doc(
+        "Take a plate off a list", tag="lpr", response={"type": "object"}, errors=(400, 404, 409)
+    )
     async def delete_plate(request: web.Request) -> web.Response:
         name = request.match_info["name"]
         plate = validate(vol.Schema(plate_text), request.match_info["plate"], "plate")
@@ -114,8 +134,17 @@ def async_register_http(runtime: LprRuntime) -> None:
             return json_error(409, str(err))
         return json_response(entry.as_dict())
 
+    @api_doc(
+        "A saved plate snapshot or crop",
+        tag="lpr",
+        response={"type": "string", "format": "binary"},
+        content_type="image/jpeg",
+        errors=(404,),
+    )
     async def get_media(request: web.Request) -> web.StreamResponse:
         relative = request.match_info["path"]
+        if len(relative.encode("utf-8", "surrogatepass")) > MAX_PATH_BYTES:
+            return json_error(400, f"path: longer than {MAX_PATH_BYTES} bytes")
         path = await hub.async_add_executor_job(resolve, runtime.media_root, relative)
         if path is None:
             return json_error(404, f"no plate picture {relative!r}")
@@ -130,6 +159,13 @@ def async_register_http(runtime: LprRuntime) -> None:
         except ValueError:  # not under the media folder (moved since): no picture
             return None
 
+    @api_doc(
+        "Recent plate reads with crops and list membership",
+        tag="lpr",
+        query=READS_QUERY,
+        response={"type": "object"},
+        errors=(400, 503),
+    )
     async def get_reads(request: web.Request) -> web.Response:
         query = validate(READS_QUERY, dict(request.query), "query")
         recorder = hub.recorder

@@ -16,6 +16,7 @@ import voluptuous as vol
 from aiohttp import web
 
 from hub.web import policy
+from hub.web.api_doc import api_doc
 from hub.web.auth import TokenInfo
 from hub.web.helpers import (
     AUTH_KEY,
@@ -61,6 +62,13 @@ async def _listing(
     return {"notifications": items, "unread": sum(1 for item in items if not item["read"])}
 
 
+@api_doc(
+    "The panel's notifications",
+    tag="notify",
+    query={vol.Optional("unread", description="flag: only unread ones"): str},
+    response={"type": "object"},
+    errors=(),
+)
 async def _get_panel(request: web.Request) -> web.Response:
     unread_only = query_flag(request, "unread")
     audience = _audience(request[AUTH_KEY])
@@ -75,20 +83,24 @@ async def _mark(request: web.Request, read: bool) -> web.Response:
     return json_response({"id": note_id, "read": read})
 
 
+@api_doc("Mark a notification read", tag="notify", response={"type": "object"}, errors=(404,))
 async def _post_read(request: web.Request) -> web.Response:
     return await _mark(request, True)
 
 
+@api_doc("Mark a notification unread", tag="notify", response={"type": "object"}, errors=(404,))
 async def _post_unread(request: web.Request) -> web.Response:
     return await _mark(request, False)
 
 
+@api_doc("Mark every notification read", tag="notify", response={"type": "object"}, errors=())
 async def _post_read_all(request: web.Request) -> web.Response:
     audience = _audience(request[AUTH_KEY])
     changed = await _store(request.app[HUB_KEY]).async_panel_mark(None, True, audience)
     return json_response({"marked": changed})
 
 
+@api_doc("Dismiss a notification", tag="notify", response={"type": "object"}, errors=(404,))
 async def _delete(request: web.Request) -> web.Response:
     note_id = request.match_info["id"]
     audience = _audience(request[AUTH_KEY])

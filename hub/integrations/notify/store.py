@@ -47,12 +47,16 @@ CREATE TABLE IF NOT EXISTS panel (
     message TEXT NOT NULL,
     data TEXT NOT NULL,
     created REAL NOT NULL,
-    read INTEGER NOT NULL DEFAULT 0,
-    target TEXT NOT NULL DEFAULT ''
+    read INTEGER NOT NULL DEFAULT 0
 );
 """
-# Added after the first release: who a panel notification is for ('' = the staff).
-_PANEL_TARGET: Final = "ALTER TABLE panel ADD COLUMN target TEXT NOT NULL DEFAULT ''"
+# Schema changes after version 1 (SCHEMA), in order, one SQL script each; never edit one
+# that has shipped (hub/sqlite.py runs them and keeps PRAGMA user_version).
+MIGRATIONS: Final[tuple[str, ...]] = (
+    # 2: who a panel notification is for ('' = the staff).
+    "ALTER TABLE panel ADD COLUMN target TEXT NOT NULL DEFAULT '';",
+)
+
 _COLUMNS: Final = (
     "id, notifier, target, title, message, data, attachments, created, tries, next_attempt,"
     " context_id, last_error"
@@ -96,13 +100,7 @@ class OutboxStore:
 
     @classmethod
     async def async_open(cls, path: Path) -> OutboxStore:
-        db = await async_open_database(path, SCHEMA)
-        async with db.execute("PRAGMA table_info(panel)") as cursor:
-            columns = {row[1] async for row in cursor}
-        if "target" not in columns:  # a notify.db from before panel targets
-            await db.execute(_PANEL_TARGET)
-            await db.commit()
-        return cls(db)
+        return cls(await async_open_database(path, SCHEMA, MIGRATIONS))
 
     async def async_close(self) -> None:
         await self._db.close()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from hub.web.api_doc import api_doc
 from hub.web.helpers import async_register_route, json_response
 
 from .const import DOMAIN
@@ -66,6 +67,12 @@ def lot_geometry(hub: Hub, lot: OccupancyLot) -> dict[str, Any]:
 
 
 def async_register_http(hub: Hub) -> None:
+    @api_doc(
+        "Each lot's slots, polygons and camera",
+        tag="occupancy",
+        response={"type": "object"},
+        errors=(),
+    )
     async def lots(_request: web.Request) -> web.Response:
         data: OccupancyData = hub.data[DOMAIN]
         return json_response({"lots": [lot_geometry(hub, lot) for lot in data.lots.values()]})

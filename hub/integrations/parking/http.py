@@ -24,9 +24,11 @@ from typing import TYPE_CHECKING, Any
 import voluptuous as vol
 from aiohttp import web
 
+from hub import validation as cv
 from hub.core.exceptions import ServiceValidationError, Unauthorized
 from hub.plates import normalize_plate
 from hub.web.access import ACCESS_KEY
+from hub.web.api_doc import api_doc
 from hub.web.helpers import (
     AUTH_KEY,
     async_register_route,
@@ -59,11 +61,7 @@ def _flag(value: Any) -> bool:
     raise vol.Invalid(f"expected 1 or 0 (true or false), got {value!r}")
 
 
-def _plate(value: Any) -> str:
-    plate = normalize_plate(value)
-    if not plate:
-        raise vol.Invalid("expected a plate with letters or digits")
-    return plate
+_plate = cv.plate
 
 
 STATUSES = ("open", "closed", "paid", "unpaid")
@@ -157,9 +155,24 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
             rows.append(row)
         return rows
 
+    @api_doc(
+        "Parking sessions, newest first (a resident: their own vehicles')",
+        tag="parking",
+        query=QUERY_SCHEMA,
+        response={"type": "object"},
+        errors=(400, 403),
+    )
     async def sessions(request: web.Request) -> web.Response:
         return json_response({"sessions": await find_sessions(request)})
 
+    @api_doc(
+        "The sessions the query finds, as CSV",
+        tag="parking",
+        query=QUERY_SCHEMA,
+        response={"type": "string"},
+        content_type="text/csv",
+        errors=(400, 403),
+    )
     async def sessions_csv(request: web.Request) -> web.Response:
         rows = await find_sessions(request)
         return web.Response(
@@ -169,6 +182,13 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
             headers={"Content-Disposition": 'attachment; filename="sessions.csv"'},
         )
 
+    @api_doc(
+        "Anomalies of the last days, with who acknowledged them",
+        tag="parking",
+        query=ANOMALY_QUERY,
+        response={"type": "object"},
+        errors=(400, 503),
+    )
     async def anomalies(request: web.Request) -> web.Response:  # operators (policy.py)
         days = validate(ANOMALY_QUERY, dict(request.query), "query")["days"]
         recorder = hub.recorder
@@ -178,6 +198,7 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
         events = await recorder.async_events([EVENT_ANOMALY, EVENT_ANOMALY_ACKNOWLEDGED], start)
         return json_response({"anomalies": anomaly_list(events, user_names(request))})
 
+    @api_doc("One parking session", tag="parking", response={"type": "object"}, errors=(403, 404))
     async def session(request: web.Request) -> web.Response:
         session_id = request.match_info["session_id"]
         found = manager.by_id(session_id) or await manager.store.async_session(session_id)
@@ -186,6 +207,13 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
             return json_error(404, f"session_id: no session {session_id}")
         return json_response(found.as_dict(currency))
 
+    @api_doc(
+        "Reservations (admins and operators)",
+        tag="parking",
+        query=QUERY_SCHEMA,
+        response={"type": "object"},
+        errors=(400, 403),
+    )
     async def reservations(request: web.Request) -> web.Response:
         data, plates = query(request)
         found = []

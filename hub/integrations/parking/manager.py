@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from hub.core.bus import CALLBACK_TYPE, Event
 from hub.core.context import Context, new_id
 from hub.core.exceptions import ServiceValidationError
+from hub.core.limits import MAX_PLATE_LENGTH
 from hub.plates import normalize_plate
 
 from .config import BOTH, LotConfig, ParkingConfig
@@ -36,6 +37,7 @@ from .const import (
     EVENT_SESSION_STARTED,
     STATUS_CLOSED,
 )
+from .durable import report_write
 from .matching import closest
 from .models import Session, iso
 from .tariff import compute_fee, surcharge_multiplier
@@ -112,6 +114,14 @@ class ParkingManager:
         camera = _text(data.get("camera")) or ""
         if not plate:
             _LOGGER.warning("plate_detected from %s without a plate: %s", camera or "?", data)
+            return
+        if len(plate) > MAX_PLATE_LENGTH:
+            _LOGGER.warning(
+                "plate_detected from %s with a plate of %d characters (at most %d): ignored",
+                camera or "?",
+                len(plate),
+                MAX_PLATE_LENGTH,
+            )
             return
         found = self.config.lot_for_camera(camera)
         if found is None:
@@ -425,6 +435,7 @@ class ParkingManager:
 
         task = self.hub.async_create_task(write(), f"parking session {session.id}")
         self.hub.async_track_write(task)
+        report_write(task)
 
     def _free_spaces(self, lot: LotConfig) -> int | None:
         state = self.hub.states.get(lot.free_spaces_entity)

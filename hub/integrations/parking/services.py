@@ -16,7 +16,6 @@ from hub import validation as cv
 from hub.core.bus import CALLBACK_TYPE
 from hub.core.exceptions import ServiceValidationError
 from hub.core.services import ServiceCall
-from hub.plates import normalize_plate
 
 from .config import LotConfig
 from .const import (
@@ -32,6 +31,7 @@ from .const import (
     SERVICE_RESERVE,
     SERVICE_START_SESSION,
 )
+from .durable import committed
 from .models import Session
 
 if TYPE_CHECKING:
@@ -43,21 +43,10 @@ if TYPE_CHECKING:
 __all__ = ["async_register_services", "resolve_lot"]
 
 
-def _plate(value: Any) -> str:
-    plate = normalize_plate(cv.string(value))
-    if not plate:
-        raise vol.Invalid("expected a plate with letters or digits")
-    return plate
-
-
-def _datetime(value: Any) -> datetime:
-    """ISO 8601 (`2026-11-22T18:00`, with or without an offset; none: the hub's zone)."""
-    if isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(cv.string(value))
-    except ValueError:
-        raise vol.Invalid(f"expected an ISO 8601 date and time, got {value!r}") from None
+# At most 16 letters and digits, normalised (`ka-01 ab 1234` -> `KA01AB1234`).
+_plate = cv.plate
+# ISO 8601 (`2026-11-22T18:00`, with or without an offset; none: the hub's zone), 1970..9999.
+_datetime = cv.date_time
 
 
 def _one_of(*keys: str) -> Any:
@@ -87,7 +76,7 @@ PAY_SCHEMA = vol.All(
         {
             **_WHICH,
             # Minor units; default: what is still owed (of the fee so far, for a car inside).
-            vol.Optional("amount"): vol.All(vol.Coerce(int), vol.Range(min=0)),
+            vol.Optional("amount"): cv.money,
             vol.Required("method"): vol.In(PAYMENT_METHODS),
             # Mark paid or unpaid outright (default: paid when the amounts cover the fee).
             vol.Optional("paid"): cv.boolean,
@@ -203,14 +192,15 @@ def async_register_services(
             return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
         start_at = aware(data["start"]) if "start" in data else hub.scheduler.utcnow()
-        end_at = aware(data["end"]) if "end" in data else start_at + data["duration"]
+        try:
+            end_at = aware(data["end"]) if "end" in data else start_at + data["duration"]
+            window = (start_at.astimezone(UTC).timestamp(), end_at.astimezone(UTC).timestamp())
+        except (OverflowError, ValueError):
+            raise ServiceValidationError(
+                "duration: the reservation would end past the end of the calendar"
+            ) from None
         reservation = book.async_reserve(
-            lot,
-            data["plate"],
-            start_at.astimezone(UTC).timestamp(),
-            end_at.astimezone(UTC).timestamp(),
-            data.get("slot"),
-            data.get("note"),
+            lot, data["plate"], *window, data.get("slot"), data.get("note")
         )
         return reservation.as_dict()
 
@@ -229,6 +219,7 @@ def async_register_services(
         hub.bus.async_fire(EVENT_ANOMALY_ACKNOWLEDGED, data, context=call.context)
         return data
 
+    # Every write service answers only once its change is committed (durable.py).
     table: list[tuple[str, Any, Any, str]] = [
         (SERVICE_START_SESSION, start, START_SCHEMA, "Start a session by hand"),
         (SERVICE_END_SESSION, end, END_SCHEMA, "End a session by hand, with its fee"),
@@ -245,6 +236,6 @@ def async_register_services(
         ),
     ]
     return [
-        hub.services.async_register(DOMAIN, name, handler, schema, description=text)
+        hub.services.async_register(DOMAIN, name, committed(handler), schema, description=text)
         for name, handler, schema, text in table
     ]

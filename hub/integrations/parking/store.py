@@ -64,6 +64,10 @@ CREATE TABLE IF NOT EXISTS reservations (
 );
 CREATE INDEX IF NOT EXISTS reservations_window ON reservations (lot, "end");
 """
+# Schema changes after version 1 (SCHEMA), in order, one SQL script each; never edit one
+# that has shipped (hub/sqlite.py runs them and keeps PRAGMA user_version).
+MIGRATIONS: Final[tuple[str, ...]] = ()
+
 _SESSION_COLUMNS: Final = tuple(field.name for field in fields(Session))
 _RES_COLUMNS: Final = tuple(field.name for field in fields(Reservation))
 
@@ -81,7 +85,7 @@ class ParkingStore:
 
     @classmethod
     async def async_open(cls, path: Path) -> ParkingStore:
-        return cls(await async_open_database(path, SCHEMA))
+        return cls(await async_open_database(path, SCHEMA, MIGRATIONS))
 
     async def async_close(self) -> None:
         await self._db.close()

@@ -164,3 +164,27 @@ async def test_a_notify_db_from_before_targets_is_upgraded(hub: Hub) -> None:
         assert [item["id"] for item in await store.async_panel_list(audience=("",))] == ["old"]
     finally:
         await store.async_close()
+
+
+@pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        # Finding 13: a 10 MB result was rendered and stored.
+        ("{{ 'x' * 10000000 }}", "limit"),
+        ("{% for i in range(100000) %}{{ 'x' * 200 }}{% endfor %}", "longer than"),
+        # Finding 6: the nested loops held the loop 9.5 s.
+        (
+            "{% for i in range(100000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}",
+            "ms and was stopped",
+        ),
+    ],
+)
+async def test_a_runaway_message_template_is_refused_and_nothing_stored(
+    hub: Hub, api_client: TestClient[Any, Any], message: str, words: str
+) -> None:
+    response = await api_client.post("/api/services/notify/panel", json={"message": message})
+    assert response.status == 400
+    error = (await response.json())["error"]
+    assert error.startswith("message: template "), error
+    assert words in error, error
+    assert (await (await api_client.get("/api/notify/panel")).json())["notifications"] == []

@@ -22,14 +22,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .paths import CONFIG_HELP, DATA_HELP
+
 __all__ = ["add_arguments", "run"]
 
 _ROLES = ["admin", "operator", "resident"]
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, default=Path("config.yaml"))
-    parser.add_argument("--data", type=Path, help="data directory")
+    parser.add_argument("--config", type=Path, help=CONFIG_HELP)
+    parser.add_argument("--data", type=Path, help=DATA_HELP)
 
 
 def add_arguments(commands: Any) -> None:
@@ -83,9 +85,9 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
     """Run a `user` or `token` command; 0 on success, 1 (with a message) on a mistake."""
     from hub.core.exceptions import HubError
 
-    from .audit import record_cli
-    from .auth import create_token, list_tokens, remove_user_tokens, revoke_token
-    from .users import add_user, list_users, remove_user, set_password
+    from .web.audit import record_cli
+    from .web.auth import create_token, list_tokens, remove_user_tokens, revoke_token
+    from .web.users import add_user, list_users, remove_user, set_password
 
     try:
         if args.command == "user":
