@@ -66,7 +66,9 @@ class PanelHub:
             try:
                 self.get("/api/onboarding")
                 return
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                # TimeoutError: the port took the connection while the hub was still
+                # starting on a loaded machine (no answer in 5 s): ask again.
                 time.sleep(0.3)
         raise RuntimeError("the hub did not start in time")
 
