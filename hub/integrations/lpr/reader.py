@@ -260,6 +260,8 @@ class PlateReader:
             kept.append((box, angle))
             boxes.append(_plate_box(box, image.shape) if pad else box)
         reads: list[PlateRead] = []
+        if not getattr(self.engine, "pads_lines", True):
+            ratio = 0.0  # a plate recogniser reads the crop as it is
         lines = self.engine.read_lines([_widened(crop, ratio) for crop in crops])
         rows = list(zip(kept, boxes, lines, strict=True))  # every read, for two-row plates
         for ((region, angle), box, (raw, score)), crop in zip(rows, crops, strict=True):
