@@ -42,6 +42,7 @@ from hub.integrations.lpr.dataset import find_crops, find_photos  # noqa: E402
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"  # class 0 is CTC's blank
 DATASETS = ROOT.parent.parent / "shared" / "datasets" / "lpr"
 SETS = ("ccpd", "ar", "eu", "br")
+SLOTS = 10  # the longest plate the slot head reads
 
 
 # The network's input: grey, this high and wide (the synthetic shards are resized to it).
@@ -51,11 +52,13 @@ IN_H, IN_W = 32, 128
 class PlateNet(nn.Module):
     """Conv stack to a 2 x 32 map of 96 features, a 1-D conv over the 64 steps, 37 classes."""
 
-    def __init__(self, width: int = 1) -> None:
+    def __init__(self, width: int = 1, slots: bool = False, batchnorm: bool = True) -> None:
         super().__init__()
         c = [16 * width, 32 * width, 64 * width, 96 * width]
 
         def block(cin: int, cout: int) -> list[nn.Module]:
+            if not batchnorm:  # going on from an exported file, whose convolutions hold it
+                return [nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(inplace=True)]
             return [
                 nn.Conv2d(cin, cout, 3, padding=1, bias=False),
                 nn.BatchNorm2d(cout),
@@ -83,8 +86,23 @@ class PlateNet(nn.Module):
         )
         self.classes = nn.Conv1d(128, len(ALPHABET) + 1, 1)
 
+        self.slots = slots
+        if slots:  # a class per character place instead of CTC (`--head slots`)
+            self.squeeze = nn.Sequential(nn.Conv2d(c[3], 16, 1), nn.ReLU(inplace=True))
+            self.places = nn.Sequential(
+                nn.Flatten(),
+                nn.Linear(16 * 2 * 32, 256),
+                nn.ReLU(inplace=True),
+                nn.Dropout(0.2),
+                nn.Linear(256, SLOTS * (len(ALPHABET) + 1)),
+            )
+
     def forward(self, image: torch.Tensor) -> torch.Tensor:
-        """uint8-range grey N x 1 x 32 x 128 -> log-probabilities N x 64 x 37."""
+        """uint8-range grey N x 1 x 32 x 128 -> log-probabilities N x 64 x 37 (CTC) or
+        N x 10 x 37 (slots: the characters left-aligned, class 0 for no character)."""
+        if self.slots:
+            x = self.places(self.squeeze(self.features((image / 127.5) - 1.0)))
+            return torch.log_softmax(x.reshape(-1, SLOTS, len(ALPHABET) + 1), dim=2)
         x = (image / 127.5) - 1.0
         x = self.features(x)  # N x C x 2 x 32
         n, c, h, w = x.shape
@@ -169,16 +187,15 @@ def load_synth(folder: Path) -> tuple[np.ndarray, list[str]]:
 
 
 def jitter(batch: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Small shifts, scales and inversions of each 48x160 crop."""
+    """Small shifts, scales, shears (about the centre) and inversions of each crop."""
     out = np.empty_like(batch)
+    cx, cy = IN_W / 2, IN_H / 2
     for i, img in enumerate(batch):
-        s = rng.uniform(0.9, 1.08)
-        m = np.float32(
-            [
-                [s * rng.uniform(0.92, 1.08), rng.uniform(-0.05, 0.05), rng.uniform(-5, 5)],
-                [0, s, rng.uniform(-2, 2)],
-            ]
-        )
+        s = rng.uniform(0.92, 1.05)
+        sx, sy, shear = s * rng.uniform(0.94, 1.06), s, rng.uniform(-0.05, 0.05)
+        tx = (1 - sx) * cx - shear * cy + rng.uniform(-4, 4)
+        ty = (1 - sy) * cy + rng.uniform(-2, 2)
+        m = np.float32([[sx, shear, tx], [0, sy, ty]])
         out[i] = cv2.warpAffine(img, m, (IN_W, IN_H), borderMode=cv2.BORDER_REPLICATE)
         if rng.random() < 0.08:
             out[i] = 255 - out[i]
@@ -208,6 +225,24 @@ def decode(log_probs: np.ndarray) -> list[tuple[str, float]]:
     return out
 
 
+def decode_slots(log_probs: np.ndarray) -> list[tuple[str, float]]:
+    out = []
+    for places in log_probs:
+        best = places.argmax(axis=1)
+        prob = np.exp(places.max(axis=1))
+        text = "".join(ALPHABET[k - 1] for k in best if k)
+        out.append((text, float(prob.min())))
+    return out
+
+
+def slot_targets(labels: list[str]) -> torch.Tensor:
+    rows = []
+    for label in labels:
+        chars = [ALPHABET.index(c) + 1 for c in label if c in ALPHABET][:SLOTS]
+        rows.append(chars + [0] * (SLOTS - len(chars)))
+    return torch.tensor(rows, dtype=torch.long)
+
+
 def accuracy(model: nn.Module, images: list[np.ndarray] | np.ndarray, labels: list[str]) -> float:
     model.eval()
     right = 0
@@ -216,25 +251,52 @@ def accuracy(model: nn.Module, images: list[np.ndarray] | np.ndarray, labels: li
             batch = torch.from_numpy(
                 np.stack(images[start : start + 256])[:, None].astype(np.float32)
             )
-            for (text, _), label in zip(
-                decode(model(batch).numpy()), labels[start : start + 256], strict=True
-            ):
+            out = model(batch).numpy()
+            reads = decode_slots(out) if getattr(model, "slots", False) else decode(out)
+            for (text, _), label in zip(reads, labels[start : start + 256], strict=True):
                 right += text == label
     model.train()
     return right / max(1, len(labels))
 
 
+def load_onnx(model: nn.Module, path: Path) -> None:
+    """Weights from an exported file into a model built with `batchnorm=False`: the
+    export folded each batch norm into its convolution, so the layers line up in order."""
+    import onnx
+    from onnx import numpy_helper
+
+    graph = onnx.load(str(path)).graph
+    weights = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
+    nodes = [node for node in graph.node if node.op_type in ("Conv", "Gemm")]
+    used = ("features", "squeeze", "places") if model.slots else ("features", "sequence", "classes")
+    layers = [
+        m
+        for part in used
+        for m in getattr(model, part).modules()
+        if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Linear))
+    ]
+    if len(nodes) != len(layers):
+        raise SystemExit(f"{path}: {len(nodes)} layers, the model has {len(layers)}")
+    with torch.no_grad():
+        for node, layer in zip(nodes, layers, strict=True):
+            layer.weight.copy_(torch.from_numpy(weights[node.input[1]].copy()))
+            layer.bias.copy_(torch.from_numpy(weights[node.input[2]].copy()))
+
+
 def export(model: nn.Module, path: Path) -> None:
+    """The ONNX file the hub runs, and the weights beside it to go on from (`--init`)."""
     model.eval()
     path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), path.with_suffix(".pt"))
     dummy = torch.zeros(1, 1, IN_H, IN_W)
+    output = "slot_log_probs" if getattr(model, "slots", False) else "log_probs"
     torch.onnx.export(
         model,
         dummy,
         str(path),
         input_names=["image"],
-        output_names=["log_probs"],
-        dynamic_axes={"image": {0: "n"}, "log_probs": {0: "n"}},
+        output_names=[output],
+        dynamic_axes={"image": {0: "n"}, output: {0: "n"}},
         opset_version=17,
         dynamo=False,
     )
@@ -249,6 +311,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--head", choices=("ctc", "slots"), default="ctc")
+    parser.add_argument(
+        "--init", type=Path, help="weights (.pt, or an exported .onnx) to go on from"
+    )
+    parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--variants", type=int, default=20, help="looks per real crop")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -269,9 +336,14 @@ def main() -> None:
     check_samples = [check.sample() for _ in range(500)]
     check_images = [shrink(image) for image, _ in check_samples]
     check_labels = [label for _, label in check_samples]
-    model = PlateNet()
+    from_onnx = bool(args.init and args.init.suffix == ".onnx")
+    model = PlateNet(slots=args.head == "slots", batchnorm=not from_onnx)
+    if from_onnx:
+        load_onnx(model, args.init)
+    elif args.init:
+        model.load_state_dict(torch.load(args.init))
     print(f"parameters: {sum(p.numel() for p in model.parameters())}", flush=True)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=1e-4)
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     deadline = time.monotonic() + 60 * args.minutes
     started = time.monotonic()
@@ -286,8 +358,8 @@ def main() -> None:
             synth_images, synth_labels = load_synth(args.synth)
             reload_at = time.monotonic() + 300
         progress = (time.monotonic() - started) / (deadline - started)
-        lr = 2e-3 * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
-        if step < 300:
+        lr = args.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+        if step < 300 and not args.init:
             lr *= (step + 1) / 300
         for group in optimiser.param_groups:
             group["lr"] = lr
@@ -299,14 +371,16 @@ def main() -> None:
             batch.append(real_images[i])
             labels.append(real_labels[i])
         x = torch.from_numpy(jitter(np.stack(batch), rng)[:, None].astype(np.float32))
-        targets, lengths = encode(labels)
-        log_probs = model(x).permute(1, 0, 2)  # T x N x C for CTCLoss
-        loss = ctc(
-            log_probs,
-            targets,
-            torch.full((len(labels),), log_probs.shape[0], dtype=torch.long),
-            lengths,
-        )
+        if args.head == "slots":
+            out = model(x)
+            loss = nn.functional.nll_loss(
+                out.reshape(-1, out.shape[2]), slot_targets(labels).reshape(-1)
+            )
+        else:
+            targets, lengths = encode(labels)
+            log_probs = model(x).permute(1, 0, 2)  # T x N x C for CTCLoss
+            steps = torch.full((len(labels),), log_probs.shape[0], dtype=torch.long)
+            loss = ctc(log_probs, targets, steps, lengths)
         optimiser.zero_grad()
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 5.0)
@@ -327,6 +401,10 @@ def main() -> None:
     export(model, args.out)
     summary = {
         "steps": step,
+        "minutes": args.minutes,
+        "batch": args.batch,
+        "head": args.head,
+        "init": str(args.init) if args.init else None,
         "seed": args.seed,
         "left_out": sorted(left_out),
         "trained_on": sorted(keep),

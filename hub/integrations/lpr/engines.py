@@ -182,11 +182,13 @@ class PlateNetEngine:
     name = ENGINE_PLATENET
     pads_lines = False
 
-    def __init__(self) -> None:
-        from .platenet import PlateNet
+    def __init__(self, model_storage_directory: str | None = None) -> None:
+        from .platenet import MODEL_FILE, PlateNet
 
+        folder = model_storage_directory
+        model = Path(folder) / MODEL_FILE.name if folder else MODEL_FILE
         try:
-            self._net = PlateNet()
+            self._net = PlateNet(model)
         except Exception as err:  # a missing or broken model file
             raise EngineUnavailable(f"the plate recogniser cannot load: {err}") from err
         self._rapid = RapidOcrEngine()
@@ -231,7 +233,7 @@ def create_engine(name: str, model_storage_directory: str | None = None) -> OcrE
     """
     engine: OcrEngine
     if name == ENGINE_PLATENET:
-        engine = PlateNetEngine()
+        engine = PlateNetEngine(model_storage_directory)
     elif name == ENGINE_RAPIDOCR:
         engine = RapidOcrEngine()
     elif name == ENGINE_EASYOCR:

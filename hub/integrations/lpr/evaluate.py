@@ -50,7 +50,7 @@ def add_arguments(evaluation: argparse.ArgumentParser) -> None:
     lpr.add_argument("--method", choices=METHODS, default=METHOD_READER)
     lpr.add_argument("--crops", action="store_true", help="labelled crops (CSV or file names)")
     lpr.add_argument("--engine", choices=ENGINE_NAMES, default=DEFAULT_ENGINE)
-    lpr.add_argument("--model-dir", help="easyocr: folder with its weights")
+    lpr.add_argument("--model-dir", help="easyocr: its weights; platenet: another platenet.onnx")
     lpr.add_argument("--formats", default="any", help="comma-separated plate formats")
     lpr.add_argument("--limit", type=int, help="only the first N labelled images (by name)")
     lpr.add_argument(

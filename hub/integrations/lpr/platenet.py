@@ -6,10 +6,12 @@ network was trained for plate crops only (one or two rows), on synthetic plates 
 national styles and the real crops there are (`scripts/lpr/train.py`; its card,
 `models/platenet.json`, says on what, how to rebuild it, and what it measured).
 
-Input: the crop in grey, stretched to 32x128. The network's features end two rows high and
-32 steps wide; the top row's steps are read before the bottom row's, so a two-row plate
-reads top line first. Decoding is greedy CTC; a read's score is its least sure character's
-probability.
+Input: the crop in grey, stretched to 32x128. Two heads are supported, told apart by the
+model's output name: `log_probs` (CTC: the features end two rows high and 32 steps wide,
+the top row's steps read before the bottom row's, so a two-row plate reads top line
+first; greedy decoding) and `slot_log_probs` (one class per character place, left to
+right and top row first, class 0 for no character). A read's score is its least sure
+character's probability.
 """
 
 from __future__ import annotations
@@ -71,6 +73,17 @@ def decode(log_probs: np.ndarray) -> list[tuple[str, float]]:
     return reads
 
 
+def decode_slots(log_probs: np.ndarray) -> list[tuple[str, float]]:
+    """N x places x 37 log-probabilities: each place's best class, no-character dropped;
+    the score is the least sure place's probability."""
+    reads: list[tuple[str, float]] = []
+    for places in log_probs:
+        best = places.argmax(axis=1).tolist()
+        sure = float(np.exp(places.max(axis=1)).min())
+        reads.append(("".join(ALPHABET[klass - 1] for klass in best if klass), sure))
+    return reads
+
+
 class PlateNet:
     """The network in an onnxruntime session with one thread; callers take turns."""
 
@@ -86,6 +99,7 @@ class PlateNet:
             str(model), options, providers=["CPUExecutionProvider"]
         )
         self._input = self._session.get_inputs()[0].name
+        self._slots = self._session.get_outputs()[0].name == "slot_log_probs"
         self._lock = threading.Lock()
 
     def read(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
@@ -95,4 +109,4 @@ class PlateNet:
         batch = prepare(crops)
         with self._lock:
             (log_probs,) = self._session.run(None, {self._input: batch})
-        return decode(np.asarray(log_probs))
+        return (decode_slots if self._slots else decode)(np.asarray(log_probs))
