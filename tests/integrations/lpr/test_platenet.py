@@ -26,6 +26,11 @@ from hub.integrations.lpr.reader import PlateReader
 from .drawn_plates import draw_plate, draw_two_row_plate
 
 
+pytestmark = pytest.mark.skipif(
+    not MODEL_FILE.is_file(), reason="no plate recogniser shipped (models/platenet.onnx)"
+)
+
+
 @pytest.fixture(scope="module")
 def net() -> PlateNet:
     return PlateNet()
