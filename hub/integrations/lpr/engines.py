@@ -21,7 +21,7 @@ from hub.core.exceptions import HubError
 ENGINE_RAPIDOCR: Final = "rapidocr"
 ENGINE_EASYOCR: Final = "easyocr"
 ENGINE_PLATENET: Final = "platenet"
-ENGINES: Final = (ENGINE_PLATENET, ENGINE_RAPIDOCR, ENGINE_EASYOCR)
+ENGINES: Final = (ENGINE_RAPIDOCR, ENGINE_EASYOCR, ENGINE_PLATENET)
 
 # rapidocr pads a line to at least this width (at 48 px high) before recognising it.
 READ_MIN_WIDTH: Final = 96

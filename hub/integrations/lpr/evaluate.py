@@ -30,7 +30,7 @@ METHOD_READER: Final = "reader"
 METHOD_BASELINE: Final = "baseline"
 METHODS: Final = (METHOD_READER, METHOD_BASELINE)
 # `engines.ENGINES`, spelled out so the CLI starts without importing numpy.
-ENGINE_NAMES: Final = ("platenet", "rapidocr", "easyocr")
+ENGINE_NAMES: Final = ("rapidocr", "easyocr", "platenet")
 # `--lists`: the edit distance the shipped config.yaml's residents list allows.
 DEFAULT_MAX_DISTANCE: Final = 1
 
