@@ -14,12 +14,21 @@ cd "$REPO_ROOT"
 VENV="${HA_VENV:-.venv-ha}"
 PYTHON="${PYTHON:-python3}"
 
-if [[ -x "$VENV/bin/python" ]] && "$VENV/bin/python" -c "import homeassistant" 2>/dev/null; then
+# What `hass` would pip-install at its first start for its default integrations and MQTT
+# (bench/interop.py runs a whole Home Assistant, so nothing may be missing: a failed
+# frontend sends it into recovery mode); josepy 2 broke the acme that cloud imports.
+HA_EXTRAS=(
+    "paho-mqtt==1.6.1" "home-assistant-frontend==20240307.0" "janus==1.0.0" "Pillow==10.2.0"
+    "psutil-home-assistant==0.0.1" "securetar==2024.2.1" "josepy<2" "SQLAlchemy==2.0.27"
+    "fnv-hash-fast==0.5.0" "numpy==1.26.0" "PyTurboJPEG==1.7.1"
+)
+
+if [[ -x "$VENV/bin/python" ]] && "$VENV/bin/python" -c "import homeassistant, janus, sqlalchemy" 2>/dev/null; then
     echo "homeassistant already installed in $VENV"
     exit 0
 fi
 
 "$PYTHON" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet "homeassistant==$HA_VERSION"
+"$VENV/bin/python" -m pip install --quiet "homeassistant==$HA_VERSION" "${HA_EXTRAS[@]}"
 "$VENV/bin/python" -c "from homeassistant.const import __version__; print('homeassistant', __version__)"

@@ -18,6 +18,7 @@ from .core.hub import Hub
 from .entity import EntityRegistry
 from .loader import Manifest, async_setup_integrations, config_schema, find_integrations
 from .memory import limit_malloc_arenas
+from .web import metrics
 from .web.app import async_serve, bind_socket, create_app
 
 __all__ = ["LoadedConfig", "async_build_hub", "async_run", "load"]
@@ -29,6 +30,7 @@ CORE_SECTIONS: dict[str, vol.Schema] = {
     "hub": HUB_SCHEMA,
     "logger": log.CONFIG_SCHEMA,
     "recorder": recorder.CONFIG_SCHEMA,
+    "metrics": metrics.CONFIG_SCHEMA,
 }
 
 
@@ -98,7 +100,8 @@ async def async_build_hub(
     except HubError:
         await hub.async_stop()
         raise
-    app = create_app(hub)
+    metrics_conf = loaded.sections.get("metrics") or {}
+    app = create_app(hub, metrics_token=metrics_conf.get("token"))
     await async_setup_integrations(hub, loaded.integrations, loaded.manifests)
     await async_serve(hub, app, sock)
     await hub.async_start()

@@ -19,6 +19,7 @@ from .core.const import (
 from .core.context import Context
 from .core.files import read_json_object, write_atomically
 from .core.json import json_bytes
+from .core.limits import MAX_ENTITY_ID_LENGTH
 from .core.states import State
 from .validation import slugify
 
@@ -215,7 +216,9 @@ class EntityRegistry:
 def generate_entity_id(hub: Hub, domain: str, name: str) -> str:
     """A free `<domain>.<slug>`: neither in the state machine nor held by the registry."""
     registry = hub.entity_registry
-    base = f"{domain}.{slugify(name)}"
+    # Room for the domain and a `_<n>` suffix within the 255 characters of an entity id.
+    slug = slugify(name)[: MAX_ENTITY_ID_LENGTH - len(domain) - 8].rstrip("_") or "unnamed"
+    base = f"{domain}.{slug}"
     candidate, number = base, 2
     while candidate in hub.states or (registry is not None and registry.is_taken(candidate)):
         candidate = f"{base}_{number}"

@@ -238,4 +238,5 @@ async def _async_setup_one(hub: Hub, manifest: Manifest, conf: Any, attempt: int
         _LOGGER.error("Integration %s reported that its setup failed", domain)
         return False
     _LOGGER.debug("Integration %s set up", domain)
+    hub.components.add(domain)
     return True

@@ -11,6 +11,8 @@ from typing import Any
 
 import voluptuous as vol
 
+from hub.redact import RedactingFilter
+
 __all__ = ["CONFIG_SCHEMA", "setup_logging"]
 
 LEVELS = ("critical", "fatal", "error", "warning", "warn", "info", "debug", "notset")
@@ -44,6 +46,8 @@ def setup_logging(config: dict[str, Any] | None, *, verbose: bool = False) -> No
     config = config or {}
     default = "debug" if verbose else config.get("default", "info")
     logging.basicConfig(format=FORMAT, level=default.upper(), force=True)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactingFilter())  # no URL query value or password in the log
     # Libraries that are chatty at debug level stay at warning unless asked for.
     for name in ("aiosqlite", "asyncio", "aiohttp.access"):
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -38,6 +38,20 @@ from hub.core.bus import CALLBACK_TYPE, Event
 from hub.core.const import EVENT_STATE_CHANGED
 from hub.core.exceptions import HubError
 
+from .template_budget import (
+    BUDGET_FILTER,
+    CONCAT_FILTER,
+    MAX_RESULT,
+    BudgetExceeded,
+    add_budget_checks,
+    check_call,
+    deadline_var,
+    guarded_binop,
+    guarded_concat,
+    guarded_iter,
+    new_deadline,
+    wrap_callables,
+)
 from .template_helpers import RenderInfo, collect_into, hub_filters, hub_functions, reset_collector
 
 if TYPE_CHECKING:
@@ -78,7 +92,10 @@ def is_template_string(text: str) -> bool:
 
 
 class _Environment(ImmutableSandboxedEnvironment):
-    """The sandbox, with the hub's functions and a cache of compiled templates."""
+    """The sandbox, with the hub's functions, a render budget (`template_budget.py`) and a
+    cache of compiled templates."""
+
+    intercepted_binops = frozenset({"*", "+", "**", "%"})
 
     def __init__(self, hub: Hub) -> None:
         super().__init__(undefined=jinja2.Undefined)
@@ -87,7 +104,32 @@ class _Environment(ImmutableSandboxedEnvironment):
         self.filters.update(hub_filters(functions))
         self.tests["is_number"] = functions["is_number"]
         self.tests["has_value"] = functions["has_value"]
+        wrap_callables(self.filters)
+        wrap_callables(self.tests)
+        self.filters[BUDGET_FILTER] = guarded_iter
+        self.filters[CONCAT_FILTER] = guarded_concat
         self._compiled: dict[str, jinja2.Template] = {}
+
+    def _generate(
+        self,
+        source: jinja2.nodes.Template,
+        name: str | None,
+        filename: str | None,
+        defer_init: bool = False,
+    ) -> str:
+        """Jinja's documented hook between parsing and code generation: add the checks."""
+        return super()._generate(add_budget_checks(source), name, filename, defer_init)
+
+    def call_binop(
+        self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any
+    ) -> Any:
+        return guarded_binop(operator, left, right)
+
+    def call(
+        __self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any
+    ) -> Any:
+        check_call(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
         """Refuse outright: the default returns an Undefined, which prints as ''."""
@@ -195,8 +237,12 @@ class Template:
         self.ensure_valid()
         assert self._compiled is not None
         token = collect_into(info)
+        outer = deadline_var.get()
+        deadline = deadline_var.set(new_deadline() if outer is None else outer)
         try:
-            text = self._compiled.render(variables or {})
+            text = self._stream(self._compiled, variables)
+        except BudgetExceeded as err:
+            raise TemplateError(self.text, str(err)) from None
         except SecurityError as err:
             raise TemplateError(self.text, f"refused: {err}") from None
         except jinja2.TemplateError as err:
@@ -204,8 +250,21 @@ class Template:
         except Exception as err:  # a helper's ValueError, a ZeroDivisionError...
             raise TemplateError(self.text, f"{type(err).__name__}: {err}") from None
         finally:
+            deadline_var.reset(deadline)
             reset_collector(token)
         return _parse_result(text) if parse_result else text
+
+    @staticmethod
+    def _stream(compiled: jinja2.Template, variables: Mapping[str, Any] | None) -> str:
+        """Render piece by piece (as `jinja2.Template.render` does), stopping past MAX_RESULT."""
+        pieces: list[str] = []
+        size = 0
+        for piece in compiled.root_render_func(compiled.new_context(dict(variables or {}))):
+            size += len(piece)
+            if size > MAX_RESULT:
+                raise BudgetExceeded(f"the result is longer than {MAX_RESULT} characters")
+            pieces.append(piece)
+        return "".join(pieces)
 
     def __repr__(self) -> str:
         return f"Template({self.text!r})"

@@ -9,10 +9,11 @@ prints only ``file:line: path: message``.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import unicodedata
 from collections.abc import Callable
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -20,13 +21,34 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import jinja2
 import voluptuous as vol
 
+from hub.core.limits import (
+    MAX_DURATION,
+    MAX_ENTITY_ID_LENGTH,
+    MAX_MONEY,
+    MAX_NESTING,
+    MAX_PATH_BYTES,
+    MAX_PLATE_LENGTH,
+    MAX_YEAR,
+    MIN_YEAR,
+    describe_depth,
+    too_deep,
+)
+from hub.plates import normalize_plate
+
 __all__ = [
+    "ConfigFile",
     "boolean",
+    "config_file",
+    "date_time",
     "describe_value",
     "empty_block",
     "ensure_list",
     "entity_id",
     "entity_ids",
+    "money",
+    "nested",
+    "path",
+    "plate",
     "polygon",
     "port",
     "positive_int",
@@ -75,6 +97,24 @@ def string(value: Any) -> str:
     if value is None or isinstance(value, dict | list):
         raise vol.Invalid(f"expected a string, got {describe_value(value)}")
     return str(value)
+
+
+class ConfigFile(str):
+    """A file a config names, relative to the config file's folder.
+
+    A `str` like any other to the code that uses it; the type only marks it so
+    `parkhub check-config` can find every such value and report the ones that do not exist.
+    """
+
+    __slots__ = ()
+
+
+def config_file(value: Any) -> ConfigFile:
+    """A path to a file (relative to the config file's folder), checked by check-config."""
+    text = string(value).strip()
+    if not text:
+        raise vol.Invalid("expected a file path, got nothing")
+    return ConfigFile(text)
 
 
 def boolean(value: Any) -> bool:
@@ -143,6 +183,11 @@ def slug(value: Any) -> str:
 def entity_id(value: Any) -> str:
     """``<domain>.<object_id>`` in lower-case slugs; upper case is folded like Home Assistant."""
     text = string(value)
+    if len(text) > MAX_ENTITY_ID_LENGTH:
+        raise vol.Invalid(
+            f"invalid entity id {describe_value(text)}: "
+            f"longer than {MAX_ENTITY_ID_LENGTH} characters"
+        )
     normal = text.strip().lower()
     if not _ENTITY_ID_RE.match(normal):
         raise vol.Invalid(f"invalid entity id {text!r}")
@@ -204,8 +249,25 @@ def _period_from_dict(value: dict[Any, Any]) -> timedelta:
             raise vol.Invalid(f"unknown key (expected {', '.join(_PERIOD_KEYS)})", path=[key])
         if isinstance(amount, bool) or not isinstance(amount, int | float):
             raise vol.Invalid(f"expected a number, got {describe_value(amount)}", path=[key])
+        if not math.isfinite(amount) or abs(amount) > _MAX_PERIOD_SECONDS:
+            raise _period_too_long(amount)
         parts[str(key)] = float(amount)
     return timedelta(**parts)
+
+
+_MAX_PERIOD_SECONDS = MAX_DURATION.total_seconds()
+
+
+def _period_too_long(value: Any) -> vol.Invalid:
+    return vol.Invalid(
+        f"expected a time period of at most {MAX_DURATION.days} days, got {describe_value(value)}"
+    )
+
+
+def _capped(period: timedelta, value: Any) -> timedelta:
+    if abs(period) > MAX_DURATION:
+        raise _period_too_long(value)
+    return period
 
 
 def _period_from_str(text: str) -> timedelta | None:
@@ -230,13 +292,20 @@ def _period_from_str(text: str) -> timedelta | None:
 def time_period(value: Any) -> timedelta:
     """A duration: seconds, ``"HH:MM[:SS]"``, ``"90s"``/``"5m"``/``"1h30m"`` or ``{minutes: 5}``."""
     if isinstance(value, timedelta):
-        return value
+        return _capped(value, value)
     if isinstance(value, int | float) and not isinstance(value, bool):
+        if not math.isfinite(value) or abs(value) > _MAX_PERIOD_SECONDS:
+            raise _period_too_long(value)
         return timedelta(seconds=value)
     if isinstance(value, dict):
-        return _period_from_dict(value)
-    if isinstance(value, str) and (period := _period_from_str(value)) is not None:
-        return period
+        return _capped(_period_from_dict(value), value)
+    if isinstance(value, str) and len(value) <= 64:
+        try:
+            period = _period_from_str(value)
+        except OverflowError:
+            raise _period_too_long(value) from None
+        if period is not None:
+            return _capped(period, value)
     raise vol.Invalid(
         "expected a time period (seconds, 'HH:MM:SS', '5m' or {minutes: 5}), "
         f"got {describe_value(value)}"
@@ -326,3 +395,96 @@ def polygon(value: Any) -> list[tuple[float, float]]:
     if len(points) < 3:
         raise vol.Invalid(f"a polygon needs at least 3 points, got {len(points)}")
     return points
+
+
+def plate(value: Any) -> str:
+    """A licence plate as the hub compares it (`ka-01 ab 1234` -> `KA01AB1234`): at most
+    16 letters and digits."""
+    text = string(value)
+    normal = normalize_plate(text) if len(text) <= 4 * MAX_PLATE_LENGTH else text
+    if not normal:
+        raise vol.Invalid("expected a plate with letters or digits")
+    if len(normal) > MAX_PLATE_LENGTH:
+        raise vol.Invalid(
+            f"expected a plate of at most {MAX_PLATE_LENGTH} letters and digits, "
+            f"got {len(text)} characters"
+        )
+    return normal
+
+
+def money(value: Any) -> int:
+    """An amount in minor units (cents), 0 to 10^9: whole numbers only (`1e308` is refused,
+    it would not fit SQLite's INTEGER)."""
+    if isinstance(value, bool):
+        raise vol.Invalid(f"expected an amount in minor units, got {describe_value(value)}")
+    if isinstance(value, float):
+        if math.isfinite(value) and not 0 <= value <= MAX_MONEY:
+            raise vol.Invalid(
+                f"expected an amount from 0 to {MAX_MONEY} minor units, got {value:g}"
+            )
+        if not math.isfinite(value) or not value.is_integer():
+            raise vol.Invalid(f"expected a whole amount in minor units, got {value}")
+    try:
+        number = _to_int(value) if not isinstance(value, float) else int(value)
+    except vol.Invalid:
+        raise vol.Invalid(
+            f"expected an amount in minor units, got {describe_value(value)}"
+        ) from None
+    if not 0 <= number <= MAX_MONEY:
+        raise vol.Invalid(f"expected an amount from 0 to {MAX_MONEY} minor units, got {number}")
+    return number
+
+
+def date_time(value: Any) -> datetime:
+    """An ISO 8601 date and time (offset optional) in the years 1970 to 9999.
+
+    Naive times stay naive (the caller decides their zone). The range keeps every later
+    step (a zone conversion, adding a day) inside what Python and SQLite can hold.
+    """
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        text = string(value).strip()
+        if len(text) > 64:
+            raise vol.Invalid(f"expected an ISO 8601 date and time, got {describe_value(text)}")
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise vol.Invalid(
+                f"expected an ISO 8601 date and time, got {describe_value(value)}"
+            ) from None
+    if not MIN_YEAR <= moment.year <= MAX_YEAR:
+        raise vol.Invalid(
+            f"expected a date from {MIN_YEAR} to {MAX_YEAR}, got {moment.isoformat()}"
+        )
+    try:
+        # Both ends of the range, with a day to spare for zones and additions.
+        (moment.replace(tzinfo=moment.tzinfo or UTC) - timedelta(days=1)).astimezone(UTC)
+        (moment.replace(tzinfo=moment.tzinfo or UTC) + timedelta(days=1)).astimezone(UTC)
+    except OverflowError:
+        raise vol.Invalid(
+            f"{moment.isoformat()} is too close to the end of the calendar "
+            f"(dates run from {MIN_YEAR}-01-02 to {MAX_YEAR}-12-30)"
+        ) from None
+    return moment
+
+
+def path(value: Any) -> str:
+    """A file path or URL path: at most 1,024 bytes (the OS refuses longer names)."""
+    text = string(value)
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_PATH_BYTES:
+        raise vol.Invalid(f"expected a path of at most {MAX_PATH_BYTES} bytes, got {size}")
+    return text
+
+
+def nested(limit: int = MAX_NESTING) -> Callable[[Any], Any]:
+    """A validator refusing a mapping or list nested deeper than `limit` levels."""
+
+    def validate(value: Any) -> Any:
+        found = too_deep(value, limit)
+        if found is not None:
+            raise vol.Invalid(describe_depth("value", found, limit))
+        return value
+
+    return validate

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from hub.yaml_loader import load_yaml
-from tests.mqtt_broker import free_port
+from tests.mqtt_broker import TEST_ACCOUNT, free_port
 
 __all__ = ["BUNDLED", "write_test_config"]
 
@@ -36,7 +36,11 @@ def write_test_config(folder: Path, web_port: int, mqtt_port: int) -> Path:
     call it through `asyncio.to_thread` from a test)."""
     config = _plain(load_yaml(BUNDLED))
     config["hub"]["port"] = web_port
-    config["mqtt"]["embedded"] = {"host": "127.0.0.1", "port": mqtt_port}
+    config["mqtt"]["embedded"] = {
+        "host": "127.0.0.1",
+        "port": mqtt_port,
+        "users": [TEST_ACCOUNT],
+    }
     config["discovery"].update(
         interfaces=["127.0.0.1"], announce=False, onvif_target=f"127.0.0.1:{free_port()}"
     )

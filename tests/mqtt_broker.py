@@ -35,6 +35,7 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 __all__ = [
+    "TEST_ACCOUNT",
     "MosquittoBroker",
     "MqttTestClient",
     "Received",
@@ -44,6 +45,12 @@ __all__ = [
 ]
 
 HOST = "127.0.0.1"
+# Test devices log in with this account: an admin account on the embedded broker (which
+# takes no anonymous clients; the tests add it under `embedded: users:`), and ignored by a
+# Mosquitto that has no password file.
+TEST_USERNAME = "test-device"
+TEST_PASSWORD = "test-device-password"
+TEST_ACCOUNT = {"username": TEST_USERNAME, "password": TEST_PASSWORD, "role": "admin"}
 START_TIMEOUT = 5.0
 WAIT_TIMEOUT = 5.0
 
@@ -166,7 +173,10 @@ class MqttTestClient:
         client_id: str = "",
         clean_session: bool = True,
         on_message: Callable[[Received], None] | None = None,
+        username: str | None = TEST_USERNAME,
+        password: str | None = TEST_PASSWORD,
     ) -> None:
+        """`username=None`: connect anonymously."""
         self.host = host
         self.port = port
         self.messages: list[Received] = []
@@ -176,9 +186,12 @@ class MqttTestClient:
         self._client = paho.Client(
             CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean_session
         )
+        if username is not None:
+            self._client.username_pw_set(username, password)
         self._client.on_message = self._on_message
         self._connected = threading.Event()
-        self._client.on_connect = lambda *_args: self._connected.set()
+        self.refused: str | None = None
+        self._client.on_connect = self._on_connect
         self._subacks: set[int] = set()
         self._client.on_subscribe = self._on_subscribe
 
@@ -186,6 +199,12 @@ class MqttTestClient:
         with self._changed:
             self._subacks.add(mid)
             self._changed.notify_all()
+
+    def _on_connect(self, _client: Any, _userdata: Any, _flags: Any, reason: Any, *_: Any) -> None:
+        if reason.is_failure:
+            self.refused = str(reason)
+            self._client.disconnect()  # no reconnecting with refused credentials
+        self._connected.set()
 
     def _on_message(self, _client: Any, _userdata: Any, message: paho.MQTTMessage) -> None:
         received = Received(
@@ -202,6 +221,9 @@ class MqttTestClient:
         self._client.loop_start()
         if not self._connected.wait(WAIT_TIMEOUT):
             raise TimeoutError(f"test client could not connect to {self.host}:{self.port}")
+        if self.refused is not None:
+            self._client.loop_stop()
+            raise ConnectionRefusedError(f"the broker refused the connection: {self.refused}")
 
     def _close(self) -> None:
         self._client.disconnect()

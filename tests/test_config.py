@@ -174,9 +174,15 @@ def test_yaml_syntax_error_gives_its_line_and_other_files_still_report(tmp_path:
         """,
     )
     write(tmp_path, "automations.yaml", "- id: a\n  alias: x\n - id: b\n")
-    assert issues_of(config) == [
+    issues = issues_of(config)
+    # libyaml (the C loader, used where PyYAML has it) words the problem its own way.
+    assert issues[0] in (
         "automations.yaml:3: invalid YAML: expected <block end>, but found"
         " '<block sequence start>' (while parsing a block collection on line 1)",
+        "automations.yaml:3: invalid YAML: did not find expected '-' indicator"
+        " (while parsing a block collection on line 1)",
+    )
+    assert issues[1:] == [
         "config.yaml:2: mqtt.broker: required key not provided",
         "config.yaml:3: mqtt.password: secret 'nope' not found: secrets.yaml does not exist",
     ]
@@ -184,10 +190,13 @@ def test_yaml_syntax_error_gives_its_line_and_other_files_still_report(tmp_path:
 
 def test_syntax_error_in_main_file(tmp_path: Path) -> None:
     config = write(tmp_path, "config.yaml", "hub:\n  name: x\n\tport: 1\n")
-    assert issues_of(config) == [
+    assert issues_of(config)[0] in (
         "config.yaml:3: invalid YAML: found character '\\t' that cannot start any token"
-        " (while scanning for the next token)"
-    ]
+        " (while scanning for the next token)",
+        # libyaml's wording (the C loader)
+        "config.yaml:3: invalid YAML: found a tab character that violates indentation"
+        " (while scanning a plain scalar on line 2)",
+    )
 
 
 def test_empty_files(tmp_path: Path) -> None:
@@ -274,3 +283,36 @@ def test_hub_schema_defaults_and_hub_config() -> None:
 def test_hub_schema_rejects(section: dict[str, Any], message: str) -> None:
     with pytest.raises(vol.Invalid, match=message.replace("(", r"\(")):
         HUB_SCHEMA(section)
+
+
+def test_typo_inside_a_list_item_is_named_at_its_own_line(tmp_path: Path) -> None:
+    from hub.integrations.gate import CONFIG_SCHEMA as GATE_SCHEMA
+
+    config = write(
+        tmp_path,
+        "config.yaml",
+        """
+        gate:
+          - id: entry
+            backend: demo
+          - id: exit
+            name: Exit barrier
+            backnd: demo
+        """,
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(config, {"gate": GATE_SCHEMA}.get, known=["gate"])
+    assert [str(issue) for issue in info.value.issues] == [
+        "config.yaml:6: gate.1.backnd: unknown key 'backnd' (did you mean 'backend'?)"
+    ]
+
+
+def test_c_loader_is_used_where_pyyaml_has_it_and_lines_survive(tmp_path: Path) -> None:
+    import yaml
+
+    from hub import yaml_loader
+
+    if getattr(yaml, "__with_libyaml__", False):
+        assert issubclass(yaml_loader._Loader, yaml.CSafeLoader)
+    config = write(tmp_path, "config.yaml", "hub:\n  name: x\n\nrecorder:\n  keep_days: ten\n")
+    assert issues_of(config) == ["config.yaml:5: recorder.keep_days: expected int, got 'ten'"]

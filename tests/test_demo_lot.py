@@ -27,6 +27,7 @@ from typing import Any
 
 import aiohttp
 import cv2
+import homeassistant_api as ha_api
 import numpy as np
 import pytest
 import pytest_asyncio
@@ -39,6 +40,8 @@ from hub.web import create_token
 from tests.bundled_config import write_test_config
 from tests.conftest import LogGuard
 from tests.mqtt_broker import MqttTestClient, free_port, wait_until
+from tests.web.openapi_check import check_openapi
+from tests.web.test_metrics import samples, value
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -316,3 +319,48 @@ async def test_a_demo_car_is_read_and_let_in(demo: DemoHub) -> None:
         lambda: (car := lot.lane_car("entry")) is None or car.phase == "passing", within=5
     )
     assert hub.scheduler.timestamp() < arrive + 12, "it waited until its time ran out"
+
+
+async def test_services_and_openapi_describe_the_bundled_config(demo: DemoHub) -> None:
+    """Every service of the bundled config is described from its schema (`vol.All` ones
+    too: /api/services was a 500 on them), and the OpenAPI document covers every route
+    the integrations registered."""
+    services = {item["domain"]: item["services"] for item in await demo.get_json("/api/services")}
+    pay = services["parking"]["pay"]["fields"]
+    assert pay["method"]["required"] is True
+    assert pay["method"]["selector"] == {"select": {"options": ["cash", "card", "online"]}}
+    assert services["gate"]["open"]["fields"]["entity_id"]["required"] is True
+    assert services["lpr"]["add_plate"]["fields"]["plate"]["required"] is True
+    # Home Assistant's client library reads every one of them into its models.
+    client = ha_api.Client(f"{demo.url}/api", demo.token, use_async=True, async_cache_session=False)
+    async with client:
+        domains = await client.async_get_domains()
+    assert {name: set(domain.services) for name, domain in domains.items()} == {
+        name: set(by_name) for name, by_name in services.items()
+    }
+
+    document = await demo.get_json("/api/openapi.json")
+    app = demo.hub.http
+    assert app is not None
+    await asyncio.to_thread(check_openapi, app, document)  # the validator reads files
+    assert "/api/lpr/lists/{name}/plates" in document["paths"]
+    assert "/api/parking/sessions" in document["paths"]
+
+
+async def test_metrics_of_the_running_demo(demo: DemoHub) -> None:
+    """After the demo has run (a car read, slots classified), Prometheus sees it."""
+    async with (
+        aiohttp.ClientSession(headers=demo.headers) as session,
+        session.get(f"{demo.url}/metrics") as response,
+    ):
+        assert response.status == 200, await response.text()
+        found = samples(await response.text())
+    assert value(found, "parkhub_camera_frames_total", camera="camera.entry") > 0
+    assert ("parkhub_camera_frames_dropped_total", frozenset({("camera", "camera.entry")})) in found
+    assert value(found, "parkhub_lpr_plates_total", camera="camera.entry", outcome="allow") >= 1
+    assert value(found, "parkhub_lpr_read_seconds_count", camera="camera.entry") > 0
+    assert value(found, "parkhub_lpr_read_seconds_sum", camera="camera.entry") > 0
+    assert value(found, "parkhub_occupancy_frame_seconds_count", lot="demo") > 0
+    assert value(found, "parkhub_notify_outbox", stage="waiting") >= 0
+    assert value(found, "parkhub_notifications_total", notifier="panel", outcome="sent") >= 1
+    assert value(found, "parkhub_state_changes_total") > 0

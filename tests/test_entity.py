@@ -6,7 +6,7 @@ from pathlib import Path
 
 from hub.config import HubConfig
 from hub.core.hub import Hub
-from hub.entity import Entity, EntityRegistry, async_add_entities
+from hub.entity import Entity, EntityRegistry, async_add_entities, generate_entity_id
 from hub.recorder import CONFIG_SCHEMA, RecorderConfig, async_setup_recorder
 from hub.validation import slugify
 
@@ -109,3 +109,11 @@ async def test_registered_ids_survive_a_restart(tmp_path: Path) -> None:
     assert newcomer.entity_id == "sensor.lot_2"
     assert len(registry) == 2
     await hub.async_stop()
+
+
+async def test_a_5000_character_name_gives_an_entity_id_within_255(hub: Hub) -> None:
+    """Finding 13: a discovered device may announce any name; its id still fits."""
+    entity_id = generate_entity_id(hub, "sensor", "bay " * 1250)
+    assert len(entity_id) <= 255
+    hub.states.async_set(entity_id, "on")
+    assert generate_entity_id(hub, "sensor", "bay " * 1250) == entity_id + "_2"

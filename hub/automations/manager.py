@@ -23,6 +23,7 @@ from hub.core.exceptions import ServiceValidationError
 from hub.core.services import ServiceCall
 from hub.entity import async_add_entities
 from hub.entity_services import ENTITY_ID_FIELD, resolve
+from hub.web.api_doc import api_doc
 from hub.web.helpers import async_register_route, json_error, json_response
 from hub.yaml_loader import ConfigError
 
@@ -181,6 +182,12 @@ class AutomationManager:
 
     # -- HTTP -----------------------------------------------------------------------------
 
+    @api_doc(
+        "An automation's last runs: trigger, conditions, steps",
+        tag="automation",
+        response={"type": "object"},
+        errors=(404,),
+    )
     async def _traces_view(self, request: web.Request) -> web.Response:
         automation_id = request.match_info["automation_id"]
         automation = self.find(automation_id)

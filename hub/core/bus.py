@@ -110,6 +110,8 @@ class EventBus:
         self._hub = hub
         self._listeners: dict[str, tuple[EventListener, ...]] = {}
         self._match_all: tuple[EventListener, ...] = ()
+        # Events fired, for /metrics: one integer add, read only when scraped.
+        self.fired = 0
 
     def async_listeners(self) -> dict[str, int]:
         """Listener count per event type, for the API and for debugging leaks."""
@@ -162,6 +164,7 @@ class EventBus:
         context: Context | None = None,
     ) -> None:
         """Fire an event. Nothing is built when nobody listens."""
+        self.fired += 1
         if len(event_type) > MAX_EVENT_TYPE_LENGTH:
             raise ServiceValidationError(
                 f"event type is longer than {MAX_EVENT_TYPE_LENGTH} characters: {event_type[:80]!r}"

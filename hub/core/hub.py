@@ -118,6 +118,8 @@ class Hub:
         self.http: web.Application | None = None
         # Each integration's running objects, under its domain (HA's `hass.data`).
         self.data: dict[str, Any] = {}
+        # The integrations whose setup succeeded (HA's `hass.config.components`).
+        self.components: set[str] = set()
 
     # -- work ---------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from .bus import CALLBACK_TYPE
 from .const import EVENT_CALL_SERVICE, EVENT_SERVICE_REGISTERED
 from .context import Context
 from .exceptions import ServiceNotFound, ServiceValidationError
+from .limits import describe_depth, too_deep
 
 if TYPE_CHECKING:
     from .hub import Hub
@@ -113,6 +114,10 @@ class ServiceRegistry:
         if entry is None:
             raise ServiceNotFound(domain, service)
         payload: Mapping[str, Any] = data or {}
+        if (deep := too_deep(payload)) is not None:
+            raise ServiceValidationError(
+                f"invalid data for {domain}.{service}: {describe_depth('data', deep)}"
+            )
         if entry.schema is not None:
             try:
                 payload = entry.schema(dict(payload))

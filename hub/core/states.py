@@ -12,6 +12,8 @@ from .bus import CALLBACK_TYPE, Event, EventListener, EventOrigin, without
 from .const import EVENT_STATE_CHANGED, MAX_STATE_LENGTH
 from .context import Context
 from .exceptions import InvalidEntityId, ServiceValidationError
+from .json import json_bytes
+from .limits import MAX_ENTITY_ID_LENGTH
 
 if TYPE_CHECKING:
     from .bus import EventBus
@@ -37,8 +39,17 @@ class _Filtered:
 
 
 def valid_entity_id(entity_id: str) -> bool:
-    """True for `<domain>.<object_id>` with lower-case slugs on both sides."""
-    return _ENTITY_ID.match(entity_id) is not None
+    """True for `<domain>.<object_id>` with lower-case slugs on both sides, 255 at most."""
+    return len(entity_id) <= MAX_ENTITY_ID_LENGTH and _ENTITY_ID.match(entity_id) is not None
+
+
+def _describe_invalid(entity_id: str) -> str:
+    if len(entity_id) > MAX_ENTITY_ID_LENGTH:
+        return (
+            f"invalid entity id {entity_id[:40]!r}...: "
+            f"longer than {MAX_ENTITY_ID_LENGTH} characters"
+        )
+    return f"invalid entity id {entity_id!r}: expected <domain>.<object_id>"
 
 
 class State:
@@ -46,6 +57,7 @@ class State:
 
     __slots__ = (
         "_as_dict",
+        "_as_json",
         "attributes",
         "context",
         "entity_id",
@@ -70,6 +82,7 @@ class State:
         self.last_updated_timestamp = last_updated_timestamp
         self.context = context
         self._as_dict: dict[str, Any] | None = None
+        self._as_json: bytes | None = None
 
     @property
     def domain(self) -> str:
@@ -106,6 +119,14 @@ class State:
             }
         return self._as_dict
 
+    def as_json(self) -> bytes:
+        """`as_dict()` encoded, once: a state never changes, so `GET /api/states` joins
+        these bytes instead of encoding a thousand states per request (as Home
+        Assistant does)."""
+        if self._as_json is None:
+            self._as_json = json_bytes(self.as_dict())
+        return self._as_json
+
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, State)
@@ -138,6 +159,9 @@ class StateMachine:
         self._dispatch: dict[str, tuple[EventListener, ...] | _Filtered] = {}
         # One set object per distinct filter: a thousand `to: "on"` share one, kept in cache.
         self._filters: dict[frozenset[str], frozenset[str]] = {}
+        # Goes up with every change, so a reader can keep what it built from all states
+        # (the REST API's `GET /api/states` body) until something changes.
+        self.version = 0
 
     def get(self, entity_id: str) -> State | None:
         return self._states.get(entity_id)
@@ -173,8 +197,8 @@ class StateMachine:
     ) -> State | None:
         """Set a state; returns the new State, or None when nothing changed (a no-op)."""
         old = self._states.get(entity_id)
-        if old is None and _ENTITY_ID.match(entity_id) is None:
-            raise InvalidEntityId(f"invalid entity id {entity_id!r}: expected <domain>.<object_id>")
+        if old is None and not valid_entity_id(entity_id):
+            raise InvalidEntityId(_describe_invalid(entity_id))
         if type(new_state) is not str:
             new_state = str(new_state)
         if len(new_state) > MAX_STATE_LENGTH:
@@ -198,6 +222,7 @@ class StateMachine:
             context or Context(),
         )
         self._states[entity_id] = state
+        self.version += 1
         self._announce(entity_id, old, state, state.context, origin, now)
         return state
 
@@ -206,6 +231,7 @@ class StateMachine:
         old = self._states.pop(entity_id, None)
         if old is None:
             return False
+        self.version += 1
         self._announce(entity_id, old, None, context or Context(), EventOrigin.local, None)
         return True
 
@@ -213,6 +239,7 @@ class StateMachine:
         """Put back a state saved before a restart, keeping its timestamps; nobody is told."""
         if state.entity_id not in self._states:
             self._states[state.entity_id] = state
+            self.version += 1
 
     def _announce(
         self,

@@ -172,6 +172,11 @@ class Recorder:
             raise RuntimeError("the recorder is closed")
         return self._db
 
+    @property
+    def queue_length(self) -> int:
+        """Events waiting for the next commit (for /metrics)."""
+        return len(self._queue)
+
     async def async_history(
         self, entity_ids: list[str] | None, start: datetime, end: datetime | None = None
     ) -> dict[str, list[dict[str, Any]]]:

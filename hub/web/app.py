@@ -2,9 +2,11 @@
 
 Two middlewares guard every route. The outer one turns every error into the API's one
 shape, `{"error": "<what is wrong>"}`, with a 4xx for anything the caller got wrong; a
-500 means a bug in the hub and is logged with its traceback. The inner one checks the
-bearer token of every `/api/` route except the WebSocket handshake, which
-authenticates inside its own protocol (browsers cannot set headers on a WebSocket).
+500 means a bug in the hub and is logged with its traceback. The inner one
+(`access.access_middleware`) finds who is asking (bearer token or login cookie), applies
+the route's rule from `policy.py` (default: admin only), checks the CSRF header of cookie
+requests that change something, and writes those changes to the audit log. The
+WebSocket handshake authenticates inside its own protocol.
 """
 
 from __future__ import annotations
@@ -22,11 +24,24 @@ from aiohttp.typedefs import Handler
 
 from hub.core.exceptions import HubError, ServiceValidationError, Unauthorized
 from hub.core.hub import Hub
+from hub.frontend import async_register_frontend
 
-from .auth import TokenStore
+from .access import ACCESS_KEY, AccessControl, access_middleware, async_revalidate_loop
+from .audit import AuditLog, async_register_audit_api
+from .auth_api import async_register_auth_api, async_start_onboarding
 from .helpers import AUTH_KEY, HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
+from .metrics import async_setup_metrics, metrics_middleware
+from .openapi import async_register_openapi
 from .rest import async_register_rest
-from .ws import WS_PATH, async_register_websocket
+from .rest_ha import async_register_rest_ha
+from .server import (
+    MAX_URL_LENGTH,
+    ConnectionGuard,
+    HubAppRunner,
+    mark_authenticated,
+    url_too_long,
+)
+from .ws import async_register_websocket
 
 __all__ = [
     "HUB_KEY",
@@ -65,6 +80,8 @@ def _error_message(err: web.HTTPException, request: web.Request) -> str:
 @web.middleware
 async def _error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Answer every error as JSON; only a bug may become a 500."""
+    if url_too_long(request):
+        return json_error(414, f"the URL is longer than {MAX_URL_LENGTH} bytes")
     try:
         return await handler(request)
     except web.HTTPException as err:
@@ -81,45 +98,58 @@ async def _error_middleware(request: web.Request, handler: Handler) -> web.Strea
     except Exception:
         _LOGGER.exception("Error handling %s %s", request.method, request.path)
         return json_error(500, "internal error")
+    finally:
+        if request.get(AUTH_KEY) is not None:  # the auth middleware knew the caller
+            mark_authenticated(request)
 
 
-@web.middleware
-async def _auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Require a valid bearer token on the API; keep who it belongs to on the request."""
-    if not request.path.startswith(API_PREFIX) or request.path == WS_PATH:
-        return await handler(request)
-    challenge = {"WWW-Authenticate": "Bearer"}
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return json_error(401, "missing bearer token (Authorization: Bearer <token>)", challenge)
-    info = await request.app[TOKENS_KEY].async_validate(token.strip())
-    if info is None:
-        return json_error(401, "invalid access token", challenge)
-    request[AUTH_KEY] = info
-    return await handler(request)
+async def _open_access(app: web.Application) -> AsyncIterator[None]:
+    """Open the audit log and, with no admin yet, log the onboarding code (cleanup_ctx)."""
+    access = app[ACCESS_KEY]
+    hub = app[HUB_KEY]
+    audit = await AuditLog.async_open(hub, hub.config.audit_days)
+    access.audit = audit
 
+    async def purge(now: object) -> None:
+        await audit.async_purge()
 
-async def _load_tokens(app: web.Application) -> AsyncIterator[None]:
-    """Read auth.json before the first request (a cleanup_ctx: nothing to undo after)."""
-    await app[TOKENS_KEY].async_load()
+    cancel_purge = hub.scheduler.async_track_interval(86400, purge)
+    await access.users.async_refresh()
+    async_start_onboarding(access)
+    stop_gates = hub.bus.async_listen("gate_command", access.audit_gate_command)
     yield
+    stop_gates()
+    cancel_purge()
+    access.audit = None
+    await audit.async_close()
 
 
-def create_app(hub: Hub) -> web.Application:
+def create_app(hub: Hub, *, metrics_token: str | None = None) -> web.Application:
     """Build the application: keys, middlewares, the REST routes and the WebSocket API.
 
     The app becomes `hub.http`, so integrations set up after this can add their routes
     (`hub.web.async_register_route`) before the server starts and freezes the router.
+    `metrics_token` (config.yaml `metrics: token:`) may read /metrics besides admins.
     """
     app = web.Application(
-        middlewares=[_error_middleware, _auth_middleware], client_max_size=MAX_BODY_SIZE
+        middlewares=[metrics_middleware, _error_middleware, access_middleware],
+        client_max_size=MAX_BODY_SIZE,
     )
     app[HUB_KEY] = hub
-    app[TOKENS_KEY] = TokenStore(hub.data_dir, hub.async_add_executor_job)
+    access = AccessControl(hub)
+    app[ACCESS_KEY] = access
+    app[TOKENS_KEY] = access.tokens
     app[WEBSOCKETS_KEY] = weakref.WeakSet()
-    app.cleanup_ctx.append(_load_tokens)
+    app.cleanup_ctx.append(async_revalidate_loop)
+    app.cleanup_ctx.append(_open_access)
+    async_register_auth_api(app)
+    async_register_audit_api(app)
     async_register_rest(app)
+    async_register_rest_ha(app)
+    async_register_openapi(app)
+    async_setup_metrics(app, metrics_token)
     async_register_websocket(app)
+    async_register_frontend(app)
     hub.http = app
     return app
 
@@ -168,7 +198,9 @@ async def async_serve(hub: Hub, app: web.Application, sock: socket.socket) -> we
 
     At the hub's close, open WebSockets are closed first, then the runner.
     """
-    runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT)
+    runner = HubAppRunner(
+        app, ConnectionGuard(), handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
+    )
     await runner.setup()
     await web.SockSite(runner, sock).start()
 

@@ -26,6 +26,8 @@ from hub.core.exceptions import HubError
 from hub.core.files import write_atomically
 from hub.core.json import JSONDecodeError, json_bytes, json_loads
 
+from .users import UserStore, list_users
+
 __all__ = [
     "AUTH_FILE",
     "ROLES",
@@ -34,6 +36,8 @@ __all__ = [
     "TokenStore",
     "create_token",
     "hash_token",
+    "list_tokens",
+    "revoke_token",
 ]
 
 _LOGGER = logging.getLogger(__name__)
@@ -56,18 +60,27 @@ class AuthFileError(HubError):
 
 @dataclass(frozen=True, slots=True)
 class TokenInfo:
-    """Who a validated token belongs to; kept on the request so roles can be enforced."""
+    """Who is asking: a validated token or a login session, kept on the request and the
+    WebSocket so the policy can be enforced.
+
+    `id` is the credential (token or session id), `user_id` goes into every Context the
+    caller causes, `user` is the user's name (None for a service-account token), `via` is
+    `token` or `cookie` (only cookie requests need a CSRF token).
+    """
 
     id: str
     name: str
     role: str
     user_id: str
+    user: str | None = None
+    via: str = "token"
 
 
 @dataclass(frozen=True, slots=True)
 class _StoredToken:
     info: TokenInfo
     hash: str
+    owner: str | None  # the user's id, for tokens that carry a user's role
 
 
 def hash_token(token: str) -> str:
@@ -103,13 +116,16 @@ def _parse(entries: list[dict[str, Any]]) -> list[_StoredToken]:
         except KeyError as err:
             _LOGGER.warning("Skipping a token in %s without %s", AUTH_FILE, err)
             continue
-        parsed.append(_StoredToken(info, digest))
+        owner = entry.get("user")
+        parsed.append(_StoredToken(info, digest, None if owner is None else str(owner)))
     return parsed
 
 
-def create_token(data_dir: Path, name: str, role: str = "admin") -> str:
+def create_token(data_dir: Path, name: str, role: str = "admin", user: str | None = None) -> str:
     """Create a long-lived token and return it; only its hash is kept.
 
+    With `user` (a user's name) the token carries that user's role, now and after any
+    change, and dies with the user; without, it is a service account with `role`.
     A plain function, because the CLI calls it while no hub (and no loop) runs.
     """
     if not name.strip():
@@ -120,17 +136,48 @@ def create_token(data_dir: Path, name: str, role: str = "admin") -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     entries = _read_entries(path)
     token = secrets.token_urlsafe(32)
-    entries.append(
-        {
-            "id": new_id(),
-            "name": name.strip(),
-            "role": role,
-            "created": datetime.now(UTC).isoformat(),
-            "hash": hash_token(token),
-        }
-    )
+    entry: dict[str, Any] = {"id": new_id(), "name": name.strip(), "role": role}
+    if user is not None:
+        owner = next((found for found in list_users(data_dir) if found.name == user), None)
+        if owner is None:
+            raise HubError(f"no user {user!r} (add one with `parkhub user add`)")
+        entry.update(role=owner.role, user=owner.id)
+    entry.update(created=datetime.now(UTC).isoformat(), hash=hash_token(token))
+    entries.append(entry)
     write_atomically(path, json_bytes({"version": _VERSION, "tokens": entries}))
     return token
+
+
+def list_tokens(data_dir: Path) -> list[dict[str, Any]]:
+    """The token records without their hashes."""
+    entries = _read_entries(Path(data_dir) / AUTH_FILE)
+    return [{key: value for key, value in entry.items() if key != "hash"} for entry in entries]
+
+
+def revoke_token(data_dir: Path, token_id: str, owner: str | None = None) -> dict[str, Any]:
+    """Delete a token by id (only one owned by user id `owner`, when given).
+
+    Raises HubError when there is no such token, so "not yours" and "not there" look
+    the same to a caller who may not know which tokens exist.
+    """
+    path = Path(data_dir) / AUTH_FILE
+    entries = _read_entries(path)
+    for index, entry in enumerate(entries):
+        if str(entry.get("id")) == token_id and (owner is None or entry.get("user") == owner):
+            del entries[index]
+            write_atomically(path, json_bytes({"version": _VERSION, "tokens": entries}))
+            return {key: value for key, value in entry.items() if key != "hash"}
+    raise HubError(f"no token {token_id!r}")
+
+
+def remove_user_tokens(data_dir: Path, user_id: str) -> int:
+    """Delete every token of a removed user; how many went."""
+    path = Path(data_dir) / AUTH_FILE
+    entries = _read_entries(path)
+    kept = [entry for entry in entries if entry.get("user") != user_id]
+    if len(kept) != len(entries):
+        write_atomically(path, json_bytes({"version": _VERSION, "tokens": kept}))
+    return len(entries) - len(kept)
 
 
 def _signature(path: Path) -> _Signature | None:
@@ -148,9 +195,15 @@ class TokenStore:
     loop never blocks on the disk.
     """
 
-    def __init__(self, data_dir: Path, executor: ExecutorJob | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        executor: ExecutorJob | None = None,
+        users: UserStore | None = None,
+    ) -> None:
         self._path = Path(data_dir) / AUTH_FILE
         self._executor = executor
+        self._users = users
         self._tokens: list[_StoredToken] = []
         self._signature: _Signature | None = None
         self._checked_at = 0.0
@@ -184,23 +237,45 @@ class TokenStore:
             if loaded is not None:
                 self._signature, self._tokens = loaded
 
-    def _match(self, digest: str) -> TokenInfo | None:
+    def _match(self, digest: str) -> _StoredToken | None:
         """Compare against every stored hash in constant time, with no early exit."""
         found = None
         for stored in self._tokens:
             if hmac.compare_digest(stored.hash, digest):
-                found = stored.info
+                found = stored
         return found
+
+    async def _async_owned(self, stored: _StoredToken) -> TokenInfo | None:
+        """A user's token takes the user's current role; a removed user's token is dead."""
+        if stored.owner is None:
+            return stored.info
+        if self._users is None:
+            return None
+        user = self._users.get(stored.owner)
+        if user is None and await self._users.async_refresh():
+            user = self._users.get(stored.owner)
+        if user is None:
+            return None
+        info = stored.info
+        return TokenInfo(info.id, info.name, user.role, user.id, user.name)
 
     async def async_validate(self, token: str) -> TokenInfo | None:
         """The owner of `token`, or None when it is not (or no longer) valid."""
         digest = hash_token(token)
-        info = self._match(digest)
+        stored = self._match(digest)
         # Monotonic, not the hub's clock: this is a rate limit on disk reads, not hub time.
-        if info is None or time.monotonic() - self._checked_at > RECHECK_INTERVAL:
+        if stored is None or time.monotonic() - self._checked_at > RECHECK_INTERVAL:
             await self.async_load()
-            info = self._match(digest)
-        return info
+            stored = self._match(digest)
+        return None if stored is None else await self._async_owned(stored)
+
+    def is_known(self, token_id: str) -> bool:
+        """Whether a token id is still in the file (as last read): open sockets ask this."""
+        return any(stored.info.id == token_id for stored in self._tokens)
+
+    @property
+    def signature(self) -> _Signature | None:
+        return self._signature
 
     def __len__(self) -> int:
         return len(self._tokens)

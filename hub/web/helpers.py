@@ -20,6 +20,7 @@ from .auth import TokenInfo, TokenStore
 __all__ = [
     "AUTH_KEY",
     "CONTENT_TYPE_JSON",
+    "CONTEXT_KEY",
     "HUB_KEY",
     "TOKENS_KEY",
     "WEBSOCKETS_KEY",
@@ -31,6 +32,7 @@ __all__ = [
     "query_flag",
     "read_json",
     "request_context",
+    "user_names",
     "validate",
 ]
 
@@ -41,6 +43,8 @@ TOKENS_KEY: Final = web.AppKey("tokens", TokenStore)
 # Open sockets, so stop can close them; weak, so a finished handler needs no bookkeeping.
 WEBSOCKETS_KEY: Final = web.AppKey("websockets", weakref.WeakSet[web.WebSocketResponse])
 AUTH_KEY: Final = web.RequestKey("auth", TokenInfo)
+# The Context a request caused, kept so the audit log can name it.
+CONTEXT_KEY: Final = web.RequestKey("context", Context)
 
 _NO_BODY: Any = object()
 
@@ -90,8 +94,11 @@ def query_flag(request: web.Request, key: str) -> bool:
 
 
 def request_context(request: web.Request) -> Context:
-    """A new Context for what this request causes, carrying the token's user."""
-    return Context(user_id=request[AUTH_KEY].user_id)
+    """The Context of what this request causes (one per request), carrying its user."""
+    context = request.get(CONTEXT_KEY)
+    if context is None:
+        context = request[CONTEXT_KEY] = Context(user_id=request[AUTH_KEY].user_id)
+    return context
 
 
 def json_type(value: Any) -> str:
@@ -131,3 +138,13 @@ def async_register_route(hub: Hub, method: str, path: str, handler: Handler) -> 
     if app.frozen:
         raise HubError(f"route {method} {path} must be registered during setup")
     app.router.add_route(method, path, handler)
+
+
+def user_names(request: web.Request) -> dict[str, str]:
+    """User id -> name, so a context's `user_id` can be shown as the person it is."""
+    from .access import ACCESS_KEY  # access imports this module
+
+    access = request.app.get(ACCESS_KEY)
+    if access is None:
+        return {}
+    return {user.id: user.name for user in access.users.all()}

@@ -25,10 +25,14 @@ from hub.core.const import (
     EVENT_STATE_CHANGED,
 )
 from hub.core.exceptions import InvalidEntityId, ServiceValidationError
+from hub.core.limits import MAX_ENTITY_ID_LENGTH, MAX_STATE_BODY, MAX_YEAR, MIN_YEAR, check_nesting
 from hub.core.services import Service
 from hub.core.states import State, valid_entity_id
 
+from .access import ACCESS_KEY
+from .api_doc import api_doc
 from .helpers import (
+    AUTH_KEY,
     HUB_KEY,
     ensure_object,
     json_error,
@@ -37,14 +41,26 @@ from .helpers import (
     request_context,
     validate,
 )
+from .schema_doc import service_fields
+from .states_body import StatesBody, join_states, respond
 
-__all__ = ["HISTORY_DEFAULT_PERIOD", "async_register_rest"]
+__all__ = [
+    "HISTORY_DEFAULT_PERIOD",
+    "HISTORY_QUERY",
+    "RESERVED_EVENTS",
+    "STATES_BODY_KEY",
+    "STATE_BODY_SCHEMA",
+    "async_register_rest",
+    "describe_services",
+]
+
+STATES_BODY_KEY: Final = web.AppKey("states_body", StatesBody)
 
 HISTORY_DEFAULT_PERIOD: Final = timedelta(days=1)
 
 # Events only the hub itself may fire: their listeners trust the data's shape
 # (state_changed carries State objects), which a remote caller cannot give.
-_RESERVED_EVENTS: Final = frozenset(
+RESERVED_EVENTS: Final = frozenset(
     {
         EVENT_STATE_CHANGED,
         EVENT_CALL_SERVICE,
@@ -63,6 +79,17 @@ def _object(value: Any) -> dict[str, Any]:
     return value
 
 
+def _attributes(value: Any) -> dict[str, Any]:
+    """A state's attributes: an object nested at most 32 deep (deeper ones once broke
+    `GET /api/states` for everyone)."""
+    attributes = _object(value)
+    try:
+        check_nesting(attributes, "attributes")
+    except ServiceValidationError as err:
+        raise vol.Invalid(str(err).partition(": ")[2]) from None
+    return attributes
+
+
 def _state_value(value: Any) -> str:
     """A state may be sent as a string, a number or a boolean; it is stored as a string."""
     if isinstance(value, bool):
@@ -72,16 +99,30 @@ def _state_value(value: Any) -> str:
     raise vol.Invalid("expected a string, number or boolean")
 
 
+# Other keys are ignored, as Home Assistant does: clients post a whole state back
+# (entity_id, last_changed, context...), of which only these three are set.
 STATE_BODY_SCHEMA: Final = vol.Schema(
     {
-        vol.Required("state"): _state_value,
-        vol.Optional("attributes"): _object,
+        vol.Required("state", description="the new state (stored as a string)"): _state_value,
+        vol.Optional("attributes", description="replaces all attributes"): _attributes,
         vol.Optional("force_update", default=False): bool,
-    }
+    },
+    extra=vol.REMOVE_EXTRA,
 )
+HISTORY_QUERY: Final = {
+    vol.Optional("entity_id", description="entity ids, comma-separated"): str,
+    vol.Optional("start", description="ISO 8601; default: a day before end"): str,
+    vol.Optional("end", description="ISO 8601; default: now"): str,
+}
+_HISTORY_QUERY_SCHEMA: Final = vol.Schema(HISTORY_QUERY, extra=vol.ALLOW_EXTRA)
 
 
 def _entity_id(entity_id: str) -> str:
+    if len(entity_id) > MAX_ENTITY_ID_LENGTH:
+        raise InvalidEntityId(
+            f"invalid entity id {entity_id[:40]!r}...: "
+            f"longer than {MAX_ENTITY_ID_LENGTH} characters"
+        )
     if not valid_entity_id(entity_id):
         raise InvalidEntityId(f"invalid entity id {entity_id!r}: expected <domain>.<object_id>")
     return entity_id
@@ -102,13 +143,18 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise ServiceValidationError(f"{name}: not an ISO 8601 time: {value!r}") from None
+        raise ServiceValidationError(f"{name}: not an ISO 8601 time: {value[:60]!r}") from None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise ServiceValidationError(
+            f"{name}: expected a time in the years {MIN_YEAR} to {MAX_YEAR}, got {value!r}"
+        )
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 # -- status and states -------------------------------------------------------------------
 
 
+@api_doc("Whether the API is running", response={"type": "object"}, errors=())
 async def _api_status(request: web.Request) -> web.Response:
     hub = request.app[HUB_KEY]
     return json_response(
@@ -116,22 +162,40 @@ async def _api_status(request: web.Request) -> web.Response:
     )
 
 
+@api_doc("Every entity's state", response="States", errors=())
 async def _get_states(request: web.Request) -> web.Response:
-    return json_response(request.app[HUB_KEY].states.async_all())
+    """Every state; one body per state machine version, gzip on request (states_body)."""
+    machine = request.app[HUB_KEY].states
+    access, principal = request.app[ACCESS_KEY], request[AUTH_KEY]
+    if access.restricted(principal):  # a resident: availability only
+        states = [
+            shown
+            for state in machine.async_all()
+            if (shown := access.visible_state(principal, state))
+        ]
+        return await respond(request, join_states(states))
+    cache = request.app[STATES_BODY_KEY]
+    return await respond(request, cache.get(machine.version, machine.async_all), cache)
 
 
+@api_doc("One entity's state", response="State", errors=(400, 404))
 async def _get_state(request: web.Request) -> web.Response:
     entity_id = _entity_id(request.match_info["entity_id"])
     state = request.app[HUB_KEY].states.get(entity_id)
+    if state is not None:
+        state = request.app[ACCESS_KEY].visible_state(request[AUTH_KEY], state)
     if state is None:
         return json_error(404, f"entity {entity_id} not found")
     return json_response(state)
 
 
+@api_doc("Set a state (201 when the entity is new)", body=STATE_BODY_SCHEMA, response="State")
 async def _post_state(request: web.Request) -> web.Response:
     """Set a state: 201 when the entity is new, 200 when it existed (changed or not)."""
     hub = request.app[HUB_KEY]
     entity_id = _entity_id(request.match_info["entity_id"])
+    if len(await request.read()) > MAX_STATE_BODY:
+        raise ServiceValidationError(f"body: a state is at most {MAX_STATE_BODY} bytes")
     body = validate(STATE_BODY_SCHEMA, ensure_object(await read_json(request)))
     is_new = entity_id not in hub.states
     hub.states.async_set(
@@ -149,39 +213,45 @@ async def _post_state(request: web.Request) -> web.Response:
 # -- services ----------------------------------------------------------------------------
 
 
-def _describe_fields(schema: vol.Schema | None) -> dict[str, dict[str, Any]]:
-    """The fields a service's schema accepts, for clients that draw forms from them."""
-    if schema is None or not isinstance(schema.schema, dict):
-        return {}
-    fields: dict[str, dict[str, Any]] = {}
-    for key in schema.schema:
-        name = key.schema if isinstance(key, vol.Marker) else key
-        if not isinstance(name, str):
-            continue
-        field: dict[str, Any] = {"required": isinstance(key, vol.Required)}
-        if isinstance(key, vol.Marker) and key.description:
-            field["description"] = key.description
-        fields[name] = field
-    return fields
+def describe_services(services: dict[str, Service]) -> dict[str, dict[str, Any]]:
+    """One domain's services as Home Assistant lists them: name, description, fields.
 
-
-def _describe_services(services: dict[str, Service]) -> dict[str, dict[str, Any]]:
+    The fields come from each service's own voluptuous schema (`voluptuous-openapi`).
+    """
     return {
-        name: {"description": service.description, "fields": _describe_fields(service.schema)}
+        name: {
+            "name": name.replace("_", " ").capitalize(),
+            "description": service.description,
+            "fields": service_fields(service.schema),
+        }
         for name, service in sorted(services.items())
     }
 
 
+@api_doc(
+    "Every service, with the fields its schema accepts",
+    response={"type": "array", "items": {"type": "object"}},
+    errors=(),
+)
 async def _get_services(request: web.Request) -> web.Response:
     services = request.app[HUB_KEY].services.async_services()
     return json_response(
         [
-            {"domain": domain, "services": _describe_services(by_name)}
+            {"domain": domain, "services": describe_services(by_name)}
             for domain, by_name in sorted(services.items())
         ]
     )
 
 
+@api_doc(
+    "Call a service; answers with the states it changed",
+    description="The body is the service's data, checked by its schema (see /api/services). "
+    "With ?return_response the answer is {changed_states, service_response}.",
+    body={str: object},
+    query={vol.Optional("return_response", description="flag"): str},
+    response="States",
+    errors=(400, 403),
+)
 async def _call_service(request: web.Request) -> web.Response:
     """Call a service and answer with the states it changed (Home Assistant's shape)."""
     hub = request.app[HUB_KEY]
@@ -197,15 +267,24 @@ async def _call_service(request: web.Request) -> web.Response:
 
     unsubscribe = hub.bus.async_listen(EVENT_STATE_CHANGED, collect)
     try:
-        await hub.services.async_call(domain, service, data, context=context, blocking=True)
+        response = await hub.services.async_call(
+            domain, service, data, context=context, blocking=True
+        )
     finally:
         unsubscribe()
+    if "return_response" in request.query:
+        return json_response({"changed_states": changed, "service_response": response})
     return json_response(changed)
 
 
 # -- events ------------------------------------------------------------------------------
 
 
+@api_doc(
+    "Event types with listeners, and how many",
+    response={"type": "array", "items": {"type": "object"}},
+    errors=(),
+)
 async def _get_events(request: web.Request) -> web.Response:
     listeners = request.app[HUB_KEY].bus.async_listeners()
     return json_response(
@@ -213,12 +292,18 @@ async def _get_events(request: web.Request) -> web.Response:
     )
 
 
+@api_doc(
+    "Fire an event (not one of the hub's own: state_changed, call_service...)",
+    body={str: object},
+    response={"type": "object"},
+)
 async def _fire_event(request: web.Request) -> web.Response:
     hub = request.app[HUB_KEY]
     event_type = request.match_info["event_type"]
-    if event_type in _RESERVED_EVENTS:
+    if event_type in RESERVED_EVENTS:
         raise ServiceValidationError(f"{event_type} events can only be fired by the hub itself")
     data = ensure_object(await read_json(request, default={}), "event data")
+    check_nesting(data, "event data")
     hub.bus.async_fire(event_type, data, EventOrigin.remote, request_context(request))
     return json_response({"message": f"Event {event_type} fired."})
 
@@ -228,7 +313,7 @@ async def _fire_event(request: web.Request) -> web.Response:
 
 def _history_window(request: web.Request) -> tuple[list[str], datetime, datetime | None]:
     hub = request.app[HUB_KEY]
-    query = request.query
+    query = validate(_HISTORY_QUERY_SCHEMA, dict(request.query), "query")
     entity_ids = _entity_ids(query.get("entity_id"))
     end = _parse_time(query.get("end"), "end")
     start = _parse_time(query.get("start"), "start")
@@ -243,6 +328,12 @@ def _no_recorder() -> web.Response:
     return json_error(503, "the recorder is not running")
 
 
+@api_doc(
+    "States per entity over a window (default: the last 24 hours)",
+    query=HISTORY_QUERY,
+    response={"type": "object"},
+    errors=(400, 503),
+)
 async def _get_history(request: web.Request) -> web.Response:
     """`{entity_id: [state, ...]}` for the window (default: the last 24 hours)."""
     entity_ids, start, end = _history_window(request)
@@ -252,6 +343,12 @@ async def _get_history(request: web.Request) -> web.Response:
     return json_response(await recorder.async_history(entity_ids or None, start, end))
 
 
+@api_doc(
+    "Hourly mean, min and max of numeric sensors",
+    query=HISTORY_QUERY,
+    response={"type": "object"},
+    errors=(400, 503),
+)
 async def _get_statistics(request: web.Request) -> web.Response:
     """`{entity_id: [{"start", "mean", "min", "max"}, ...]}`, hourly, for the listed sensors."""
     entity_ids, start, end = _history_window(request)
@@ -280,4 +377,5 @@ def _routes() -> Iterable[web.RouteDef]:
 
 def async_register_rest(app: web.Application) -> None:
     """Add the REST routes to the app."""
+    app[STATES_BODY_KEY] = StatesBody(app[HUB_KEY].async_add_executor_job)
     app.add_routes(_routes())

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 import voluptuous as vol
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -19,13 +21,19 @@ from hub import __version__
 from hub.core.json import JSONDecodeError, json_bytes, json_loads
 from hub.core.services import describe_invalid
 
+from .access import ACCESS_KEY
+from .api_doc import api_doc
 from .auth import TokenInfo
-from .helpers import HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY
+from .helpers import HUB_KEY, WEBSOCKETS_KEY
+from .server import mark_authenticated
+from .sessions import COOKIE_NAME
 from .ws_commands import DEFAULT_COMMANDS
 from .ws_connection import ERR_INVALID_FORMAT, ActiveConnection, WSCommand
+from .ws_ha import HA_COMMANDS
 
 __all__ = [
     "WS_COMMANDS_KEY",
+    "WS_CONNECTIONS_KEY",
     "WS_PATH",
     "async_register_command",
     "async_register_websocket",
@@ -35,14 +43,17 @@ _LOGGER = logging.getLogger(__name__)
 
 WS_PATH: Final = "/api/websocket"
 WS_COMMANDS_KEY: Final = web.AppKey("ws_commands", dict[str, WSCommand])
+# Authenticated clients, for /metrics (their queue lengths); weak, like WEBSOCKETS_KEY.
+WS_CONNECTIONS_KEY: Final = web.AppKey("ws_connections", weakref.WeakSet[ActiveConnection])
 
 AUTH_TIMEOUT = 10.0
 HEARTBEAT: Final = 55.0
 # Commands are small; anything bigger is a broken or hostile client.
 MAX_MSG_SIZE: Final = 1024 * 1024
 
+# Without `access_token`, the login session's cookie sent with the handshake is used.
 AUTH_MESSAGE_SCHEMA: Final = vol.Schema(
-    {vol.Required("type"): "auth", vol.Required("access_token"): str}, extra=vol.ALLOW_EXTRA
+    {vol.Required("type"): "auth", vol.Optional("access_token"): str}, extra=vol.ALLOW_EXTRA
 )
 
 
@@ -73,13 +84,37 @@ async def _async_authenticate(
             {"type": "auth_invalid", "message": f"auth message incorrectly formatted: {reason}"},
         )
         return None
-    info = await request.app[TOKENS_KEY].async_validate(auth["access_token"])
+    access = request.app[ACCESS_KEY]
+    if "access_token" in auth:
+        info = await access.tokens.async_validate(auth["access_token"])
+        failure = "invalid access token"
+    elif COOKIE_NAME in request.cookies:
+        info, failure = _cookie_principal(request), "the login session has ended: log in again"
+    else:
+        info = None
+        failure = "auth message incorrectly formatted: access_token: required key not provided"
     if info is None:
-        _LOGGER.warning("WebSocket login with an invalid token from %s", request.remote)
-        await _send(wsock, {"type": "auth_invalid", "message": "invalid access token"})
+        _LOGGER.warning("WebSocket login refused from %s: %s", request.remote, failure)
+        await _send(wsock, {"type": "auth_invalid", "message": failure})
         return None
+    mark_authenticated(request)
     await _send(wsock, {"type": "auth_ok", "ha_version": __version__})
     return info
+
+
+def _cookie_principal(request: web.Request) -> TokenInfo | None:
+    """The login session of the handshake's cookie, if the page is the hub's own.
+
+    A page on another site can open a WebSocket to the hub and the browser would send
+    the cookie along (SameSite=Strict stops that in current browsers; the Origin check
+    stops it in the others): only a same-origin page gets the session.
+    """
+    access = request.app[ACCESS_KEY]
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc != request.host:
+        return None
+    session = access.cookie_session(request)
+    return access.session_principal(session) if session is not None else None
 
 
 async def _async_read(wsock: web.WebSocketResponse, conn: ActiveConnection) -> None:
@@ -99,6 +134,17 @@ async def _async_read(wsock: web.WebSocketResponse, conn: ActiveConnection) -> N
             return
 
 
+@api_doc(
+    "The WebSocket API (Home Assistant's protocol; authenticates inside it)",
+    description="Upgrade to a WebSocket, answer auth_required with "
+    '{"type": "auth", "access_token": ...}, then send commands: get_states, '
+    "subscribe_events, subscribe_entities, call_service, fire_event, get_config, "
+    "get_services, ping.",
+    tag="websocket",
+    status=101,
+    errors=(),
+    auth="none",
+)
 async def _websocket_handler(request: web.Request) -> web.WebSocketResponse:
     """Serve one client from handshake to close; nothing it sends can raise out of here."""
     app = request.app
@@ -109,7 +155,11 @@ async def _websocket_handler(request: web.Request) -> web.WebSocketResponse:
         info = await _async_authenticate(request, wsock)
         if info is not None:
             commands = app[WS_COMMANDS_KEY]
-            conn = ActiveConnection(app[HUB_KEY], wsock, info, commands)
+            access = app[ACCESS_KEY]
+            conn = ActiveConnection(app[HUB_KEY], wsock, info, commands, access)
+            conn.remote = request.remote or "unknown"
+            access.connections.add(conn)
+            app[WS_CONNECTIONS_KEY].add(conn)
             _LOGGER.debug("WebSocket client %s connected", conn)
             writer = asyncio.get_running_loop().create_task(
                 conn.async_write(), name=f"websocket writer {info.name}"
@@ -117,6 +167,7 @@ async def _websocket_handler(request: web.Request) -> web.WebSocketResponse:
             try:
                 await _async_read(wsock, conn)
             finally:
+                app[WS_CONNECTIONS_KEY].discard(conn)
                 await conn.async_close()
                 writer.cancel()
                 await asyncio.wait([writer])
@@ -139,5 +190,7 @@ def async_register_command(app: web.Application, command: WSCommand) -> None:
 
 def async_register_websocket(app: web.Application) -> None:
     """Serve the WebSocket API on the app, with the built-in commands."""
-    app[WS_COMMANDS_KEY] = {command.type: command for command in DEFAULT_COMMANDS}
+    commands = (*DEFAULT_COMMANDS, *HA_COMMANDS)
+    app[WS_COMMANDS_KEY] = {command.type: command for command in commands}
+    app[WS_CONNECTIONS_KEY] = weakref.WeakSet()
     app.router.add_get(WS_PATH, _websocket_handler)

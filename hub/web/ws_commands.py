@@ -19,6 +19,7 @@ from hub.core.const import EVENT_STATE_CHANGED, MATCH_ALL
 from hub.core.json import json_bytes
 from hub.core.states import State, valid_entity_id
 
+from .ws_broadcast import async_get_broadcast
 from .ws_connection import ERR_NOT_FOUND, ActiveConnection, WSCommand, websocket_command
 
 __all__ = ["DEFAULT_COMMANDS", "compressed_state", "state_diff"]
@@ -107,6 +108,10 @@ def state_diff(old: State, new: State) -> dict[str, Any]:
 @lru_cache(maxsize=128)
 def _entities_event_json(event: Event) -> bytes:
     """One state_changed event in the compressed format, encoded once for every client."""
+    return _entities_json(event)
+
+
+def _entities_json(event: Event) -> bytes:
     entity_id, old, new = event.data["entity_id"], event.data["old_state"], event.data["new_state"]
     if new is None:
         return json_bytes({ENTITY_REMOVE: [entity_id]})
@@ -128,9 +133,26 @@ def _ping(conn: ActiveConnection, msg: dict[str, Any]) -> None:
     conn.send_message({"id": msg["id"], "type": "pong"})
 
 
+@websocket_command(
+    {
+        vol.Required("type"): "supported_features",
+        vol.Optional("features", default=dict): {str: int},
+    }
+)
+def _supported_features(conn: ActiveConnection, msg: dict[str, Any]) -> None:
+    """The client says what it understands (Home Assistant's command); the hub uses
+    `coalesce_messages`: several messages may then arrive as one JSON array."""
+    conn.coalesce = bool(msg["features"].get("coalesce_messages"))
+    conn.send_result(msg["id"])
+
+
 @websocket_command({vol.Required("type"): "get_states"})
 def _get_states(conn: ActiveConnection, msg: dict[str, Any]) -> None:
-    conn.send_result(msg["id"], conn.hub.states.async_all())
+    states = conn.hub.states.async_all()
+    access = conn.access
+    if access is not None and access.restricted(conn.auth):  # a resident: availability only
+        states = [shown for state in states if (shown := access.visible_state(conn.auth, state))]
+    conn.send_result(msg["id"], states)
 
 
 @websocket_command(
@@ -138,8 +160,16 @@ def _get_states(conn: ActiveConnection, msg: dict[str, Any]) -> None:
 )
 def _subscribe_events(conn: ActiveConnection, msg: dict[str, Any]) -> None:
     msg_id = msg["id"]
+    access = conn.access
+    restricted = access is not None and access.restricted(conn.auth)
 
     def forward(event: Event) -> None:
+        if restricted:
+            assert access is not None
+            shown = access.visible_event(conn.auth, event)
+            if shown is None:
+                return
+            event = shown
         try:
             event_json = _event_json(event)
         except TypeError as err:  # an integration put something odd in the data
@@ -168,16 +198,31 @@ def _subscribe_entities(conn: ActiveConnection, msg: dict[str, Any]) -> None:
     """All (or the listed) states now, then each change as a diff."""
     msg_id, states = msg["id"], conn.hub.states
     entity_ids = list(dict.fromkeys(msg.get("entity_ids") or ()))
+    access = conn.access
+    restricted = access is not None and access.restricted(conn.auth)
 
     def forward(event: Event) -> None:
+        if restricted:  # a resident: availability entities, without plates
+            assert access is not None
+            shown = access.visible_event(conn.auth, event)
+            if shown is not None:
+                conn.send_bytes(_event_frame(msg_id, _entities_json(shown)))
+            return
         conn.send_bytes(_event_frame(msg_id, _entities_event_json(event)))
 
     if entity_ids:
         conn.subscriptions[msg_id] = states.async_track(entity_ids, forward)
         current = [state for entity_id in entity_ids if (state := states.get(entity_id))]
+    elif not restricted:  # staff, every entity: one shared listener, batched (ws_broadcast)
+        broadcast = async_get_broadcast(conn.hub, _entities_event_json)
+        conn.subscriptions[msg_id] = broadcast.async_add(conn, msg_id)
+        current = states.async_all()
     else:
         conn.subscriptions[msg_id] = conn.hub.bus.async_listen(EVENT_STATE_CHANGED, forward)
         current = states.async_all()
+    if restricted:
+        assert access is not None
+        current = [shown for state in current if (shown := access.visible_state(conn.auth, state))]
     conn.send_result(msg_id)
     initial = {ENTITY_ADD: {state.entity_id: compressed_state(state) for state in current}}
     conn.send_bytes(_event_frame(msg_id, json_bytes(initial)))
@@ -190,11 +235,17 @@ def _subscribe_entities(conn: ActiveConnection, msg: dict[str, Any]) -> None:
         vol.Required("service"): str,
         vol.Optional("service_data", default=dict): dict,
         vol.Optional("target", default=dict): dict,
+        vol.Optional("return_response"): bool,
     }
 )
 async def _call_service(conn: ActiveConnection, msg: dict[str, Any]) -> None:
-    """Call a service; `target` (which entities) is merged into its data, as in HA."""
-    context = conn.context()
+    """Call a service; `target` (which entities) is merged into its data, as in HA.
+
+    The handler's answer is in `response` when it gave one, always with
+    `return_response: true` (null if none) and never with `false`, which HA clients
+    read as "no response expected".
+    """
+    context = conn.context(msg["id"])
     response = await conn.hub.services.async_call(
         msg["domain"],
         msg["service"],
@@ -203,13 +254,15 @@ async def _call_service(conn: ActiveConnection, msg: dict[str, Any]) -> None:
         blocking=True,
     )
     result: dict[str, Any] = {"context": context}
-    if response is not None:
+    wanted = msg.get("return_response")
+    if wanted or (wanted is None and response is not None):
         result["response"] = response
     conn.send_result(msg["id"], result)
 
 
 DEFAULT_COMMANDS: Final[tuple[WSCommand, ...]] = (
     _ping,
+    _supported_features,
     _get_states,
     _subscribe_events,
     _unsubscribe_events,

@@ -196,18 +196,24 @@ async def test_subscribe_all_events_sees_state_changes(hub: Hub, ws_client: WSCl
 
 
 async def test_subscriptions_end_with_the_socket(hub: Hub, ws_client: WSClient) -> None:
+    baseline = hub.bus.async_listeners()  # the hub's own (the audit log's gate_command)
     for event_type in ("plate_detected", "overstay"):
         await ws_client.receive_result(
             await ws_client.send_command(type="subscribe_events", event_type=event_type)
         )
     await ws_client.receive_result(await ws_client.send_command(type="subscribe_entities"))
     await ws_client.receive_json()  # the initial states
-    assert hub.bus.async_listeners() == {"plate_detected": 1, "overstay": 1, "state_changed": 1}
+    assert hub.bus.async_listeners() == {
+        **baseline,
+        "plate_detected": 1,
+        "overstay": 1,
+        "state_changed": 1,
+    }
 
     await ws_client.close()
     await hub.async_block_till_done()
 
-    assert hub.bus.async_listeners() == {}
+    assert hub.bus.async_listeners() == baseline
 
 
 # -- subscribe_entities ------------------------------------------------------------------
@@ -457,3 +463,63 @@ async def test_unserializable_data_is_logged_not_sent(
     messages = [record.getMessage() for record in log_guard.records]
     assert messages[0].startswith("Cannot send a odd event over the WebSocket: ")
     assert messages[1].startswith("Cannot send result to <ActiveConnection test admin>: ")
+
+
+async def test_coalesced_messages_arrive_as_one_array(hub: Hub, ws_client: WSClient) -> None:
+    """With Home Assistant's `coalesce_messages`, what waits goes out in one frame."""
+
+    async def receive(count: int) -> tuple[list[dict[str, Any]], int]:
+        messages: list[dict[str, Any]] = []
+        arrays = 0
+        while len(messages) < count:
+            frame = await ws_client.receive_json()
+            arrays += isinstance(frame, list)
+            messages += frame if isinstance(frame, list) else [frame]
+        return messages, arrays
+
+    msg_id = await ws_client.send_command(
+        type="supported_features", features={"coalesce_messages": 1}
+    )
+    [answer], _ = await receive(1)  # from now on always an array, even of one
+    assert answer["id"] == msg_id
+    assert answer["success"]
+    hub.states.async_set("gate.entry", "closed")
+    sub_id = await ws_client.send_command(type="subscribe_entities", entity_ids=["gate.entry"])
+    subscribed, arrays = await receive(2)  # the result, then the state now
+    assert [message["type"] for message in subscribed] == ["result", "event"]
+    assert arrays == 1  # both were waiting when the writer woke
+    for state in ("opening", "open", "closing"):  # three changes before the writer runs
+        hub.states.async_set("gate.entry", state)
+    changes, arrays = await receive(3)
+    assert arrays == 1
+    assert all(message["id"] == sub_id for message in changes)
+    assert [message["event"]["c"]["gate.entry"]["+"]["s"] for message in changes] == [
+        "opening",
+        "open",
+        "closing",
+    ]
+
+
+async def test_every_staff_subscriber_gets_each_change_in_order(
+    hub: Hub, ws_client: WSClient
+) -> None:
+    """All-entities subscriptions share one batched listener (ws_broadcast)."""
+    await ws_client.send_command(type="supported_features", features={"coalesce_messages": 1})
+    plain = await ws_client.send_command(type="subscribe_entities")  # this client: coalescing
+    messages: list[dict[str, Any]] = []
+    while len(messages) < 3:  # features result, subscribe result, the states now
+        frame = await ws_client.receive_json()
+        messages += frame if isinstance(frame, list) else [frame]
+    for state in ("opening", "open"):
+        hub.states.async_set("gate.entry", state)
+    await asyncio.sleep(0)
+    hub.states.async_set("gate.entry", "closing")
+    seen: list[str] = []
+    while len(seen) < 3:
+        frame = await ws_client.receive_json()
+        for message in frame if isinstance(frame, list) else [frame]:
+            assert message["id"] == plain
+            event = message["event"]
+            change = event["a"]["gate.entry"] if "a" in event else event["c"]["gate.entry"]["+"]
+            seen.append(change["s"])
+    assert seen == ["opening", "open", "closing"]

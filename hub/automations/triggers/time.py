@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
@@ -18,6 +18,7 @@ from hub import validation as cv
 from hub.core.bus import CALLBACK_TYPE, Event
 
 from ..const import WEEKDAYS
+from . import time_match
 from .base import TRIGGER_BASE, TriggerAction, TriggerInfo, TriggerType
 
 if TYPE_CHECKING:
@@ -27,11 +28,12 @@ __all__ = ["TRIGGERS", "next_daily", "next_pattern"]
 
 
 def next_daily(now: datetime, at: time) -> datetime:
-    """The next moment after `now` (aware, local) whose wall clock reads `at`."""
-    candidate = datetime.combine(now.date(), at, tzinfo=now.tzinfo)
-    if candidate <= now:
-        candidate = datetime.combine(now.date() + timedelta(days=1), at, tzinfo=now.tzinfo)
-    return candidate
+    """The next moment after `now` (aware, local) whose wall clock reads `at`.
+
+    Home Assistant's rules across DST (`time_match`): a time the clocks skip does not
+    fire that day; a time in the repeated hour fires twice.
+    """
+    return time_match.after(now, [at.second], [at.minute], [at.hour])
 
 
 # -- time ------------------------------------------------------------------------------------
@@ -182,27 +184,14 @@ TIME_PATTERN_SCHEMA = vol.All(
 )
 
 
-def _matches(pattern: str, value: int) -> bool:
-    if pattern == "*":
-        return True
-    if pattern.startswith("/"):
-        return value % int(pattern[1:]) == 0
-    return value == int(pattern)
-
-
 def next_pattern(now: datetime, hours: str, minutes: str, seconds: str) -> datetime:
-    """The first whole second after `now` matching the pattern (jumping by hour and minute)."""
-    moment = now.replace(microsecond=0) + timedelta(seconds=1)
-    for _ in range(200_000):  # a year of hour and minute jumps at most
-        if not _matches(hours, moment.hour):
-            moment = (moment + timedelta(hours=1)).replace(minute=0, second=0)
-        elif not _matches(minutes, moment.minute):
-            moment = (moment + timedelta(minutes=1)).replace(second=0)
-        elif not _matches(seconds, moment.second):
-            moment += timedelta(seconds=1)
-        else:
-            return moment
-    raise ValueError("time pattern never matches")
+    """The first whole second after `now` matching the pattern (HA's DST rules)."""
+    return time_match.after(
+        now,
+        time_match.pattern_values(seconds, 60),
+        time_match.pattern_values(minutes, 60),
+        time_match.pattern_values(hours, 24),
+    )
 
 
 async def _attach_time_pattern(

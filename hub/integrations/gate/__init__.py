@@ -39,6 +39,7 @@ from .const import (
 from .demo import DemoGate
 from .entity import GateEntity
 from .http import HTTP_KEYS, HttpGate
+from .log import async_register_log
 
 if TYPE_CHECKING:
     from hub.core.hub import Hub
@@ -86,6 +87,7 @@ CONFIG_SCHEMA = vol.All(cv.ensure_list, [_gate], cv.unique(CONF_ID, "gate id"))
 
 async def async_setup(hub: Hub, config: list[dict[str, Any]]) -> None:
     async_get_component(hub)
+    async_register_log(hub)
     gates: list[GateEntity] = []
     session: aiohttp.ClientSession | None = None
     for conf in config:

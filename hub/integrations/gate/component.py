@@ -17,6 +17,7 @@ from hub import validation as cv
 from hub.core.exceptions import ServiceValidationError
 from hub.core.services import ServiceCall
 from hub.entity import async_add_entities
+from hub.web.schema_doc import documented
 
 from .const import (
     ATTR_PLATE,
@@ -53,6 +54,7 @@ _TEXT_KEYS = frozenset({ATTR_REASON, ATTR_PLATE, ATTR_SOURCE})
 _ENTITY_ID = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
 
 
+@documented(_FULL_SCHEMA)
 def _service_data(data: Any) -> dict[str, Any]:
     """`_FULL_SCHEMA`, with a fast path for the usual call (one entity id, text fields).
 

@@ -30,6 +30,7 @@ from .formats import PlateFormats
 from .http import async_register_http
 from .lists import PlateLists
 from .media import prune
+from .metrics import async_register_lpr_metrics
 from .reader import PlateReader
 from .runtime import LprRuntime
 from .services import async_register_services
@@ -61,6 +62,7 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> bool:
     hub.data[DOMAIN] = runtime
     async_register_services(runtime)
     async_register_http(runtime)
+    runtime.on_stop.extend(async_register_lpr_metrics(runtime))
 
     for camera_settings in settings.cameras:
         try:

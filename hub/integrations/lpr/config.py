@@ -84,8 +84,10 @@ def parse_moment(value: Any) -> datetime | date | None:
     text = cv.string(value).strip()
     try:
         if len(text) == 10:
-            return date.fromisoformat(text)
-        return datetime.fromisoformat(text)
+            day = date.fromisoformat(text)
+            cv.date_time(datetime.combine(day, time()))  # 1970..9999, a day to spare
+            return day
+        return cv.date_time(datetime.fromisoformat(text))
     except ValueError:
         raise vol.Invalid(
             f"expected an ISO date or date and time (2026-12-31 or 2026-12-31T18:00), got {value!r}"

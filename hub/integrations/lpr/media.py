@@ -92,8 +92,8 @@ def resolve(root: Path, relative: str) -> Path | None:
     try:
         base = root.resolve()
         path = (base / relative).resolve()
-    except (OSError, ValueError):
-        return None
-    if not path.is_relative_to(base) or path == base or not path.is_file():
+        if not path.is_relative_to(base) or path == base or not path.is_file():
+            return None
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
         return None
     return path

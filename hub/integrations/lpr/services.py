@@ -9,6 +9,7 @@ import voluptuous as vol
 from hub import validation as cv
 from hub.core.exceptions import ServiceValidationError
 from hub.core.services import ServiceCall
+from hub.web.schema_doc import documented
 
 from .config import ENTRY_SCHEMA, plate_text
 from .const import (
@@ -29,6 +30,9 @@ __all__ = ["ADD_PLATE_SCHEMA", "async_register_services"]
 SCAN_SCHEMA = vol.Schema({vol.Optional(CONF_CAMERA): cv.entity_ids})
 
 
+@documented(
+    vol.All(vol.Schema({vol.Required("list"): cv.string}, extra=vol.ALLOW_EXTRA), ENTRY_SCHEMA)
+)
 def _add_plate_data(data: Any) -> dict[str, Any]:
     """`list` plus one list entry (plate, note, valid_from, valid_until)."""
     if not isinstance(data, dict):

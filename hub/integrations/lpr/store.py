@@ -29,6 +29,9 @@ CREATE TABLE IF NOT EXISTS plates (
     PRIMARY KEY (list, plate)
 );
 """
+# Schema changes after version 1 (SCHEMA), in order, one SQL script each; never edit one
+# that has shipped (hub/sqlite.py runs them and keeps PRAGMA user_version).
+MIGRATIONS: Final[tuple[str, ...]] = ()
 
 
 def _timestamp(moment: datetime | None) -> float | None:
@@ -47,7 +50,7 @@ class ListStore:
 
     @classmethod
     async def async_open(cls, path: Path) -> ListStore:
-        return cls(await async_open_database(path, SCHEMA))
+        return cls(await async_open_database(path, SCHEMA, MIGRATIONS))
 
     async def async_close(self) -> None:
         await self._db.close()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from typing import Any
@@ -62,7 +63,9 @@ class CameraWatcher:
         self._cancel_timeout: CALLBACK_TYPE | None = None
         self._recent: dict[str, float] = {}  # reported plate -> last seen (hub time)
         self._camera: CameraEntity | None = None
-        self.reads = 0  # frames read, for the bench
+        self.reads = 0  # frames read, for the bench and /metrics
+        self.reads_with_plate = 0
+        self.read_seconds = 0.0  # wall time of those reads (worker thread), for /metrics
 
     def async_start(self, camera: CameraEntity) -> CALLBACK_TYPE:
         """Subscribe to the camera; returns the stop callable."""
@@ -97,7 +100,11 @@ class CameraWatcher:
     async def _async_read(self, frame: Frame, detect: bool = True) -> list[PlateRead]:
         async with self._lock:
             self.reads += 1
-            return await self.hub.async_add_executor_job(self._read, frame.image, detect)
+            started = time.perf_counter()
+            reads = await self.hub.async_add_executor_job(self._read, frame.image, detect)
+            self.read_seconds += time.perf_counter() - started
+            self.reads_with_plate += bool(reads)
+            return reads
 
     def _read(self, image: np.ndarray, detect: bool) -> list[PlateRead]:
         """Read in a worker thread, then hand the reader's freed buffers back to the OS."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import voluptuous as vol
@@ -21,6 +22,8 @@ from hub.core.exceptions import HubError, ServiceValidationError
 from hub.entity import Entity
 
 from .broker import EmbeddedBroker
+from .broker_setup import async_embedded_broker
+from .camera_images import CameraImages
 from .config import BASE_SCHEMA, MqttConfig, topic_prefix
 from .const import CONF_DISCOVERY, CONF_PUBLISH, DEFAULT_DISCOVERY_PREFIX, DOMAIN
 from .counter import BadMessagesSensor
@@ -55,6 +58,9 @@ DISCOVERY_SCHEMA = vol.Schema(
         # Announce every entity to Home Assistant, and adopt devices that announce themselves.
         vol.Optional("enabled", default=True): cv.boolean,
         vol.Optional("prefix", default=DEFAULT_DISCOVERY_PREFIX): topic_prefix,
+        # How often each camera's picture goes to <prefix>/camera/<id>/image for Home
+        # Assistant (a retained JPEG); 0 turns the pictures off.
+        vol.Optional("camera_interval", default=timedelta(seconds=10)): cv.time_period,
     }
 )
 
@@ -73,16 +79,16 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     conf = MqttConfig.from_dict(config)
     broker: EmbeddedBroker | None = None
     if conf.embedded:
-        broker = EmbeddedBroker(hub, conf.embedded_host, conf.embedded_port)
-        await broker.async_start()
+        broker, conf = await async_embedded_broker(hub, conf, config[CONF_DISCOVERY]["prefix"])
     runtime = MqttRuntime(hub, conf)
     hub.data[DOMAIN] = runtime
     publisher = StatePublisher(hub, runtime, config[CONF_PUBLISH])
-    parts: list[StatePublisher | DiscoveryOut | DiscoveryIn] = [publisher]
+    parts: list[StatePublisher | DiscoveryOut | DiscoveryIn | CameraImages] = [publisher]
     discovery = config[CONF_DISCOVERY]
     if discovery["enabled"]:
         parts.append(DiscoveryOut(hub, runtime, discovery["prefix"], publisher.wanted))
         parts.append(DiscoveryIn(hub, runtime, discovery["prefix"]))
+        parts.append(CameraImages(hub, runtime, discovery["camera_interval"], publisher.wanted))
 
     async def async_stop() -> None:
         for part in parts:

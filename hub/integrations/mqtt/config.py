@@ -11,6 +11,7 @@ import voluptuous as vol
 
 from hub import validation as cv
 
+from .broker_accounts import USERS_SCHEMA
 from .const import (
     BACKOFF_MAX,
     BACKOFF_MIN,
@@ -30,6 +31,7 @@ from .const import (
     CONF_QUEUE_SIZE,
     CONF_TLS_INSECURE,
     CONF_USERNAME,
+    CONF_USERS,
     DEFAULT_EMBEDDED_HOST,
     DEFAULT_EMBEDDED_PORT,
     DEFAULT_KEEPALIVE,
@@ -79,6 +81,9 @@ EMBEDDED_SCHEMA = vol.Schema(
     {
         vol.Optional(CONF_HOST, default=DEFAULT_EMBEDDED_HOST): cv.string,
         vol.Optional(CONF_PORT, default=DEFAULT_EMBEDDED_PORT): cv.port,
+        # More broker accounts: [{username, password, role: controller | admin}]; the hub's
+        # own and the controllers' are made at first start (`parkhub mqtt credentials`).
+        vol.Optional(CONF_USERS, default=[]): USERS_SCHEMA,
     }
 )
 
@@ -113,6 +118,7 @@ class MqttConfig:
     embedded: bool
     embedded_host: str
     embedded_port: int
+    embedded_users: tuple[dict[str, str], ...]
     connection: ConnectionSettings
     prefix: str
     max_payload: int
@@ -157,6 +163,7 @@ class MqttConfig:
             embedded=embedded,
             embedded_host=emb[CONF_HOST],
             embedded_port=emb[CONF_PORT],
+            embedded_users=tuple(emb[CONF_USERS]),
             connection=settings,
             prefix=prefix,
             max_payload=conf[CONF_MAX_PAYLOAD],

@@ -21,6 +21,7 @@ CONF_MAX_PAYLOAD: Final = "max_payload_size"
 CONF_EMBEDDED: Final = "embedded"
 CONF_HOST: Final = "host"
 CONF_PORT: Final = "port"
+CONF_USERS: Final = "users"
 CONF_PUBLISH: Final = "publish"
 CONF_DISCOVERY: Final = "discovery"
 
@@ -30,7 +31,8 @@ DEFAULT_PORT: Final = 1883
 DEFAULT_TLS_PORT: Final = 8883
 # The embedded broker's port: 1884, so it never fights a system Mosquitto for 1883.
 DEFAULT_EMBEDDED_PORT: Final = 1884
-DEFAULT_EMBEDDED_HOST: Final = "0.0.0.0"
+# Loopback: the lot network is opened on purpose (`embedded: host: 0.0.0.0`), never by default.
+DEFAULT_EMBEDDED_HOST: Final = "127.0.0.1"
 DEFAULT_KEEPALIVE: Final = 60
 DEFAULT_PREFIX: Final = "parkhub"
 DEFAULT_DISCOVERY_PREFIX: Final = "homeassistant"

@@ -20,6 +20,7 @@ from hub.core.json import JSONDecodeError, json_loads
 from hub.core.services import describe_invalid
 from hub.entity import Entity
 
+from .entity import ADOPTED
 from .models import ReceiveMessage
 from .platforms import DISCOVERY_SCHEMAS, async_add_mqtt_entities, build_entity
 
@@ -37,6 +38,8 @@ _LOGGER = logging.getLogger(__name__)
 ABBREVIATIONS = {
     "avty": "availability",
     "avty_t": "availability_topic",
+    "avty_mode": "availability_mode",
+    "avty_tpl": "availability_template",
     "cmd_t": "command_topic",
     "dev": "device",
     "dev_cla": "device_class",
@@ -85,22 +88,26 @@ def _base(value: Any, base: str | None) -> Any:
 
 
 def expand(payload: dict[str, Any]) -> dict[str, Any]:
-    """Abbreviated keys to full ones, `~` into topics, the first `availability` entry into
-    `availability_topic` and its payloads."""
+    """Abbreviated keys to full ones (in `availability` entries too), `~` into topics."""
     config = {ABBREVIATIONS.get(key, key): value for key, value in payload.items()}
     base = config.pop("~", None)
     base = base if isinstance(base, str) else None
     for key in list(config):
         if key.endswith("_topic"):
             config[key] = _base(config[key], base)
-    availability = config.pop("availability", None)
-    if isinstance(availability, list) and availability and isinstance(availability[0], dict):
-        first = {ABBREVIATIONS.get(k, k): v for k, v in availability[0].items()}
-        if "topic" in first:
-            config.setdefault("availability_topic", _base(first["topic"], base))
-        for key in ("payload_available", "payload_not_available"):
-            if key in first:
-                config.setdefault(key, first[key])
+    availability = config.get("availability")
+    if isinstance(availability, list):
+        # Each entry keeps its own topic, payloads and template (Zigbee2MQTT sends two:
+        # the bridge's and the device's, JSON with `{{ value_json.state }}`).
+        config["availability"] = [
+            {
+                ABBREVIATIONS.get(k, k): (_base(v, base) if k in ("t", "topic") else v)
+                for k, v in entry.items()
+            }
+            if isinstance(entry, dict)
+            else entry
+            for entry in availability
+        ]
     device = config.get("device")
     if isinstance(device, dict):
         config["device"] = {DEVICE_ABBREVIATIONS.get(k, k): v for k, v in device.items()}
@@ -153,6 +160,7 @@ class DiscoveryIn:
         if config is None:
             return
         config.setdefault("unique_id", "_".join(ids))
+        config[ADOPTED] = True
         if known is not None:
             del self._entities[discovery_id]
             await known[1].async_remove()

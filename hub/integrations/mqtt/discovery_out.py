@@ -7,6 +7,18 @@ gates as `cover` with device class `gate` whose commands come back on
 Published after every connect, for each new entity, and again whenever Home Assistant
 says `online` on `<discovery prefix>/status`; an entity that goes away gets an empty
 retained config, which makes Home Assistant delete it.
+
+What Home Assistant sees, and why:
+- Names follow its `has_entity_name` convention: a name is relative to its device
+  ("Free spaces" on the device "Demo lot"), never repeating it; a camera is its device's
+  main entity (name `null`), so HA shows "Entry camera", not "Entry camera entry".
+- A state HA's platform cannot take (`unknown` before a slot's first look, a gate's
+  `unavailable`) reaches it as "no value" through a `value_template`, not as a payload it
+  logs as unmatched; `unavailable` also turns the entity's availability off.
+- Cameras are HA MQTT `camera` entities whose picture is a JPEG the hub publishes
+  (retained) on `<prefix>/camera/<id>/image` every `camera_interval` (`camera_images.py`).
+- Entities made from devices' own discovery configs (a Zigbee2MQTT bay sensor, an
+  ESPHome barrier) are never announced back: HA adopts those devices itself.
 """
 
 from __future__ import annotations
@@ -29,12 +41,18 @@ if TYPE_CHECKING:
 
 __all__ = ["DiscoveryOut", "discovery_config"]
 
-_LOT_SUFFIXES = re.compile(r"^(?P<lot>.+?)_(?:slot_.+|free_spaces|active_sessions|occupied)$")
+_LOT_SUFFIXES = re.compile(
+    r"^(?P<lot>.+?)_(?:slot_.+|free_spaces|active_sessions|occupied|reservations|revenue_today)$"
+)
 _CAMERA_SUFFIXES = re.compile(r"^(?P<camera>.+?)_(?:last_plate|motion)$")
 # Domains that map one to one onto a component keep `parkhub_<object_id>` as node id;
 # the others (camera.x as a sensor) add their domain so they cannot collide.
 _NATIVE = frozenset({"binary_sensor", "sensor", "gate"})
 _UNAVAILABLE_TEMPLATE = "{{ 'offline' if value == 'unavailable' else 'online' }}"
+# State templates: what HA's platform takes, and "None" (its "no value") for the rest.
+_BINARY_TEMPLATE = "{{ value if value in ('on', 'off') else 'None' }}"
+_COVER_TEMPLATE = "{{ value if value in ('open', 'closed', 'opening', 'closing') else '' }}"
+_SENSOR_TEMPLATE = "{{ 'None' if value in ('unknown', 'unavailable') else value }}"
 
 
 def _component(state: State) -> str | None:
@@ -45,11 +63,14 @@ def _component(state: State) -> str | None:
         return "cover"
     if domain == "automation":
         return None  # Home Assistant has its own; an MQTT one would only confuse
+    if domain == "camera":
+        return "camera"
     return "sensor"
 
 
-def _device(state: State, hub_name: str) -> dict[str, Any]:
-    """The device an entity belongs to: its lot, its camera, or the hub itself."""
+def _device(state: State, hub_name: str) -> tuple[dict[str, Any], str]:
+    """The device an entity belongs to (its lot, its camera, or the hub itself), and the
+    word an entity name starts with when it repeats the device's (`demo` for lot demo)."""
     attrs = state.attributes
     object_id = state.object_id
     lot = attrs.get("lot")
@@ -67,7 +88,7 @@ def _device(state: State, hub_name: str) -> dict[str, Any]:
             "name": f"{lot.replace('_', ' ').title()} lot",
             "manufacturer": "ParkHub",
             "model": "Parking lot",
-        }
+        }, lot.replace("_", " ")
     if isinstance(camera, str):
         name = camera.partition(".")[2] or camera
         return {
@@ -75,8 +96,22 @@ def _device(state: State, hub_name: str) -> dict[str, Any]:
             "name": f"{name.replace('_', ' ').title()} camera",
             "manufacturer": "ParkHub",
             "model": "Camera",
-        }
-    return {"identifiers": ["parkhub"], "name": hub_name, "manufacturer": "ParkHub"}
+        }, name.replace("_", " ")
+    return {"identifiers": ["parkhub"], "name": hub_name, "manufacturer": "ParkHub"}, hub_name
+
+
+def _entity_name(state: State, device_word: str) -> str | None:
+    """The name relative to its device (HA's has_entity_name): "demo free spaces" on the
+    device "Demo lot" is "Free spaces"; a name that is only the device's word is None."""
+    name = state.name
+    word = device_word.strip().lower()
+    lowered = name.lower()
+    if word and lowered == word:
+        return None
+    if word and lowered.startswith(word + " "):
+        rest = name[len(word) + 1 :].strip()
+        return rest[:1].upper() + rest[1:]
+    return name
 
 
 def discovery_config(state: State, prefix: str, hub_name: str) -> tuple[str, dict[str, Any]]:
@@ -84,31 +119,38 @@ def discovery_config(state: State, prefix: str, hub_name: str) -> tuple[str, dic
     component = _component(state)
     assert component is not None
     base = f"{prefix}/{state.domain}/{state.object_id}"
+    device, device_word = _device(state, hub_name)
     config: dict[str, Any] = {
-        "name": state.name,
+        "name": None if component == "camera" else _entity_name(state, device_word),
         "object_id": state.object_id,
         "unique_id": f"parkhub_{state.domain}_{state.object_id}",
-        "state_topic": f"{base}/state",
         "json_attributes_topic": f"{base}/attributes",
         "availability": [
             {"topic": f"{prefix}/status"},
             {"topic": f"{base}/state", "value_template": _UNAVAILABLE_TEMPLATE},
         ],
         "availability_mode": "all",
-        "device": _device(state, hub_name),
+        "device": device,
     }
+    if component == "camera":
+        config["topic"] = f"{base}/image"
+    else:
+        config["state_topic"] = f"{base}/state"
     attrs: Mapping[str, Any] = state.attributes
     device_class = attrs.get("device_class")
     if component == "binary_sensor":
         config["payload_on"] = "on"
         config["payload_off"] = "off"
+        config["value_template"] = _BINARY_TEMPLATE
         if device_class is None and "_slot_" in state.object_id:
             device_class = "occupancy"
     elif component == "cover":
         device_class = "gate"
         config["command_topic"] = f"{prefix}/gate/{state.object_id}/set"
         config["payload_stop"] = None
-    else:
+        config["value_template"] = _COVER_TEMPLATE
+    elif component == "sensor":
+        config["value_template"] = _SENSOR_TEMPLATE
         if attrs.get("unit_of_measurement"):
             config["unit_of_measurement"] = attrs["unit_of_measurement"]
     if device_class:
@@ -125,6 +167,7 @@ class DiscoveryOut:
         self._discovery_prefix = discovery_prefix
         self._wanted = wanted
         self._published: dict[str, str] = {}  # entity id -> its config topic
+        self._cleared: set[str] = set()  # adopted entities whose config topic was emptied
         self._unsubs: list[CALLBACK_TYPE] = []
 
     async def async_start(self) -> None:
@@ -160,12 +203,18 @@ class DiscoveryOut:
             self._publish(new)
 
     def _publish(self, state: State) -> None:
-        if not self._wanted(state.entity_id) or _component(state) is None:
+        if not self._wanted(state.entity_id) or (component := _component(state)) is None:
+            return
+        node = state.object_id if state.domain in _NATIVE else f"{state.domain}_{state.object_id}"
+        topic = f"{self._discovery_prefix}/{component}/parkhub_{node}/config"
+        if state.entity_id in self._runtime.adopted:
+            # Clear what an older ParkHub announced for it (HA showed such devices twice).
+            if state.entity_id not in self._cleared:
+                self._cleared.add(state.entity_id)
+                self._runtime.async_publish(topic, b"", 1, True, queue=False)
             return
         prefix = self._runtime.config.prefix
         component, config = discovery_config(state, prefix, self._hub.config.name)
-        node = state.object_id if state.domain in _NATIVE else f"{state.domain}_{state.object_id}"
-        topic = f"{self._discovery_prefix}/{component}/parkhub_{node}/config"
         self._published[state.entity_id] = topic
         # Not queued while disconnected: every config is published again on connect.
         self._runtime.async_publish(topic, json_bytes(config), 1, True, queue=False)

@@ -30,6 +30,7 @@ from .entity import (
     AVAILABILITY_SCHEMA,
     MqttAvailability,
     ValueRenderer,
+    async_mark_adopted,
     publish_topic,
     qos,
     subscribe_topic,
@@ -102,17 +103,16 @@ class MqttGate(GateEntity):
         self._cancel_auto_close: CALLBACK_TYPE | None = None
 
     async def async_added_to_hub(self) -> None:
+        async_mark_adopted(self, self._runtime, self._config)
         self._renderer = ValueRenderer(
             self.hub, self._config.get("value_template"), self._runtime.bad_input
         )
         qos_ = self._config["qos"]
         if (topic := self._config.get("state_topic")) is not None:
             self.async_on_remove(await self._runtime.async_subscribe(topic, self._on_state, qos_))
-        if self._availability.topic is not None:
+        for topic in self._availability.topics:
             self.async_on_remove(
-                await self._runtime.async_subscribe(
-                    self._availability.topic, self._on_availability, qos_
-                )
+                await self._runtime.async_subscribe(topic, self._on_availability, qos_)
             )
         self.async_on_remove(self._stop_auto_close)
 

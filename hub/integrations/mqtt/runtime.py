@@ -34,6 +34,9 @@ class MqttRuntime:
         self.config = config
         self.subscriptions = SubscriptionTable()
         self.bad_input = BadInput()
+        # Entities made from devices' own discovery configs: never announced back out, or
+        # Home Assistant, which adopted the same device, would show it twice.
+        self.adopted: set[str] = set()
         self._connect_listeners: list[Callable[[], None]] = []
         self._connected_event = asyncio.Event()
         self.client = MqttClient(

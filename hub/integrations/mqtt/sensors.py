@@ -10,9 +10,17 @@ import voluptuous as vol
 from hub import validation as cv
 from hub.core.const import MAX_STATE_LENGTH
 from hub.core.json import JSONDecodeError, json_loads
+from hub.core.limits import MAX_STATE_BODY, describe_depth, too_deep
 from hub.entity import Entity
 
-from .entity import AVAILABILITY_SCHEMA, MqttAvailability, ValueRenderer, qos, subscribe_topic
+from .entity import (
+    AVAILABILITY_SCHEMA,
+    MqttAvailability,
+    ValueRenderer,
+    async_mark_adopted,
+    qos,
+    subscribe_topic,
+)
 from .models import ReceiveMessage
 
 if TYPE_CHECKING:
@@ -71,15 +79,14 @@ class MqttEntity(Entity):
         return self._json_attributes
 
     async def async_added_to_hub(self) -> None:
+        async_mark_adopted(self, self._runtime, self._config)
         self._renderer = ValueRenderer(
             self.hub, self._config.get("value_template"), self._runtime.bad_input
         )
         subscribe, qos_ = self._runtime.async_subscribe, self._config["qos"]
         self.async_on_remove(await subscribe(self._config["state_topic"], self._on_state, qos_))
-        if self._availability.topic is not None:
-            self.async_on_remove(
-                await subscribe(self._availability.topic, self._on_availability, qos_)
-            )
+        for avail_topic in self._availability.topics:
+            self.async_on_remove(await subscribe(avail_topic, self._on_availability, qos_))
         if (topic := self._config.get("json_attributes_topic")) is not None:
             self.async_on_remove(await subscribe(topic, self._on_attributes, qos_))
 
@@ -98,6 +105,11 @@ class MqttEntity(Entity):
             self.async_write_state()
 
     def _on_attributes(self, message: ReceiveMessage) -> None:
+        if len(message.payload) > MAX_STATE_BODY:
+            self._runtime.bad_input.report(
+                message.topic, f"attributes are larger than {MAX_STATE_BODY} bytes"
+            )
+            return
         try:
             data = json_loads(message.payload)
         except JSONDecodeError:
@@ -105,6 +117,9 @@ class MqttEntity(Entity):
             return
         if not isinstance(data, dict):
             self._runtime.bad_input.report(message.topic, "attributes are not a JSON object")
+            return
+        if (path := too_deep(data)) is not None:
+            self._runtime.bad_input.report(message.topic, describe_depth("attributes", path))
             return
         self._json_attributes = data
         self.async_write_state()

@@ -19,6 +19,7 @@ from hub.core.const import EVENT_HUB_STOP
 from .api import async_register_api
 from .config import CONFIG_SCHEMA, NotifyConfig
 from .const import DOMAIN, EVENT_NOTIFICATION_FAILED, EVENT_NOTIFICATION_SENT, OUTBOX_FILE
+from .metrics import async_register_notify_metrics
 from .outbox import Outbox
 from .platforms import PLATFORMS, Notifier, Shared
 from .services import async_register_services
@@ -72,11 +73,14 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     hub.data[DOMAIN] = NotifyRuntime(store, outbox, notifiers, session)
     async_register_services(hub, outbox, notifiers)
     async_register_api(hub)
+    stop_metrics = async_register_notify_metrics(hub, outbox, notifiers)
 
     stop_purging = hub.scheduler.async_track_interval(DAY, purge)
 
     async def async_stop(_event: Event) -> None:
         stop_purging()
+        for stop in stop_metrics:
+            stop()
         await outbox.async_stop()
         await session.close()
         await store.async_close()

@@ -102,6 +102,16 @@ class Outbox:
         self._stopping = False
         self._slots = asyncio.Semaphore(MAX_CONCURRENT)
 
+    @property
+    def waiting(self) -> int:
+        """Notifications waiting for their next attempt, for /metrics."""
+        return len(self._timers)
+
+    @property
+    def sending(self) -> int:
+        """Attempts running now, for /metrics."""
+        return len(self._in_flight)
+
     async def async_resume(self) -> int:
         """Schedule every notification a previous run left pending; how many there were."""
         pending = await self._store.async_pending()

@@ -29,6 +29,7 @@ from .const import (
     DATA_ATTACHMENTS,
     DATA_CAMERA,
     DOMAIN,
+    SNAPSHOT_DIR,
 )
 from .models import Notification
 from .snapshots import async_take_snapshots
@@ -65,20 +66,40 @@ def _render(
         raise ServiceValidationError(f"{what}: {err}") from None
 
 
+# The only folders attachments may come from: the pictures the hub writes itself
+# (notification snapshots, and the plate pictures of `lpr`, under `<data_dir>/lpr/`).
+# Never the databases, auth.json, users.json or secrets beside them.
+MEDIA_FOLDERS: Final = (SNAPSHOT_DIR, "lpr")
+MEDIA_SUFFIXES: Final = frozenset({".jpg", ".jpeg", ".png"})
+
+
 def _attachments(data_dir: Path, value: Any) -> list[Path]:
-    """Files to attach: readable files inside the data directory (relative ones are taken
-    from it). Runs in a worker thread: resolving paths touches the disk."""
+    """Files to attach: pictures inside the hub's media folders (a relative path is taken
+    from the data directory). Runs in a worker thread: resolving paths touches the disk."""
     root = data_dir.resolve()
+    folders = [root / folder for folder in MEDIA_FOLDERS]
     paths: list[Path] = []
     for item in cv.ensure_list(value):
-        if not isinstance(item, str) or not item:
+        if not isinstance(item, str) or not item or len(item) > 1024:
             raise ServiceValidationError(f"data.{DATA_ATTACHMENTS}: expected file paths")
-        path = (root / item).resolve()
-        if not path.is_relative_to(root):
+        try:
+            path = (root / item).resolve()
+        except (OSError, RuntimeError):
+            raise ServiceValidationError(f"data.{DATA_ATTACHMENTS}: bad path {item!r}") from None
+        if not any(path.is_relative_to(folder) for folder in folders):
+            where = ", ".join(str(folder) for folder in folders)
             raise ServiceValidationError(
-                f"data.{DATA_ATTACHMENTS}: {item!r} is outside the data directory {root}"
+                f"data.{DATA_ATTACHMENTS}: {item!r} is outside the media folders ({where})"
             )
-        if not path.is_file():
+        if path.suffix.lower() not in MEDIA_SUFFIXES:
+            raise ServiceValidationError(
+                f"data.{DATA_ATTACHMENTS}: {item!r} is not a picture (.jpg, .jpeg, .png)"
+            )
+        try:
+            is_file = path.is_file()
+        except OSError:
+            is_file = False
+        if not is_file:
             raise ServiceValidationError(f"data.{DATA_ATTACHMENTS}: no such file: {item}")
         paths.append(path)
     return paths

@@ -8,6 +8,7 @@ retried panel delivery can never show the same message twice.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Final
 
@@ -49,6 +50,13 @@ CREATE TABLE IF NOT EXISTS panel (
     read INTEGER NOT NULL DEFAULT 0
 );
 """
+# Schema changes after version 1 (SCHEMA), in order, one SQL script each; never edit one
+# that has shipped (hub/sqlite.py runs them and keeps PRAGMA user_version).
+MIGRATIONS: Final[tuple[str, ...]] = (
+    # 2: who a panel notification is for ('' = the staff).
+    "ALTER TABLE panel ADD COLUMN target TEXT NOT NULL DEFAULT '';",
+)
+
 _COLUMNS: Final = (
     "id, notifier, target, title, message, data, attachments, created, tries, next_attempt,"
     " context_id, last_error"
@@ -92,7 +100,7 @@ class OutboxStore:
 
     @classmethod
     async def async_open(cls, path: Path) -> OutboxStore:
-        return cls(await async_open_database(path, SCHEMA))
+        return cls(await async_open_database(path, SCHEMA, MIGRATIONS))
 
     async def async_close(self) -> None:
         await self._db.close()
@@ -178,34 +186,67 @@ class OutboxStore:
         Not committed here: the outbox marks the note sent right after, and that commit
         carries this row too (one disk sync per panel message, not two). A crash in
         between leaves the note pending, and its retry inserts the same id again.
+        The note's target (a user name, or '' for the staff) says who may see it.
         """
         await self._db.execute(
-            "INSERT OR IGNORE INTO panel (id, notifier, title, message, data, created)"
-            " VALUES (?,?,?,?,?,?)",
-            (note.id, note.notifier, note.title, note.message, json_dumps(note.data), note.created),
+            "INSERT OR IGNORE INTO panel (id, notifier, title, message, data, created, target)"
+            " VALUES (?,?,?,?,?,?,?)",
+            (
+                note.id,
+                note.notifier,
+                note.title,
+                note.message,
+                json_dumps(note.data),
+                note.created,
+                note.target or "",
+            ),
         )
 
-    async def async_panel_list(self, unread_only: bool = False) -> list[dict[str, Any]]:
-        """Panel notifications, newest first."""
-        where = "WHERE read = 0" if unread_only else ""
+    @staticmethod
+    def _audience(audience: Collection[str] | None, where: list[str], args: list[Any]) -> None:
+        """Limit a query to notifications for `audience` (targets); None: everyone's."""
+        if audience is not None:
+            where.append(f"target IN ({','.join('?' * len(audience))})" if audience else "0")
+            args.extend(audience)
+
+    async def async_panel_list(
+        self, unread_only: bool = False, audience: Collection[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Panel notifications for `audience` (None: all), newest first."""
+        where: list[str] = ["1=1"]
+        args: list[Any] = []
+        if unread_only:
+            where.append("read = 0")
+        self._audience(audience, where, args)
         async with self._db.execute(
             "SELECT id, notifier, title, message, data, created, read FROM panel"
-            f" {where} ORDER BY created DESC, id DESC"
+            f" WHERE {' AND '.join(where)} ORDER BY created DESC, id DESC",
+            args,
         ) as cursor:
             return [_panel_item(row) async for row in cursor]
 
-    async def async_panel_mark(self, note_id: str | None, read: bool) -> int:
-        """Mark one (or, with None, every) panel notification read or unread; rows changed."""
-        if note_id is None:
-            cursor = await self._db.execute("UPDATE panel SET read = ?", (int(read),))
-        else:
-            cursor = await self._db.execute(
-                "UPDATE panel SET read = ? WHERE id = ?", (int(read), note_id)
-            )
+    async def async_panel_mark(
+        self, note_id: str | None, read: bool, audience: Collection[str] | None = None
+    ) -> int:
+        """Mark one (or, with None, every) panel notification of `audience` read or
+        unread; rows changed."""
+        where: list[str] = ["1=1"]
+        args: list[Any] = [int(read)]
+        if note_id is not None:
+            where.append("id = ?")
+            args.append(note_id)
+        self._audience(audience, where, args)
+        cursor = await self._db.execute(
+            f"UPDATE panel SET read = ? WHERE {' AND '.join(where)}", args
+        )
         await self._db.commit()
         return int(cursor.rowcount)
 
-    async def async_panel_delete(self, note_id: str) -> bool:
-        cursor = await self._db.execute("DELETE FROM panel WHERE id = ?", (note_id,))
+    async def async_panel_delete(
+        self, note_id: str, audience: Collection[str] | None = None
+    ) -> bool:
+        where, args = ["id = ?"], [note_id]
+        self._audience(audience, where, args)
+        cursor = await self._db.execute(f"DELETE FROM panel WHERE {' AND '.join(where)}", args)
         await self._db.commit()
         return bool(cursor.rowcount)

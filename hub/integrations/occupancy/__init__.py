@@ -19,6 +19,7 @@ from hub.core.hub import Hub
 
 from .config import CONFIG_SCHEMA, LotConfig, lot_configs
 from .const import DOMAIN, EVENT_RESERVATIONS_CHANGED
+from .metrics import async_register_occupancy_metrics
 from .slots import Slot, SlotsFileError, read_slots_file
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ async def _async_start_lot(hub: Hub, config: LotConfig) -> OccupancyLot:
 
 async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     # numpy and OpenCV load here, in the setup that needs them, not with the config schema.
+    from .http import async_register_http
     from .services import async_register_services
 
     data = OccupancyData()
@@ -99,6 +101,8 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     data.on_unload.append(hub.bus.async_listen(EVENT_RESERVATIONS_CHANGED, reservations_changed))
 
     data.on_unload.extend(async_register_services(hub, data.lots, reload_lot))
+    data.on_unload.append(async_register_occupancy_metrics(hub, data.lots))
+    async_register_http(hub)
 
     def stop(_event: Any) -> None:
         for lot in data.lots.values():

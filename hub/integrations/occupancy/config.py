@@ -43,7 +43,7 @@ LOT_SCHEMA = vol.All(
             # Slot polygons here ...
             vol.Optional(CONF_SLOTS): SLOTS_SCHEMA,
             # ... or in a file (relative to the config folder) that `parkhub slots suggest` wrote.
-            vol.Optional(CONF_SLOTS_FILE): cv.string,
+            vol.Optional(CONF_SLOTS_FILE): cv.config_file,
             # Frames per second to look at; parked cars do not move fast.
             vol.Optional(CONF_FPS, default=DEFAULT_FPS): vol.All(
                 vol.Coerce(float), vol.Range(min=0.05, max=30)
@@ -58,7 +58,7 @@ LOT_SCHEMA = vol.All(
             vol.Optional(CONF_OVERLAY, default=True): cv.boolean,
             # A calibrated model file to start from (relative to the config folder); a
             # calibration made with `occupancy.calibrate` / `parkhub calibrate` wins.
-            vol.Optional(CONF_MODEL): cv.string,
+            vol.Optional(CONF_MODEL): cv.config_file,
         }
     ),
     _slots_somewhere,

@@ -9,6 +9,7 @@ skipping frames, never by queueing them.
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -59,6 +60,7 @@ class OccupancyLot:
         self.overlay = SlotOverlay(slots, self.smoothers)
         self.frames = 0
         self.dropped = 0
+        self.process_seconds = 0.0  # wall time of the frames classified, for /metrics
         self.classified_slots = 0
         self.latest_image: npt.NDArray[np.uint8] | None = None
         self._busy = False
@@ -126,6 +128,7 @@ class OccupancyLot:
             self.dropped += 1
             return False
         self._busy = True
+        started = time.perf_counter()
         try:
             unsettled = np.array([smoother.unsettled for smoother in self.smoothers], bool)
             readings = await self.hub.async_add_executor_job(
@@ -133,6 +136,7 @@ class OccupancyLot:
             )
         finally:
             self._busy = False
+        self.process_seconds += time.perf_counter() - started
         self.frames += 1
         self.latest_image = image
         self._apply(readings)

@@ -57,7 +57,7 @@ __all__ = ["CONFIG_SCHEMA", "LotConfig", "ParkingConfig", "parking_config"]
 BOTH = "both"  # a camera whose reads carry their own direction
 _ROLES = [DIRECTION_ENTRY, DIRECTION_EXIT, BOTH]
 
-_money = vol.All(vol.Coerce(int), vol.Range(min=0, msg="expected minor units, 0 or more"))
+_money = cv.money  # minor units, 0 to 10^9
 
 
 def _role_map(value: Any) -> dict[str, str]:

@@ -14,6 +14,8 @@ EVENT_OVERSTAY: Final = "overstay"
 EVENT_ANOMALY: Final = "anomaly"
 EVENT_RESERVATIONS_CHANGED: Final = "parking_reservations_changed"
 EVENT_RESERVATION_EXPIRED: Final = "parking_reservation_expired"
+# An operator saw an anomaly: {anomaly_id (the anomaly event's context id), note}.
+EVENT_ANOMALY_ACKNOWLEDGED: Final = "parking_anomaly_acknowledged"
 
 # `anomaly` kinds.
 ANOMALY_DUPLICATE_ENTRY: Final = "duplicate_entry"
@@ -29,6 +31,8 @@ SERVICE_PAY: Final = "pay"
 SERVICE_EXTEND: Final = "extend"
 SERVICE_RESERVE: Final = "reserve"
 SERVICE_CANCEL_RESERVATION: Final = "cancel_reservation"
+SERVICE_ACKNOWLEDGE_ANOMALY: Final = "acknowledge_anomaly"
+SERVICE_CORRECT_PLATE: Final = "correct_plate"
 
 DIRECTION_ENTRY: Final = "entry"
 DIRECTION_EXIT: Final = "exit"

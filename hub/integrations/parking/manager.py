@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from hub.core.bus import CALLBACK_TYPE, Event
 from hub.core.context import Context, new_id
+from hub.core.exceptions import ServiceValidationError
+from hub.core.limits import MAX_PLATE_LENGTH
 from hub.plates import normalize_plate
 
 from .config import BOTH, LotConfig, ParkingConfig
@@ -35,6 +37,7 @@ from .const import (
     EVENT_SESSION_STARTED,
     STATUS_CLOSED,
 )
+from .durable import report_write
 from .matching import closest
 from .models import Session, iso
 from .tariff import compute_fee, surcharge_multiplier
@@ -111,6 +114,14 @@ class ParkingManager:
         camera = _text(data.get("camera")) or ""
         if not plate:
             _LOGGER.warning("plate_detected from %s without a plate: %s", camera or "?", data)
+            return
+        if len(plate) > MAX_PLATE_LENGTH:
+            _LOGGER.warning(
+                "plate_detected from %s with a plate of %d characters (at most %d): ignored",
+                camera or "?",
+                len(plate),
+                MAX_PLATE_LENGTH,
+            )
             return
         found = self.config.lot_for_camera(camera)
         if found is None:
@@ -274,6 +285,18 @@ class ParkingManager:
             multiplier=session.multiplier,
         )
 
+    def async_correct_plate(self, session: Session, plate: str) -> None:
+        """A misread plate fixed by hand: the open session carries the right one from now
+        on, so the car's exit read finds it."""
+        inside = self.open[session.lot]
+        if inside.get(plate, session) is not session:
+            raise ServiceValidationError(f"plate: {plate} is already inside lot {session.lot}")
+        inside.pop(session.plate, None)
+        session.plate = plate
+        inside[plate] = session
+        self._save(session)
+        self._changed(session.lot)
+
     def async_extend(self, session: Session, duration: timedelta) -> None:
         """Allow `duration` more; the overstay alert is armed again for the new limit."""
         session.extended_s += duration.total_seconds()
@@ -412,6 +435,7 @@ class ParkingManager:
 
         task = self.hub.async_create_task(write(), f"parking session {session.id}")
         self.hub.async_track_write(task)
+        report_write(task)
 
     def _free_spaces(self, lot: LotConfig) -> int | None:
         state = self.hub.states.get(lot.free_spaces_entity)

@@ -29,6 +29,7 @@ from .const import (
     RES_EXPIRED,
     RES_USED,
 )
+from .durable import report_write
 from .models import Reservation, iso
 
 if TYPE_CHECKING:
@@ -240,6 +241,7 @@ class ReservationBook:
             self.store.async_save_reservation(reservation.row()), f"reservation {reservation.id}"
         )
         self.hub.async_track_write(task)
+        report_write(task)
 
     def _check_slot(self, lot: LotConfig, slot: str) -> None:
         """A lot watched by occupancy knows its spaces: refuse one it does not have."""

@@ -16,19 +16,22 @@ from hub import validation as cv
 from hub.core.bus import CALLBACK_TYPE
 from hub.core.exceptions import ServiceValidationError
 from hub.core.services import ServiceCall
-from hub.plates import normalize_plate
 
 from .config import LotConfig
 from .const import (
     DOMAIN,
+    EVENT_ANOMALY_ACKNOWLEDGED,
     PAYMENT_METHODS,
+    SERVICE_ACKNOWLEDGE_ANOMALY,
     SERVICE_CANCEL_RESERVATION,
+    SERVICE_CORRECT_PLATE,
     SERVICE_END_SESSION,
     SERVICE_EXTEND,
     SERVICE_PAY,
     SERVICE_RESERVE,
     SERVICE_START_SESSION,
 )
+from .durable import committed
 from .models import Session
 
 if TYPE_CHECKING:
@@ -40,21 +43,10 @@ if TYPE_CHECKING:
 __all__ = ["async_register_services", "resolve_lot"]
 
 
-def _plate(value: Any) -> str:
-    plate = normalize_plate(cv.string(value))
-    if not plate:
-        raise vol.Invalid("expected a plate with letters or digits")
-    return plate
-
-
-def _datetime(value: Any) -> datetime:
-    """ISO 8601 (`2026-11-22T18:00`, with or without an offset; none: the hub's zone)."""
-    if isinstance(value, datetime):
-        return value
-    try:
-        return datetime.fromisoformat(cv.string(value))
-    except ValueError:
-        raise vol.Invalid(f"expected an ISO 8601 date and time, got {value!r}") from None
+# At most 16 letters and digits, normalised (`ka-01 ab 1234` -> `KA01AB1234`).
+_plate = cv.plate
+# ISO 8601 (`2026-11-22T18:00`, with or without an offset; none: the hub's zone), 1970..9999.
+_datetime = cv.date_time
 
 
 def _one_of(*keys: str) -> Any:
@@ -84,7 +76,7 @@ PAY_SCHEMA = vol.All(
         {
             **_WHICH,
             # Minor units; default: what is still owed (of the fee so far, for a car inside).
-            vol.Optional("amount"): vol.All(vol.Coerce(int), vol.Range(min=0)),
+            vol.Optional("amount"): cv.money,
             vol.Required("method"): vol.In(PAYMENT_METHODS),
             # Mark paid or unpaid outright (default: paid when the amounts cover the fee).
             vol.Optional("paid"): cv.boolean,
@@ -112,6 +104,13 @@ RESERVE_SCHEMA = vol.All(
     _one_of("end", "duration"),
 )
 CANCEL_SCHEMA = vol.Schema({vol.Required("reservation_id"): cv.string})
+CORRECT_SCHEMA = vol.Schema({vol.Required("session_id"): cv.string, vol.Required("plate"): _plate})
+ACKNOWLEDGE_SCHEMA = vol.Schema(
+    {
+        vol.Required("anomaly_id"): vol.All(cv.string, vol.Length(min=1, max=64)),
+        vol.Optional("note"): vol.All(cv.string, vol.Length(max=500)),
+    }
+)
 
 
 def resolve_lot(manager: ParkingManager, lot_id: str | None) -> LotConfig:
@@ -193,20 +192,34 @@ def async_register_services(
             return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
         start_at = aware(data["start"]) if "start" in data else hub.scheduler.utcnow()
-        end_at = aware(data["end"]) if "end" in data else start_at + data["duration"]
+        try:
+            end_at = aware(data["end"]) if "end" in data else start_at + data["duration"]
+            window = (start_at.astimezone(UTC).timestamp(), end_at.astimezone(UTC).timestamp())
+        except (OverflowError, ValueError):
+            raise ServiceValidationError(
+                "duration: the reservation would end past the end of the calendar"
+            ) from None
         reservation = book.async_reserve(
-            lot,
-            data["plate"],
-            start_at.astimezone(UTC).timestamp(),
-            end_at.astimezone(UTC).timestamp(),
-            data.get("slot"),
-            data.get("note"),
+            lot, data["plate"], *window, data.get("slot"), data.get("note")
         )
         return reservation.as_dict()
 
     def cancel(call: ServiceCall) -> dict[str, Any]:
         return book.async_cancel(call.data["reservation_id"]).as_dict()
 
+    def correct(call: ServiceCall) -> dict[str, Any]:
+        """A misread: the car inside gets its right plate (the panel's "fix misread")."""
+        session = open_session({"session_id": call.data["session_id"]})
+        manager.async_correct_plate(session, call.data["plate"])
+        return session.as_dict(currency)
+
+    def acknowledge(call: ServiceCall) -> dict[str, Any]:
+        """Mark an anomaly seen: an event the recorder keeps, carrying who did it."""
+        data = {"anomaly_id": call.data["anomaly_id"], "note": call.data.get("note")}
+        hub.bus.async_fire(EVENT_ANOMALY_ACKNOWLEDGED, data, context=call.context)
+        return data
+
+    # Every write service answers only once its change is committed (durable.py).
     table: list[tuple[str, Any, Any, str]] = [
         (SERVICE_START_SESSION, start, START_SCHEMA, "Start a session by hand"),
         (SERVICE_END_SESSION, end, END_SCHEMA, "End a session by hand, with its fee"),
@@ -214,8 +227,15 @@ def async_register_services(
         (SERVICE_EXTEND, extend, EXTEND_SCHEMA, "Allow a session more time"),
         (SERVICE_RESERVE, reserve, RESERVE_SCHEMA, "Reserve a space or a lot for a window"),
         (SERVICE_CANCEL_RESERVATION, cancel, CANCEL_SCHEMA, "Cancel a reservation"),
+        (SERVICE_CORRECT_PLATE, correct, CORRECT_SCHEMA, "Fix a misread plate of a car inside"),
+        (
+            SERVICE_ACKNOWLEDGE_ANOMALY,
+            acknowledge,
+            ACKNOWLEDGE_SCHEMA,
+            "Mark an anomaly as seen (its id is the anomaly event's context id)",
+        ),
     ]
     return [
-        hub.services.async_register(DOMAIN, name, handler, schema, description=text)
+        hub.services.async_register(DOMAIN, name, committed(handler), schema, description=text)
         for name, handler, schema, text in table
     ]

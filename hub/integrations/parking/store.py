@@ -64,6 +64,10 @@ CREATE TABLE IF NOT EXISTS reservations (
 );
 CREATE INDEX IF NOT EXISTS reservations_window ON reservations (lot, "end");
 """
+# Schema changes after version 1 (SCHEMA), in order, one SQL script each; never edit one
+# that has shipped (hub/sqlite.py runs them and keeps PRAGMA user_version).
+MIGRATIONS: Final[tuple[str, ...]] = ()
+
 _SESSION_COLUMNS: Final = tuple(field.name for field in fields(Session))
 _RES_COLUMNS: Final = tuple(field.name for field in fields(Reservation))
 
@@ -81,7 +85,7 @@ class ParkingStore:
 
     @classmethod
     async def async_open(cls, path: Path) -> ParkingStore:
-        return cls(await async_open_database(path, SCHEMA))
+        return cls(await async_open_database(path, SCHEMA, MIGRATIONS))
 
     async def async_close(self) -> None:
         await self._db.close()
@@ -132,12 +136,32 @@ class ParkingStore:
             return [Reservation.from_row(dict(row)) async for row in cursor]
 
     async def async_sessions(
-        self, lot: str | None, plate: str | None, active: bool | None, limit: int
+        self,
+        lot: str | None,
+        plate: str | None,
+        active: bool | None,
+        limit: int,
+        *,
+        entered_from: float | None = None,
+        entered_before: float | None = None,
+        paid: bool | None = None,
     ) -> list[Session]:
+        """Newest first; `entered_*` bound the entry time, `paid` picks paid or unpaid."""
         where, args = _filters(lot=lot, plate=plate)
         if active is not None:
             where.append("status = ?" if active else "status != ?")
             args.append(STATUS_OPEN)
+        if entered_from is not None:
+            where.append("entry_time >= ?")
+            args.append(entered_from)
+        if entered_before is not None:
+            where.append("entry_time < ?")
+            args.append(entered_before)
+        if paid is not None:  # Session.paid, in SQL
+            where.append(
+                f"{'' if paid else 'NOT '}"
+                "COALESCE(paid_flag, fee IS NOT NULL AND paid_amount >= fee)"
+            )
         clause = f"WHERE {' AND '.join(where)} " if where else ""
         return await self._sessions(f"{clause}ORDER BY entry_time DESC LIMIT ?", (*args, limit))
 

@@ -147,3 +147,25 @@ async def test_database_entries_survive_a_restart(start_hub: Any) -> None:
     match = runtime.lists.match("MH12DE1438", hub.scheduler.utcnow())
     assert match is not None
     assert match.entry.plate == "MH12DE1433"
+
+
+async def test_a_media_path_of_3000_folders_is_400_not_500(client: TestClient[Any, Any]) -> None:
+    """Finding 10: the file system's ENAMETOOLONG once came out as a 500."""
+    response = await client.get("/api/lpr/media/" + "a/" * 3000 + "plate.jpg")
+    assert response.status == 400
+    assert "path: longer than 1024 bytes" in (await response.json())["error"]
+    # Under the limit but still too long for the file system: not found, not a crash.
+    response = await client.get("/api/lpr/media/" + "b" * 300 + "/plate.jpg")
+    assert response.status == 404
+
+
+@pytest.mark.parametrize("until", ["9999-12-31", "0001-01-01", "9999-12-31T23:59:59"])
+async def test_a_list_entry_valid_until_the_end_of_time_is_400(
+    client: TestClient[Any, Any], until: str
+) -> None:
+    """Finding 10's dates, on the plate lists: 9999-12-31 plus a day was a 500."""
+    response = await client.post(
+        "/api/lpr/lists/residents/plates", json={"plate": "KA01AB1234", "valid_until": until}
+    )
+    assert response.status == 400
+    assert "valid_until" in (await response.json())["error"]

@@ -15,7 +15,7 @@ import pytest
 
 from hub.core.hub import Hub
 from hub.integrations import mqtt
-from tests.mqtt_broker import MosquittoBroker, free_port
+from tests.mqtt_broker import TEST_ACCOUNT, MosquittoBroker, free_port
 
 SetupMqtt = Callable[..., Awaitable[None]]
 
@@ -37,7 +37,10 @@ def broker(request: pytest.FixtureRequest) -> BrokerUnderTest:
     return BrokerUnderTest(
         "embedded",
         port,
-        {"broker": "embedded", "embedded": {"host": "127.0.0.1", "port": port}},
+        {
+            "broker": "embedded",
+            "embedded": {"host": "127.0.0.1", "port": port, "users": [TEST_ACCOUNT]},
+        },
     )
 
 

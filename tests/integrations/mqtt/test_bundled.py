@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from tests.mqtt_broker import MqttTestClient, free_port
+from tests.mqtt_broker import TEST_ACCOUNT, MqttTestClient, free_port
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -18,8 +18,10 @@ def bundled_config(folder: Path, mqtt_port: int) -> None:
     """The bundled config, on loopback and a free port, with quick demo barriers."""
     text = (REPO / "config.yaml").read_text()
     for old, new in [
-        ("    host: 0.0.0.0 ", "    host: 127.0.0.1 "),
-        ("    port: 1884 ", f"    port: {mqtt_port} "),
+        (
+            "    port: 1884 ",
+            f"    users: [{TEST_ACCOUNT}]\n    port: {mqtt_port} ",
+        ),
         ("    travel_time: 3 ", "    travel_time: 0.2 "),
     ]:
         assert old in text, f"config.yaml changed: {old.strip()!r} not found"

@@ -21,6 +21,7 @@ from hub.integrations.mqtt import (
     async_wait_connected,
     is_connected,
 )
+from hub.integrations.mqtt.broker_accounts import load_or_create_credentials
 from tests.conftest import Clock, LogGuard
 from tests.integrations.mqtt.conftest import SetupMqtt
 from tests.mqtt_broker import MosquittoBroker, MqttTestClient, free_port, wait_until
@@ -39,7 +40,11 @@ async def test_embedded_broker_serves_devices(
     await setup_mqtt(broker="embedded", embedded={"host": "127.0.0.1", "port": port})
     got: list[ReceiveMessage] = []
     await async_subscribe(hub, "bay/+", got.append)
-    async with MqttTestClient(port) as device:
+    # A bay sensor logs in with the controllers' account the hub made at first start.
+    _hub_account, controller = await asyncio.to_thread(load_or_create_credentials, hub.data_dir)
+    async with MqttTestClient(
+        port, username=controller.username, password=controller.password
+    ) as device:
         await device.subscribe("parkhub/status")
         await device.wait_for("parkhub/status", "online")
         await device.publish("bay/a1", "on")

@@ -15,10 +15,10 @@ def settings(**config: Any) -> MqttConfig:
     return MqttConfig.from_dict(mqtt.CONFIG_SCHEMA(config))
 
 
-def test_defaults_are_the_embedded_broker_on_1884() -> None:
+def test_defaults_are_the_embedded_broker_on_loopback_1884() -> None:
     conf = settings()
     assert conf.embedded
-    assert (conf.embedded_host, conf.embedded_port) == ("0.0.0.0", 1884)
+    assert (conf.embedded_host, conf.embedded_port) == ("127.0.0.1", 1884)
     # The hub itself reaches its broker over loopback.
     assert (conf.connection.host, conf.connection.port) == ("127.0.0.1", 1884)
     assert conf.connection.will_topic == "parkhub/status"

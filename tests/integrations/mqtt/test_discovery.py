@@ -42,7 +42,7 @@ async def test_every_entity_is_announced_to_home_assistant(
 
         slot_config = json_loads(slot.payload)
         assert slot_config["device_class"] == "occupancy"
-        assert slot_config["name"] == "North A1"
+        assert slot_config["name"] == "A1"  # on the device "North lot" (has_entity_name)
         assert slot_config["state_topic"] == "parkhub/binary_sensor/north_slot_a1/state"
         assert (slot_config["payload_on"], slot_config["payload_off"]) == ("on", "off")
         assert slot_config["unique_id"] == "parkhub_binary_sensor_north_slot_a1"

@@ -61,7 +61,7 @@ async def test_email_with_html_and_snapshot(
 ) -> None:
     smtp = await smtp_server_factory(encryption)
     await setup_email(setup_notify, smtp, encryption)
-    snapshot = hub.data_dir / "snapshots" / "plate.jpg"
+    snapshot = hub.data_dir / "notify_snapshots" / "plate.jpg"
     await asyncio.to_thread(snapshot.parent.mkdir)
     await asyncio.to_thread(snapshot.write_bytes, JPEG)
 
@@ -137,14 +137,42 @@ async def test_attachments_must_be_files_in_the_data_dir(
     smtp = await smtp_server_factory("none")
     await setup_email(setup_notify, smtp, "none")
     outside = tmp_path / "secret.txt"
-    with pytest.raises(ServiceValidationError, match="outside the data directory"):
+    with pytest.raises(ServiceValidationError, match="outside the media folders"):
         await hub.services.async_call(
             "notify", "owner_mail", {"message": "hi", "data": {"attachments": [str(outside)]}}
         )
     with pytest.raises(ServiceValidationError, match="no such file"):
         await hub.services.async_call(
-            "notify", "owner_mail", {"message": "hi", "data": {"attachments": ["nope.jpg"]}}
+            "notify",
+            "owner_mail",
+            {"message": "hi", "data": {"attachments": ["notify_snapshots/nope.jpg"]}},
         )
+
+
+def _plant(path: Path) -> None:
+    path = path.resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"SQLite format 3\0 secrets")
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["parking.db", "auth.json", "lpr.db", "users.json", "lpr/../auth.json", "lpr/notes.db"],
+)
+async def test_attachments_never_come_from_databases_or_credentials(
+    hub: Hub, setup_notify: SetupNotify, smtp_server_factory: SmtpFactory, name: str
+) -> None:
+    """Finding 4: `notify.<email>` mailed parking.db, auth.json and lpr.db to anyone."""
+    smtp = await smtp_server_factory("none")
+    await setup_email(setup_notify, smtp, "none")
+    await asyncio.to_thread(_plant, hub.data_dir / name)
+
+    with pytest.raises(ServiceValidationError, match=r"outside the media folders|not a picture"):
+        await hub.services.async_call(
+            "notify", "owner_mail", {"message": "hi", "data": {"attachments": [name]}}
+        )
+    await hub.async_block_till_done()
+    assert smtp.messages == []
 
 
 async def test_email_attaches_what_a_camera_sees(

@@ -108,3 +108,83 @@ async def test_panel_message_stored_once_per_notification(
     await notifier.async_send(Notification(id=note_id, notifier="panel", target="", message="x"))
     items = await runtime.store.async_panel_list()
     assert [(item["id"], item["message"]) for item in items] == [(note_id, note["message"])]
+
+
+async def test_each_user_sees_their_own_panel_notifications(
+    hub: Hub, raw_client: TestClient[Any, Any]
+) -> None:
+    """Residents: their own; operators: the staff's (no target) and their own; admin: all."""
+    from tests.web.accounts import async_add_user, bearer
+
+    rita = bearer(await async_add_user(hub.data_dir, "rita", "resident"))
+    olga = bearer(await async_add_user(hub.data_dir, "olga", "operator"))
+    ada = bearer(await async_add_user(hub.data_dir, "ada", "admin"))
+    staff = await send(hub, "Barrier stuck")
+    for_rita = await send(hub, "Your reservation starts in 10 minutes", target="rita")
+    for_olga = await send(hub, "Shift starts", target="olga")
+
+    async def seen(headers: dict[str, str]) -> set[str]:
+        listing = await (await raw_client.get("/api/notify/panel", headers=headers)).json()
+        return {item["id"] for item in listing["notifications"]}
+
+    assert await seen(rita) == {for_rita}
+    assert await seen(olga) == {staff, for_olga}
+    assert await seen(ada) == {staff, for_rita, for_olga}
+    # Nobody marks or dismisses what they cannot see.
+    assert (await raw_client.post(f"/api/notify/panel/{staff}/read", headers=rita)).status == 404
+    assert (await raw_client.delete(f"/api/notify/panel/{for_rita}", headers=olga)).status == 404
+    marked = await (await raw_client.post("/api/notify/panel/read_all", headers=rita)).json()
+    assert marked == {"marked": 1}
+    assert (await raw_client.delete(f"/api/notify/panel/{for_rita}", headers=rita)).status == 200
+
+
+def _old_outbox(path: Any) -> None:
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    db.execute(
+        "CREATE TABLE panel (id TEXT PRIMARY KEY, notifier TEXT NOT NULL, title TEXT,"
+        " message TEXT NOT NULL, data TEXT NOT NULL, created REAL NOT NULL,"
+        " read INTEGER NOT NULL DEFAULT 0)"
+    )
+    db.execute("INSERT INTO panel VALUES ('old', 'panel', NULL, 'kept', '{}', 1.0, 0)")
+    db.commit()
+    db.close()
+
+
+async def test_a_notify_db_from_before_targets_is_upgraded(hub: Hub) -> None:
+    import asyncio
+
+    from hub.integrations.notify.store import OutboxStore
+
+    path = hub.data_dir / "old_notify.db"
+    await asyncio.to_thread(_old_outbox, path)
+    store = await OutboxStore.async_open(path)
+    try:
+        assert [item["id"] for item in await store.async_panel_list(audience=("",))] == ["old"]
+    finally:
+        await store.async_close()
+
+
+@pytest.mark.parametrize(
+    ("message", "words"),
+    [
+        # Finding 13: a 10 MB result was rendered and stored.
+        ("{{ 'x' * 10000000 }}", "limit"),
+        ("{% for i in range(100000) %}{{ 'x' * 200 }}{% endfor %}", "longer than"),
+        # Finding 6: the issue's nested loops held the loop 9.5 s.
+        (
+            "{% for i in range(100000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}",
+            "ms and was stopped",
+        ),
+    ],
+)
+async def test_a_runaway_message_template_is_refused_and_nothing_stored(
+    hub: Hub, api_client: TestClient[Any, Any], message: str, words: str
+) -> None:
+    response = await api_client.post("/api/services/notify/panel", json={"message": message})
+    assert response.status == 400
+    error = (await response.json())["error"]
+    assert error.startswith("message: template "), error
+    assert words in error, error
+    assert (await (await api_client.get("/api/notify/panel")).json())["notifications"] == []

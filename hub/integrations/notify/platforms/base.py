@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import aiohttp
 
+from hub.redact import redact_text, redact_url
+
 from ..errors import PermanentError, RetryableError
 
 if TYPE_CHECKING:
@@ -61,15 +63,17 @@ async def http_send(
     Refused connections, resets and 5xx/408/429 are RetryableError; any other 4xx is
     PermanentError with the server's own words. The outbox applies the timeout.
     """
+    shown = redact_url(url)  # errors are logged and stored: no ?apikey= in clear
     try:
         async with session.request(method, url, **kwargs) as response:
             body = await response.text(errors="replace")
             status = response.status
     except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as err:
-        raise RetryableError(f"{method} {url}: {err or type(err).__name__}") from None
+        reason = redact_text(str(err)) or type(err).__name__
+        raise RetryableError(f"{method} {shown}: {reason}") from None
     if 200 <= status < 300:
         return status, body
-    detail = f"{method} {url} answered {status}: {body[:200]}"
+    detail = f"{method} {shown} answered {status}: {redact_text(body[:200])}"
     if status >= 500 or status in _RETRY_STATUSES:
         raise RetryableError(detail)
     raise PermanentError(detail)

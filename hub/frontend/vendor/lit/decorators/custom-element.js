@@ -1,0 +1,1 @@
+export*from"@lit/reactive-element/decorators/custom-element.js";
