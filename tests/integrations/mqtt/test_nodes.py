@@ -1,0 +1,218 @@
+"""Worker nodes over Mosquitto: two hubs in one process, as two boxes on one broker.
+
+The worker (`hub: node: west_gate`) has the lane's barrier; the central hub
+(`mqtt: nodes: [west_gate]`) runs the automation. A plate read on the worker opens the
+worker's barrier through the central's automation; a gate command that went stale in a
+queue is never executed; a central hub that was down gets every plate read exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from hub.automations import AUTOMATIONS_SCHEMA, async_setup_automations
+from hub.config import HubConfig
+from hub.core.bus import Event
+from hub.core.context import Context
+from hub.core.exceptions import HubError
+from hub.core.hub import Hub
+from hub.entity import EntityRegistry
+from hub.integrations import gate, mqtt
+from tests.mqtt_broker import MosquittoBroker, MqttTestClient, wait_until
+
+NODE = "west_gate"
+ROOT = f"parkhub/nodes/{NODE}"
+DEMO_ENTRY = {"id": "entry", "name": "West entry", "backend": "demo", "travel_time": 0.2}
+OPEN_FOR_RESIDENTS = {
+    "id": "open_for_residents",
+    "triggers": [
+        {
+            "trigger": "event",
+            "event_type": "plate_detected",
+            "event_data": {"camera": "camera.west_gate_entry", "listed": "allow"},
+        }
+    ],
+    "actions": [
+        {
+            "action": "gate.open",
+            "target": {"entity_id": "gate.west_gate_entry"},
+            "data": {"plate": "{{ trigger.event.data.plate }}"},
+        }
+    ],
+}
+
+MakeHub = Callable[..., Awaitable[Hub]]
+
+
+def state_of(hub: Hub, entity_id: str) -> str | None:
+    state = hub.states.get(entity_id)
+    return state.state if state else None
+
+
+@pytest.fixture
+async def make_hub(tmp_path: Path) -> AsyncIterator[MakeHub]:
+    """Build hubs with mqtt set up (before start, as bootstrap does); all stopped after."""
+    hubs: list[Hub] = []
+
+    async def make(name: str, mqtt_conf: dict[str, Any], node: str | None = None) -> Hub:
+        folder = tmp_path / name
+        await asyncio.to_thread(ZoneInfo, "UTC")  # load the zone off the loop
+        hub = Hub(HubConfig(name=name, node=node), config_dir=folder, data_dir=folder / "data")
+        await hub.async_add_executor_job(lambda: hub.data_dir.mkdir(parents=True))
+        hub.entity_registry = EntityRegistry(hub)
+        await hub.entity_registry.async_load()
+        hubs.append(hub)
+        await mqtt.async_setup(hub, mqtt.CONFIG_SCHEMA(mqtt_conf))
+        return hub
+
+    yield make
+    for hub in reversed(hubs):
+        if hub.state.value not in ("STOPPING", "STOPPED"):
+            await hub.async_stop()
+
+
+async def _worker(make_hub: MakeHub, broker: MosquittoBroker) -> Hub:
+    worker = await make_hub("worker", {"broker": broker.url}, node=NODE)
+    await gate.async_setup(worker, gate.CONFIG_SCHEMA([DEMO_ENTRY]))
+    await worker.async_start()
+    async with asyncio.timeout(5):
+        await mqtt.async_wait_connected(worker)
+    return worker
+
+
+async def _central(make_hub: MakeHub, broker: MosquittoBroker, **extra: Any) -> Hub:
+    central = await make_hub("central", {"broker": broker.url, "nodes": [NODE], **extra})
+    await central.async_start()
+    async with asyncio.timeout(5):
+        await mqtt.async_wait_connected(central)
+    return central
+
+
+def _read(worker: Hub, plate: str, context: Context | None = None) -> None:
+    """What the worker's plate reader fires for a resident at its entry camera."""
+    worker.bus.async_fire(
+        "plate_detected",
+        {"plate": plate, "camera": "camera.entry", "direction": "entry", "listed": "allow"},
+        context=context,
+    )
+
+
+async def test_the_centrals_automation_opens_the_workers_barrier(
+    make_hub: MakeHub, mosquitto: MosquittoBroker
+) -> None:
+    central = await _central(make_hub, mosquitto)
+    worker = await _worker(make_hub, mosquitto)
+    worker.states.async_set("binary_sensor.slot_a01", "off", {"friendly_name": "A01"})
+    # The worker's entities appear on the central, under the node's prefix.
+    await wait_until(lambda: state_of(central, "gate.west_gate_entry") == "closed")
+    await wait_until(lambda: state_of(central, "binary_sensor.west_gate_slot_a01") == "off")
+    slot = central.states.get("binary_sensor.west_gate_slot_a01")
+    assert slot is not None
+    assert (slot.attributes["friendly_name"], slot.attributes["node"]) == ("A01", NODE)
+    await async_setup_automations(central, AUTOMATIONS_SCHEMA([OPEN_FOR_RESIDENTS]))
+    reads: list[Event] = []
+    commands: list[Event] = []
+    central.bus.async_listen("plate_detected", reads.append)
+    central.bus.async_listen("gate_command", commands.append)
+
+    camera_saw_a_car = Context()
+    _read(worker, "KA01AB1234", camera_saw_a_car)
+
+    # The worker's barrier opens, and the central sees it open.
+    await wait_until(lambda: state_of(worker, "gate.entry") == "open")
+    await wait_until(lambda: state_of(central, "gate.west_gate_entry") == "open")
+    [read] = reads
+    assert read.data["camera"] == "camera.west_gate_entry"
+    assert (read.data["plate"], read.data["node"]) == ("KA01AB1234", NODE)
+    assert read.context.parent_id == camera_saw_a_car.id  # the worker's context is its cause
+    # Announced once, by the central; the worker's own announcement is not echoed back.
+    await asyncio.sleep(0.2)
+    [command] = commands
+    assert (command.data["entity_id"], command.data["plate"]) == (
+        "gate.west_gate_entry",
+        "KA01AB1234",
+    )
+    opened = worker.states.get("gate.entry")
+    assert opened is not None
+    assert opened.attributes["last_plate"] == "KA01AB1234"
+
+    # The slot changes on the worker; then the worker goes away and its entities with it.
+    worker.states.async_set("binary_sensor.slot_a01", "on", {"friendly_name": "A01"})
+    await wait_until(lambda: state_of(central, "binary_sensor.west_gate_slot_a01") == "on")
+    await worker.async_stop()
+    await wait_until(lambda: state_of(central, "gate.west_gate_entry") == "unavailable")
+    assert state_of(central, "binary_sensor.west_gate_slot_a01") == "unavailable"
+
+
+async def test_a_stale_gate_command_is_never_executed(
+    make_hub: MakeHub, mosquitto: MosquittoBroker
+) -> None:
+    central = await _central(make_hub, mosquitto, node_command_timeout=0.5)
+    worker = await _worker(make_hub, mosquitto)
+    await wait_until(lambda: state_of(central, "gate.west_gate_entry") == "closed")
+
+    # A command held somewhere past its deadline reaches the worker: refused, with a reply.
+    async with MqttTestClient(mosquitto.port) as device:
+        await device.subscribe(f"{ROOT}/gate/entry/reply")
+        stale = {"id": "c1", "command": "open", "deadline": time.time() - 30}
+        await device.publish(f"{ROOT}/gate/entry/command", json.dumps(stale))
+        [reply] = await device.wait_for(f"{ROOT}/gate/entry/reply")
+    assert json.loads(reply.payload) == {
+        "id": "c1",
+        "executed": False,
+        "error": "expired",
+        "state": "closed",
+    }
+
+    # The central loses the broker: the command waits in its queue and the call fails at
+    # the deadline; sent when the broker is back, it has expired and the barrier stays shut.
+    await asyncio.to_thread(mosquitto.stop)
+    await wait_until(lambda: not mqtt.is_connected(central))
+    with pytest.raises(HubError, match=r"did not answer within 0\.5 s"):
+        await central.services.async_call("gate", "open", {"entity_id": "gate.west_gate_entry"})
+    await asyncio.to_thread(mosquitto.start)
+    await wait_until(lambda: mqtt.is_connected(central) and mqtt.is_connected(worker), 10)
+    await wait_until(lambda: state_of(central, "gate.west_gate_entry") == "closed")
+    await asyncio.sleep(0.5)
+    assert state_of(worker, "gate.entry") == "closed"
+
+    # A fresh command, in time, is executed.
+    await central.services.async_call("gate", "open", {"entity_id": "gate.west_gate_entry"})
+    await wait_until(lambda: state_of(worker, "gate.entry") == "open")
+
+
+async def test_a_central_that_was_down_gets_every_read_exactly_once(
+    make_hub: MakeHub, mosquitto: MosquittoBroker
+) -> None:
+    central = await _central(make_hub, mosquitto)
+    worker = await _worker(make_hub, mosquitto)
+    await wait_until(lambda: state_of(central, "gate.west_gate_entry") == "closed")
+    await central.async_stop()
+
+    # Read while the central is down: the broker keeps them in its persistent session.
+    plates = [f"KA01AB{n:04d}" for n in range(5)]
+    for plate in plates:
+        _read(worker, plate)
+    await asyncio.sleep(0.3)
+
+    # The central comes back (a new process would build a new hub the same way).
+    restarted = await make_hub("central2", {"broker": mosquitto.url, "nodes": [NODE]})
+    reads: list[str] = []
+    restarted.bus.async_listen("plate_detected", lambda event: reads.append(event.data["plate"]))
+    await restarted.async_start()
+    await wait_until(lambda: len(reads) == len(plates))
+    _read(worker, "KA01AB9999")
+    await wait_until(lambda: len(reads) == len(plates) + 1)
+    await asyncio.sleep(0.2)
+    assert reads == [*plates, "KA01AB9999"]
+
+
+pytestmark = pytest.mark.timeout(60)
