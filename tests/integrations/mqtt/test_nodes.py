@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import voluptuous as vol
 
 from hub.automations import AUTOMATIONS_SCHEMA, async_setup_automations
 from hub.config import HubConfig
@@ -26,10 +27,11 @@ from hub.core.exceptions import HubError
 from hub.core.hub import Hub
 from hub.entity import EntityRegistry
 from hub.integrations import gate, mqtt
-from tests.mqtt_broker import MosquittoBroker, MqttTestClient, wait_until
+from tests.mqtt_broker import TEST_ACCOUNT, MosquittoBroker, MqttTestClient, free_port, wait_until
 
 NODE = "west_gate"
 ROOT = f"parkhub/nodes/{NODE}"
+NODE_ACCOUNT = {"username": NODE, "password": "west-gate-password", "role": "node"}
 DEMO_ENTRY = {"id": "entry", "name": "West entry", "backend": "demo", "travel_time": 0.2}
 OPEN_FOR_RESIDENTS = {
     "id": "open_for_residents",
@@ -216,3 +218,57 @@ async def test_a_central_that_was_down_gets_every_read_exactly_once(
 
 
 pytestmark = pytest.mark.timeout(60)
+
+
+async def test_a_node_account_publishes_only_under_its_own_prefix(make_hub: MakeHub) -> None:
+    """The central's embedded broker: the worker logs in with its node account."""
+    port = free_port()
+    central = await make_hub(
+        "central",
+        {
+            "broker": "embedded",
+            "embedded": {"port": port, "users": [TEST_ACCOUNT, NODE_ACCOUNT]},
+            "nodes": [NODE],
+        },
+    )
+    await central.async_start()
+    worker = await make_hub(
+        "worker",
+        {"broker": f"mqtt://{NODE}:{NODE_ACCOUNT['password']}@127.0.0.1:{port}"},
+        node=NODE,
+    )
+    await gate.async_setup(worker, gate.CONFIG_SCHEMA([DEMO_ENTRY]))
+    await worker.async_start()
+    await wait_until(lambda: state_of(central, "gate.west_gate_entry") == "closed")
+    await central.services.async_call("gate", "open", {"entity_id": "gate.west_gate_entry"})
+    await wait_until(lambda: state_of(central, "gate.west_gate_entry") == "open")
+
+    # Logged in as the node: its own topics pass, another node's and the central's do not.
+    async with (
+        MqttTestClient(port, username=NODE, password=NODE_ACCOUNT["password"]) as node,
+        MqttTestClient(port) as admin,
+    ):
+        await admin.subscribe("parkhub/#")
+        await node.subscribe("parkhub/#")
+        await node.publish("parkhub/nodes/east_gate/sensor/x/state", "forged")
+        await node.publish("parkhub/gate/entry/set", "OPEN")
+        await node.publish(f"{ROOT}/sensor/probe/state", "ok")
+        await admin.wait_for(f"{ROOT}/sensor/probe/state", "ok")
+        central.states.async_set("sensor.central_only", "secret")
+        await admin.wait_for("parkhub/sensor/central_only/state", "secret")
+        await asyncio.sleep(0.2)
+        assert admin.received("parkhub/nodes/east_gate/#") == []
+        assert admin.received("parkhub/gate/entry/set") == []
+        assert node.received("parkhub/sensor/central_only/state") == []
+        assert node.received(f"{ROOT}/sensor/probe/state") != []
+
+
+def test_a_node_account_is_named_by_its_node_id() -> None:
+    with pytest.raises(vol.Invalid, match="node account's username is its node id"):
+        mqtt.CONFIG_SCHEMA(
+            {
+                "embedded": {
+                    "users": [{"username": "West Gate", "password": "x" * 8, "role": "node"}]
+                }
+            }
+        )
