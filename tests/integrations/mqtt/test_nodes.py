@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import pytest
 import voluptuous as vol
 
@@ -27,6 +31,7 @@ from hub.core.exceptions import HubError
 from hub.core.hub import Hub
 from hub.entity import EntityRegistry
 from hub.integrations import gate, mqtt
+from hub.web import create_token
 from tests.mqtt_broker import TEST_ACCOUNT, MosquittoBroker, MqttTestClient, free_port, wait_until
 
 NODE = "west_gate"
@@ -217,9 +222,6 @@ async def test_a_central_that_was_down_gets_every_read_exactly_once(
     assert reads == [*plates, "KA01AB9999"]
 
 
-pytestmark = pytest.mark.timeout(60)
-
-
 async def test_a_node_account_publishes_only_under_its_own_prefix(make_hub: MakeHub) -> None:
     """The central's embedded broker: the worker logs in with its node account."""
     port = free_port()
@@ -272,3 +274,88 @@ def test_a_node_account_is_named_by_its_node_id() -> None:
                 }
             }
         )
+
+
+CENTRAL_CONFIG = """\
+hub: {{name: Central, time_zone: UTC}}
+mqtt:
+  broker: {broker}
+  nodes: [west_gate]
+  discovery: {{enabled: false}}
+parking:
+  lots:
+    demo:
+      cameras: {{camera.west_gate_entry: entry}}
+      tariff: {{rate: 250}}
+"""
+
+
+async def _run_central(folder: Path, port: int) -> asyncio.subprocess.Process:
+    """`parkhub run` on the central's config, once it serves."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "hub", "run", "--config", str(folder / "config.yaml"),
+        "--data", str(folder / "data"), "--host", "127.0.0.1", "--port", str(port),
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    assert process.stderr is not None
+    log = b""
+    async with asyncio.timeout(60):
+        while b"Serving on" not in log:
+            line = await process.stderr.readline()
+            assert line, f"the central exited: {log.decode()}"
+            log += line
+    return process
+
+
+async def test_a_central_killed_with_sigkill_misses_no_read_and_doubles_none(
+    make_hub: MakeHub, mosquitto: MosquittoBroker, tmp_path: Path
+) -> None:
+    """The central is a real `parkhub run`, killed with -9 and started again; parking
+    runs on it, from the worker's reads."""
+    folder = tmp_path / "central-process"
+    port = free_port()
+    await asyncio.to_thread(folder.mkdir)
+    text = CENTRAL_CONFIG.format(broker=mosquitto.url)
+    await asyncio.to_thread((folder / "config.yaml").write_text, text)
+    token = await asyncio.to_thread(create_token, folder / "data", "nodes test")
+    worker = await _worker(make_hub, mosquitto)
+    plates = [f"KA01AB{n:04d}" for n in range(6)]
+    processes: list[asyncio.subprocess.Process] = []
+    try:
+        async with MqttTestClient(mosquitto.port) as watcher:
+            await watcher.subscribe("parkhub/event/plate_detected")
+            processes.append(await _run_central(folder, port))
+            _read(worker, plates[0])
+            await watcher.wait_for("parkhub/event/plate_detected")
+
+            processes[0].send_signal(signal.SIGKILL)
+            await processes[0].wait()
+            for plate in plates[1:]:
+                _read(worker, plate)
+            await asyncio.sleep(0.3)
+            processes.append(await _run_central(folder, port))
+
+            seen = await watcher.wait_for("parkhub/event/plate_detected", count=len(plates))
+            await asyncio.sleep(0.5)
+            seen = watcher.received("parkhub/event/plate_detected")
+        assert [json.loads(m.payload)["plate"] for m in seen] == plates
+        assert {json.loads(m.payload)["node"] for m in seen} == {NODE}
+        headers = {"Authorization": f"Bearer {token}"}
+        async with (
+            aiohttp.ClientSession(headers=headers) as http,
+            http.get(
+                f"http://127.0.0.1:{port}/api/parking/sessions", params={"active": "1"}
+            ) as response,
+        ):
+            assert response.status == 200
+            sessions = (await response.json())["sessions"]
+        assert sorted(session["plate"] for session in sessions) == plates
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.send_signal(signal.SIGKILL)
+            await process.communicate()
+
+
+pytestmark = pytest.mark.timeout(90)
