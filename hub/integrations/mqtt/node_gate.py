@@ -69,6 +69,9 @@ class NodeGate(GateEntity):
         await self._send("close")
 
     async def _send(self, command: str) -> None:
+        if not self.available:
+            # Its last will said it is gone: the command would only expire.
+            raise HubError(f"{self.entity_id}: node {self._node} is offline")
         command_id = new_id()
         context = self._command_context
         message = {
