@@ -157,6 +157,8 @@ async def test_the_centrals_automation_opens_the_workers_barrier(
     await worker.async_stop()
     await wait_until(lambda: state_of(central, "gate.west_gate_entry") == "unavailable")
     assert state_of(central, "binary_sensor.west_gate_slot_a01") == "unavailable"
+    with pytest.raises(HubError, match="node west_gate is offline"):
+        await central.services.async_call("gate", "open", {"entity_id": "gate.west_gate_entry"})
 
 
 async def test_a_stale_gate_command_is_never_executed(
