@@ -62,6 +62,7 @@ class NodeMirror:
         # entity id on the central -> [state, attributes] as the worker last reported them
         self._states: dict[str, list[Any]] = {}
         self._gates: dict[str, NodeGate] = {}
+        self._adding: set[str] = set()
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._waiting: list[dict[str, Any]] = []
         self._unsubs: list[CALLBACK_TYPE] = []
@@ -141,8 +142,8 @@ class NodeMirror:
             gate = self._gates.get(entity_id)
             if gate is None:
                 self._add_gate(entity_id)
-                return
-            gate.mirror(state, attributes, self.online)
+            elif entity_id not in self._adding:
+                gate.mirror(state, attributes, self.online)
             return
         shown = state if self.online else STATE_UNAVAILABLE
         self._hub.states.async_set(entity_id, shown, {**attributes, "node": self.node})
@@ -152,9 +153,14 @@ class NodeMirror:
         timeout = self._runtime.config.node_command_timeout
         gate = NodeGate(self._runtime, self.node, self.root, object_id, timeout)
         self._gates[entity_id] = gate
+        # Until it is on the hub, what arrives is only kept; `add` shows the latest.
+        self._adding.add(entity_id)
 
         async def add() -> None:
-            await async_add_gates(self._hub, "mqtt", [gate])
+            try:
+                await async_add_gates(self._hub, "mqtt", [gate])
+            finally:
+                self._adding.discard(entity_id)
             state, attributes = self._states.get(entity_id, [None, {}])
             gate.mirror(state, attributes, self.online)
 

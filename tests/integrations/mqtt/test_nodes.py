@@ -32,6 +32,7 @@ from hub.core.hub import Hub
 from hub.entity import EntityRegistry
 from hub.integrations import gate, mqtt
 from hub.web import create_token
+from tests.conftest import LogGuard
 from tests.mqtt_broker import TEST_ACCOUNT, MosquittoBroker, MqttTestClient, free_port, wait_until
 
 NODE = "west_gate"
@@ -65,8 +66,9 @@ def state_of(hub: Hub, entity_id: str) -> str | None:
 
 
 @pytest.fixture
-async def make_hub(tmp_path: Path) -> AsyncIterator[MakeHub]:
-    """Build hubs with mqtt set up (before start, as bootstrap does); all stopped after."""
+async def make_hub(tmp_path: Path, log_guard: LogGuard) -> AsyncIterator[MakeHub]:
+    """Build hubs with mqtt set up (before start, as bootstrap does); all stopped after,
+    and the test fails on any exception they logged."""
     hubs: list[Hub] = []
 
     async def make(name: str, mqtt_conf: dict[str, Any], node: str | None = None) -> Hub:
