@@ -239,6 +239,8 @@ HUB_SCHEMA = vol.Schema(
         vol.Optional(
             "audit_days", default=90, description="Days the audit log keeps who did what"
         ): vol.All(vol.Coerce(int), vol.Range(min=1, max=3650)),
+        # A worker node: its states and events go to a central hub over MQTT (README).
+        vol.Optional("node", description="Worker node id, e.g. west_gate"): cv.slug,
     },
     extra=vol.PREVENT_EXTRA,
 )
@@ -255,9 +257,14 @@ class HubConfig:
     data_dir: str | None = None
     port: int = 8123
     audit_days: int = 90
+    node: str | None = None
 
     @classmethod
     def from_dict(cls, validated: dict[str, Any]) -> HubConfig:
         """Build from HUB_SCHEMA's output (defaults already filled in)."""
         fields = ("name", "time_zone", "unit_system", "currency", "port", "audit_days")
-        return cls(data_dir=validated.get("data_dir"), **{f: validated[f] for f in fields})
+        return cls(
+            data_dir=validated.get("data_dir"),
+            node=validated.get("node"),
+            **{f: validated[f] for f in fields},
+        )

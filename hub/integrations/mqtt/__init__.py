@@ -30,6 +30,8 @@ from .counter import BadMessagesSensor
 from .discovery_in import DiscoveryIn
 from .discovery_out import DiscoveryOut
 from .models import ReceiveMessage
+from .node_mirror import NodeMirror
+from .node_worker import NodeWorker
 from .platforms import PLATFORMS, YAML_SCHEMA, async_add_mqtt_entities, build_entity
 from .publisher import PUBLISH_SCHEMA, StatePublisher
 from .runtime import MqttRuntime
@@ -76,14 +78,20 @@ CONFIG_SCHEMA = vol.Schema(
 
 
 async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
-    conf = MqttConfig.from_dict(config)
+    conf = MqttConfig.from_dict(config, node=hub.config.node)
     broker: EmbeddedBroker | None = None
     if conf.embedded:
         broker, conf = await async_embedded_broker(hub, conf, config[CONF_DISCOVERY]["prefix"])
     runtime = MqttRuntime(hub, conf)
     hub.data[DOMAIN] = runtime
     publisher = StatePublisher(hub, runtime, config[CONF_PUBLISH])
-    parts: list[StatePublisher | DiscoveryOut | DiscoveryIn | CameraImages] = [publisher]
+    parts: list[StatePublisher | DiscoveryOut | DiscoveryIn | CameraImages | NodeWorker] = [
+        publisher
+    ]
+    if conf.node is not None:
+        parts.append(NodeWorker(hub, runtime))
+    # Subscribed before the first connect: a persistent session replays at once.
+    mirrors = [NodeMirror(hub, runtime, node) for node in conf.nodes]
     discovery = config[CONF_DISCOVERY]
     if discovery["enabled"]:
         parts.append(DiscoveryOut(hub, runtime, discovery["prefix"], publisher.wanted))
@@ -94,6 +102,10 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
         for part in parts:
             part.async_stop()
         await runtime.async_stop()
+        # After the goodbye: unsubscribing while connected would end the persistent
+        # session's subscriptions, and the broker would keep nothing for the restart.
+        for mirror in mirrors:
+            mirror.async_stop()
         if broker is not None:
             await broker.async_stop()
 
@@ -104,6 +116,8 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
 
     unlisten = hub.bus.async_listen_once(EVENT_HUB_STOP, stop)
     try:
+        for mirror in mirrors:
+            await mirror.async_start()
         await runtime.async_start()
         for part in parts:
             await part.async_start()

@@ -31,6 +31,7 @@ __all__ = [
     "ROLE_ADMIN",
     "ROLE_CONTROLLER",
     "ROLE_HUB",
+    "ROLE_NODE",
     "USERS_SCHEMA",
     "BrokerAccount",
     "BrokerAccounts",
@@ -43,19 +44,39 @@ CONTROLLER_USERNAME: Final = "controller"
 ROLE_HUB: Final = "hub"
 ROLE_ADMIN: Final = "admin"
 ROLE_CONTROLLER: Final = "controller"
+# A worker hub (`hub: node: <id>`) whose username is its node id: a controller's rights
+# plus its own `<prefix>/nodes/<id>/` (README "Growing past one box").
+ROLE_NODE: Final = "node"
 _PASSWORD_BYTES: Final = 24
+
+
+def _node_named_by_slug(account: dict[str, Any]) -> dict[str, Any]:
+    """A node account's username is the node's id, the level its topics live under."""
+    if account["role"] == ROLE_NODE:
+        try:
+            cv.slug(account["username"])
+        except vol.Invalid as err:
+            raise vol.Invalid(
+                f"a node account's username is its node id: {err}", path=["username"]
+            ) from None
+    return account
+
 
 USERS_SCHEMA: Final = vol.Schema(
     [
-        vol.Schema(
-            {
-                vol.Required("username"): vol.All(cv.string, vol.Length(min=1, max=64)),
-                vol.Required("password"): vol.All(cv.string, vol.Length(min=8, max=256)),
-                # controller: its own topics and discovery; admin: everything, gate commands too.
-                vol.Optional("role", default=ROLE_CONTROLLER): vol.In(
-                    [ROLE_CONTROLLER, ROLE_ADMIN]
-                ),
-            }
+        vol.All(
+            vol.Schema(
+                {
+                    vol.Required("username"): vol.All(cv.string, vol.Length(min=1, max=64)),
+                    vol.Required("password"): vol.All(cv.string, vol.Length(min=8, max=256)),
+                    # controller: its own topics and discovery; admin: everything, gate
+                    # commands too; node: a worker hub, under <prefix>/nodes/<username>/.
+                    vol.Optional("role", default=ROLE_CONTROLLER): vol.In(
+                        [ROLE_CONTROLLER, ROLE_ADMIN, ROLE_NODE]
+                    ),
+                }
+            ),
+            _node_named_by_slug,
         )
     ]
 )

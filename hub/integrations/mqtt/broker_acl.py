@@ -8,6 +8,10 @@
   and receive their command topics (anything outside the hub's prefix and discovery)
   and `parkhub/status`. They cannot read the hub's states and events (every plate goes
   through those), nor other devices' discovery.
+- Node accounts (a worker hub; the username is its node id) have a controller's rights
+  and, in the hub's prefix, only their own `parkhub/nodes/<username>/`: they publish
+  their states and events there and receive their gate commands; another node's topics
+  and the central's states and events stay closed to them.
 
 The rules are pure functions of (role, topic); `HubAuthPlugin` checks logins for amqtt,
 and the broker (`broker.py`) asks `TopicPolicy.allows` on every publish, subscribe and
@@ -23,7 +27,8 @@ from typing import Any
 from amqtt.contexts import Action  # type: ignore[import-untyped]
 from amqtt.plugins.base import BaseAuthPlugin  # type: ignore[import-untyped]
 
-from .broker_accounts import ROLE_ADMIN, ROLE_HUB, BrokerAccounts
+from .broker_accounts import ROLE_ADMIN, ROLE_HUB, ROLE_NODE, BrokerAccounts
+from .const import TOPIC_NODES
 
 __all__ = ["HubAuthPlugin", "TopicPolicy"]
 
@@ -57,15 +62,22 @@ class TopicPolicy:
     def _trusted(role: str | None) -> bool:
         return role in (ROLE_HUB, ROLE_ADMIN)
 
-    def may_publish(self, role: str | None, topic: str) -> bool:
-        if self._trusted(role):
+    def _is_own_node_topic(self, role: str | None, username: str | None, topic: str) -> bool:
+        return (
+            role == ROLE_NODE
+            and bool(username)
+            and topic.startswith(f"{self._hub_root}{TOPIC_NODES}/{username}/")
+        )
+
+    def may_publish(self, role: str | None, topic: str, username: str | None = None) -> bool:
+        if self._trusted(role) or self._is_own_node_topic(role, username, topic):
             return True
         if role is None or topic.startswith("$") or self._is_hub_topic(topic):
             return False
         return not (self._is_discovery(topic) and self._is_hub_discovery(topic))
 
-    def may_receive(self, role: str | None, topic: str) -> bool:
-        if self._trusted(role):
+    def may_receive(self, role: str | None, topic: str, username: str | None = None) -> bool:
+        if self._trusted(role) or self._is_own_node_topic(role, username, topic):
             return True
         if role is None or topic.startswith("$"):
             return False
@@ -77,13 +89,13 @@ class TopicPolicy:
         """amqtt's question: may this account publish, subscribe to or receive `topic`?"""
         role = self.accounts.role(username)
         if action == Action.PUBLISH:
-            allowed = self.may_publish(role, topic)
+            allowed = self.may_publish(role, topic, username)
             if not allowed:
                 self._refused(username, topic)
             return allowed
         if action == Action.SUBSCRIBE:
             return self.may_subscribe(role, topic)
-        return self.may_receive(role, topic)
+        return self.may_receive(role, topic, username)
 
     def _refused(self, username: str | None, topic: str) -> None:
         """Warn once per account and topic (a controller retrying must not flood the log)."""

@@ -29,7 +29,7 @@ async def async_embedded_broker(
         for user in conf.embedded_users
     ]
     accounts = BrokerAccounts([*extra, controller, hub_account])  # generated ones win
-    policy = TopicPolicy(accounts, conf.prefix, discovery_prefix)
+    policy = TopicPolicy(accounts, conf.base_prefix, discovery_prefix)
     broker = EmbeddedBroker(hub, conf.embedded_host, conf.embedded_port, policy)
     await broker.async_start()
     connection = dataclasses.replace(

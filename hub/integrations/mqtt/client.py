@@ -109,7 +109,7 @@ class MqttClient:
             CallbackAPIVersion.VERSION2,
             client_id=s.client_id,
             protocol=paho.MQTTv311,
-            clean_session=True,
+            clean_session=s.clean_session,
         )
         if s.username is not None:
             client.username_pw_set(s.username, s.password)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -16,6 +17,7 @@ from .const import (
     BACKOFF_MAX,
     BACKOFF_MIN,
     BROKER_EMBEDDED,
+    CENTRAL_CLIENT_ID,
     CONF_BROKER,
     CONF_CA_CERTS,
     CONF_CLIENT_CERT,
@@ -25,6 +27,8 @@ from .const import (
     CONF_HOST,
     CONF_KEEPALIVE,
     CONF_MAX_PAYLOAD,
+    CONF_NODE_COMMAND_TIMEOUT,
+    CONF_NODES,
     CONF_PASSWORD,
     CONF_PORT,
     CONF_PREFIX,
@@ -36,11 +40,13 @@ from .const import (
     DEFAULT_EMBEDDED_PORT,
     DEFAULT_KEEPALIVE,
     DEFAULT_MAX_PAYLOAD,
+    DEFAULT_NODE_COMMAND_TIMEOUT,
     DEFAULT_PORT,
     DEFAULT_PREFIX,
     DEFAULT_QUEUE_SIZE,
     DEFAULT_TLS_PORT,
     PAYLOAD_OFFLINE,
+    TOPIC_NODES,
     TOPIC_STATUS,
 )
 from .models import ConnectionSettings
@@ -77,6 +83,13 @@ def publish_topic(value: Any) -> str:
     return text
 
 
+def _no_repeats(value: list[str]) -> list[str]:
+    repeated = sorted({item for item in value if value.count(item) > 1})
+    if repeated:
+        raise vol.Invalid(f"node {repeated[0]!r} is listed twice")
+    return value
+
+
 EMBEDDED_SCHEMA = vol.Schema(
     {
         vol.Optional(CONF_HOST, default=DEFAULT_EMBEDDED_HOST): cv.string,
@@ -108,6 +121,13 @@ BASE_SCHEMA: dict[Any, Any] = {
     vol.Optional(CONF_QUEUE_SIZE, default=DEFAULT_QUEUE_SIZE): cv.positive_int,
     # Larger incoming payloads are counted as bad input and ignored.
     vol.Optional(CONF_MAX_PAYLOAD, default=DEFAULT_MAX_PAYLOAD): cv.positive_int,
+    # A central hub: mirror these worker nodes (their `hub: node:` ids); see README.
+    vol.Optional(CONF_NODES, default=[]): vol.All(cv.ensure_list, [cv.slug], _no_repeats),
+    # A gate command to a node that is not done by then is never executed (a barrier
+    # must not open for a car that left): the worker checks the deadline it carries.
+    vol.Optional(
+        CONF_NODE_COMMAND_TIMEOUT, default=timedelta(seconds=DEFAULT_NODE_COMMAND_TIMEOUT)
+    ): cv.positive_time_period,
 }
 
 
@@ -122,9 +142,16 @@ class MqttConfig:
     connection: ConnectionSettings
     prefix: str
     max_payload: int
+    # The base prefix (`prefix:`); `prefix` above is `<base>/nodes/<node>` on a worker.
+    base_prefix: str = "parkhub"
+    node: str | None = None
+    nodes: tuple[str, ...] = ()
+    node_command_timeout: float = DEFAULT_NODE_COMMAND_TIMEOUT
 
     @classmethod
-    def from_dict(cls, conf: dict[str, Any]) -> MqttConfig:
+    def from_dict(cls, conf: dict[str, Any], node: str | None = None) -> MqttConfig:
+        """`node`: the hub's `hub: node:` id; a worker's topics all move under
+        `<prefix>/nodes/<node>/`, where the central hub mirrors them."""
         embedded = conf[CONF_BROKER] == BROKER_EMBEDDED
         emb = conf[CONF_EMBEDDED]
         username = conf.get(CONF_USERNAME)
@@ -141,11 +168,18 @@ class MqttConfig:
             if url.username is not None and username is None:
                 username = unquote(url.username)
                 password = unquote(url.password) if url.password is not None else None
-        prefix = conf[CONF_PREFIX]
+        base_prefix = prefix = conf[CONF_PREFIX]
+        if node is not None:
+            prefix = f"{base_prefix}/{TOPIC_NODES}/{node}"
+        nodes = tuple(conf[CONF_NODES])
+        client_id = conf.get(CONF_CLIENT_ID)
+        if client_id is None:
+            # A central keeps a persistent session, which a new random id would lose.
+            client_id = CENTRAL_CLIENT_ID if nodes else f"parkhub-{secrets.token_hex(4)}"
         settings = ConnectionSettings(
             host=host,
             port=port,
-            client_id=conf.get(CONF_CLIENT_ID) or f"parkhub-{secrets.token_hex(4)}",
+            client_id=client_id,
             keepalive=conf[CONF_KEEPALIVE],
             username=username,
             password=password,
@@ -158,6 +192,7 @@ class MqttConfig:
             will_payload=PAYLOAD_OFFLINE,
             queue_size=conf[CONF_QUEUE_SIZE],
             backoff=(BACKOFF_MIN, BACKOFF_MAX),
+            clean_session=not nodes,
         )
         return cls(
             embedded=embedded,
@@ -167,4 +202,8 @@ class MqttConfig:
             connection=settings,
             prefix=prefix,
             max_payload=conf[CONF_MAX_PAYLOAD],
+            base_prefix=base_prefix,
+            node=node,
+            nodes=nodes,
+            node_command_timeout=conf[CONF_NODE_COMMAND_TIMEOUT].total_seconds(),
         )

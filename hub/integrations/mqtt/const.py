@@ -24,6 +24,8 @@ CONF_PORT: Final = "port"
 CONF_USERS: Final = "users"
 CONF_PUBLISH: Final = "publish"
 CONF_DISCOVERY: Final = "discovery"
+CONF_NODES: Final = "nodes"
+CONF_NODE_COMMAND_TIMEOUT: Final = "node_command_timeout"
 
 BROKER_EMBEDDED: Final = "embedded"
 
@@ -49,5 +51,10 @@ MISC_INTERVAL: Final = 1.0
 SUBACK_TIMEOUT: Final = 5.0
 
 TOPIC_STATUS: Final = "status"
+# Worker nodes live under <prefix>/nodes/<node>/ (node_worker.py, node_mirror.py).
+TOPIC_NODES: Final = "nodes"
+# A central hub mirroring nodes keeps one persistent session: its client id must not change.
+CENTRAL_CLIENT_ID: Final = "parkhub-central"
+DEFAULT_NODE_COMMAND_TIMEOUT: Final = 10.0
 PAYLOAD_ONLINE: Final = "online"
 PAYLOAD_OFFLINE: Final = "offline"

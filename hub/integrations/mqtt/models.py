@@ -42,3 +42,6 @@ class ConnectionSettings:
     will_payload: str = "offline"
     queue_size: int = 1000
     backoff: tuple[float, float] = (0.5, 60.0)
+    # False: a persistent session (the broker keeps subscriptions and queues QoS 1
+    # messages while the client is away); a central hub mirroring worker nodes uses it.
+    clean_session: bool = True

@@ -1,0 +1,222 @@
+"""The central hub's side of the node protocol (`mqtt: nodes: [west_gate]`).
+
+For each node, under `<prefix>/nodes/<node>/`:
+
+- `<domain>/<id>/state` and `.../attributes` (retained) become `<domain>.<node>_<id>` on
+  the central state machine; gates become `NodeGate` entities, so `gate.open` on them
+  goes back to the worker. `status` `offline` (the worker's last will) makes them all
+  unavailable until it is back.
+- `events` (QoS 1 envelopes with an id) are fired on the central bus with the worker's
+  context as parent, so parking, automations, notifications and history run here,
+  unchanged. Entity ids in the data (`camera`, `entity_id`) get the node's prefix and
+  the data gains `node`. An id already seen is dropped: a broker may deliver a QoS 1
+  message twice. Events that arrive before the hub has started (a persistent session
+  replays what came while the central was down, right at connect) wait for
+  `hub_started`, so the parking and automation listeners hear them.
+
+Subscriptions are made before the client first connects, so nothing the broker replays
+from the persistent session arrives with nobody listening.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any, Final
+
+from hub.core.bus import CALLBACK_TYPE, Event, EventOrigin
+from hub.core.const import EVENT_HUB_STARTED, STATE_UNAVAILABLE
+from hub.core.context import Context
+from hub.core.hub import CoreState
+from hub.core.states import valid_entity_id
+from hub.integrations.gate.component import async_add_gates
+
+from .const import PAYLOAD_OFFLINE, PAYLOAD_ONLINE, TOPIC_NODES
+from .models import ReceiveMessage
+from .node_gate import NodeGate
+
+if TYPE_CHECKING:
+    from hub.core.hub import Hub
+
+    from .runtime import MqttRuntime
+
+__all__ = ["NodeMirror"]
+
+_LOGGER = logging.getLogger(__name__)
+
+# Event ids remembered per node for dropping redeliveries.
+SEEN_IDS: Final = 10_000
+_ENTITY_KEYS: Final = ("entity_id", "camera")
+
+
+class NodeMirror:
+    """One worker node on the central hub."""
+
+    def __init__(self, hub: Hub, runtime: MqttRuntime, node: str) -> None:
+        self._hub = hub
+        self._runtime = runtime
+        self.node = node
+        self.root = f"{runtime.config.base_prefix}/{TOPIC_NODES}/{node}"
+        self.online = False
+        # entity id on the central -> [state, attributes] as the worker last reported them
+        self._states: dict[str, list[Any]] = {}
+        self._gates: dict[str, NodeGate] = {}
+        self._adding: set[str] = set()
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._waiting: list[dict[str, Any]] = []
+        self._unsubs: list[CALLBACK_TYPE] = []
+        self.duplicates = 0
+
+    async def async_start(self) -> None:
+        subscribe = self._runtime.async_subscribe
+        root = self.root
+        self._unsubs += [
+            await subscribe(f"{root}/status", self._on_status, 1),
+            await subscribe(f"{root}/events", self._on_event, 1),
+            await subscribe(f"{root}/+/+/state", self._on_state, 1),
+            await subscribe(f"{root}/+/+/attributes", self._on_attributes, 1),
+            await subscribe(f"{root}/gate/+/reply", self._on_reply, 1),
+        ]
+        if self._hub.state is not CoreState.running:
+            self._unsubs.append(
+                self._hub.bus.async_listen_once(EVENT_HUB_STARTED, self._on_started)
+            )
+
+    def async_stop(self) -> None:
+        while self._unsubs:
+            self._unsubs.pop()()
+
+    # -- status and states ----------------------------------------------------------------
+
+    def _entity_id(self, topic: str) -> str | None:
+        domain, object_id = topic.split("/")[-3:-1]
+        entity_id = f"{domain}.{self.node}_{object_id}"
+        return entity_id if valid_entity_id(entity_id) else None
+
+    def _on_status(self, message: ReceiveMessage) -> None:
+        online = message.payload == PAYLOAD_ONLINE
+        if message.payload not in (PAYLOAD_ONLINE, PAYLOAD_OFFLINE) or online == self.online:
+            return
+        self.online = online
+        _LOGGER.info("Node %s is %s", self.node, message.payload)
+        for entity_id in list(self._states):
+            self._show(entity_id)
+
+    def _on_state(self, message: ReceiveMessage) -> None:
+        entity_id = self._entity_id(message.topic)
+        if entity_id is None:
+            return
+        if not message.payload:
+            # The entity is gone from the worker.
+            self._states.pop(entity_id, None)
+            if (gate := self._gates.pop(entity_id, None)) is not None:
+                self._hub.async_create_task(gate.async_remove(), f"remove {entity_id}")
+            else:
+                self._hub.states.async_remove(entity_id)
+            return
+        self._states.setdefault(entity_id, [None, {}])[0] = message.payload
+        self._show(entity_id)
+
+    def _on_attributes(self, message: ReceiveMessage) -> None:
+        entity_id = self._entity_id(message.topic)
+        if entity_id is None or not message.payload:
+            return
+        try:
+            attributes = json.loads(message.payload)
+        except ValueError:
+            self._runtime.bad_input.report(message.topic, "attributes are not JSON")
+            return
+        if not isinstance(attributes, dict):
+            return
+        entry = self._states.setdefault(entity_id, [None, {}])
+        entry[1] = attributes
+        if entry[0] is not None:
+            self._show(entity_id)
+
+    def _show(self, entity_id: str) -> None:
+        state, attributes = self._states[entity_id]
+        if state is None:
+            return
+        if entity_id.startswith("gate."):
+            gate = self._gates.get(entity_id)
+            if gate is None:
+                self._add_gate(entity_id)
+            elif entity_id not in self._adding:
+                gate.mirror(state, attributes, self.online)
+            return
+        shown = state if self.online else STATE_UNAVAILABLE
+        self._hub.states.async_set(entity_id, shown, {**attributes, "node": self.node})
+
+    def _add_gate(self, entity_id: str) -> None:
+        object_id = entity_id.split(".", 1)[1][len(self.node) + 1 :]
+        timeout = self._runtime.config.node_command_timeout
+        gate = NodeGate(self._runtime, self.node, self.root, object_id, timeout)
+        self._gates[entity_id] = gate
+        # Until it is on the hub, what arrives is only kept; `add` shows the latest.
+        self._adding.add(entity_id)
+
+        async def add() -> None:
+            try:
+                await async_add_gates(self._hub, "mqtt", [gate])
+            finally:
+                self._adding.discard(entity_id)
+            state, attributes = self._states.get(entity_id, [None, {}])
+            gate.mirror(state, attributes, self.online)
+
+        self._hub.async_create_task(add(), f"add {entity_id}")
+
+    def _on_reply(self, message: ReceiveMessage) -> None:
+        gate = self._gates.get(f"gate.{self.node}_{message.topic.split('/')[-2]}")
+        try:
+            payload = json.loads(message.payload)
+        except ValueError:
+            self._runtime.bad_input.report(message.topic, "gate reply is not JSON")
+            return
+        if gate is not None and isinstance(payload, dict):
+            gate.reply(payload)
+
+    # -- events ---------------------------------------------------------------------------
+
+    def _on_event(self, message: ReceiveMessage) -> None:
+        try:
+            envelope = json.loads(message.payload)
+            event_id = str(envelope["id"])
+            str(envelope["event_type"])
+            if not isinstance(envelope.get("data"), dict):
+                raise ValueError("no data")
+        except (ValueError, KeyError, TypeError) as err:
+            self._runtime.bad_input.report(message.topic, "bad node event", str(err)[:80])
+            return
+        if event_id in self._seen:
+            self.duplicates += 1
+            _LOGGER.debug("Node %s: event %s delivered again; dropped", self.node, event_id)
+            return
+        self._seen[event_id] = None
+        if len(self._seen) > SEEN_IDS:
+            self._seen.popitem(last=False)
+        if self._hub.state is not CoreState.running:
+            self._waiting.append(envelope)
+            return
+        self._fire(envelope)
+
+    def _on_started(self, _event: Event) -> None:
+        waiting, self._waiting = self._waiting, []
+        for envelope in waiting:
+            self._fire(envelope)
+
+    def _fire(self, envelope: dict[str, Any]) -> None:
+        data = dict(envelope["data"])
+        for key in _ENTITY_KEYS:
+            value = data.get(key)
+            if isinstance(value, str) and "." in value:
+                domain, object_id = value.split(".", 1)
+                data[key] = f"{domain}.{self.node}_{object_id}"
+        data["node"] = self.node
+        worker = envelope.get("context") or {}
+        parent = worker.get("id") if isinstance(worker, dict) else None
+        user = worker.get("user_id") if isinstance(worker, dict) else None
+        context = Context(user_id=user, parent_id=parent)
+        self._hub.bus.async_fire(
+            envelope["event_type"], data, origin=EventOrigin.remote, context=context
+        )
