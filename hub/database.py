@@ -273,13 +273,18 @@ def _rowcount(status: str) -> int:
 
 class PostgresDatabase(Database):
     """An asyncpg pool. Inside `transaction()` every call of the same task uses that
-    transaction's connection (a context variable); outside, each call borrows one."""
+    transaction's connection (a context variable); outside, each call borrows one.
+
+    `ordered`: calls run one at a time in the order they were made (a fair lock), as
+    aiosqlite's single thread runs them. Stores that fire saves as tasks need that, or
+    two saves of the same record could commit in the wrong order."""
 
     dialect = "postgresql"
 
-    def __init__(self, pool: asyncpg.Pool, label: str) -> None:
+    def __init__(self, pool: asyncpg.Pool, label: str, *, ordered: bool = False) -> None:
         self._pool = pool
         self.label = label
+        self._order = asyncio.Lock() if ordered else None
         self._current: ContextVar[asyncpg.Connection | None] = ContextVar(
             f"pg_{id(self)}", default=None
         )
@@ -292,6 +297,9 @@ class PostgresDatabase(Database):
         try:
             if current is not None:
                 yield current
+            elif self._order is not None:
+                async with self._order, self._pool.acquire() as connection:
+                    yield connection
             else:
                 async with self._pool.acquire() as connection:
                     yield connection
@@ -361,7 +369,7 @@ def redacted(url: str) -> str:
     return re.sub(r"://([^:/@]+):[^@/]*@", r"://\1:***@", url)
 
 
-async def _async_open_postgres(url: str) -> PostgresDatabase:
+async def _async_open_postgres(url: str, *, ordered: bool) -> PostgresDatabase:
     try:
         import asyncpg
     except ImportError as err:  # pragma: no cover - a packaging error
@@ -370,7 +378,7 @@ async def _async_open_postgres(url: str) -> PostgresDatabase:
         pool = await asyncpg.create_pool(url, min_size=1, max_size=4)
     except (OSError, asyncpg.PostgresError) as err:
         raise HubError(f"could not connect to {redacted(url)}: {err}") from err
-    return PostgresDatabase(pool, redacted(url))
+    return PostgresDatabase(pool, redacted(url), ordered=ordered)
 
 
 # -- opening --------------------------------------------------------------------------------
@@ -382,11 +390,14 @@ async def async_connect(
     schema: str,
     migrations: Sequence[str] = (),
     pragmas: Sequence[str] = (),
+    *,
+    ordered: bool = False,
 ) -> Database:
     """Open `target` (a SQLite path, or a postgresql:// URL) with `store`'s tables at
-    their latest version. `pragmas` apply to SQLite only."""
+    their latest version. `pragmas` apply to SQLite only; `ordered` to PostgreSQL only
+    (see PostgresDatabase: SQLite's calls are always in order)."""
     if isinstance(target, str) and is_postgres_url(target):
-        db: Database = await _async_open_postgres(target)
+        db: Database = await _async_open_postgres(target, ordered=ordered)
     else:
         db = await _async_open_sqlite(Path(target), pragmas)
     try:
