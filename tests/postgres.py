@@ -48,8 +48,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def postgres_cluster(bindir: Path) -> Iterator[str]:
-    """Start a cluster; yields the URL of its `postgres` database."""
+def postgres_cluster(bindir: Path, *, durable: bool = False) -> Iterator[str]:
+    """Start a cluster; yields the URL of its `postgres` database.
+
+    Tests run it with `fsync=off` (nothing in it is kept); `durable` keeps PostgreSQL's
+    defaults (fsync, synchronous commit), for benchmarks that compare with SQLite's."""
     as_root = os.geteuid() == 0
     prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
     with tempfile.TemporaryDirectory(prefix="parkhub-pg-") as tmp:
@@ -77,7 +80,9 @@ def postgres_cluster(bindir: Path) -> Iterator[str]:
             **run,  # type: ignore[call-overload]
         )
         port = _free_port()
-        options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=off"
+        options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1"
+        if not durable:
+            options += " -c fsync=off"
         subprocess.run(
             [
                 *prefix,
