@@ -82,11 +82,13 @@ CONFIG_SCHEMA = vol.Schema(
                 vol.Exclusive(
                     "db_path",
                     "database",
+                    msg="give db_path (SQLite) or db_url (PostgreSQL), not both",
                     description="SQLite file; relative paths are in the data directory",
                 ): cv.string,
                 vol.Exclusive(
                     "db_url",
                     "database",
+                    msg="give db_path (SQLite) or db_url (PostgreSQL), not both",
                     description="postgresql://user@host/db instead of the SQLite file",
                 ): postgres_url,
                 vol.Optional(
