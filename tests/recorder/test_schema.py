@@ -4,6 +4,7 @@ ParkHub, and several hubs sharing one PostgreSQL database."""
 from __future__ import annotations
 
 import asyncio
+import socket
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ import asyncpg
 import pytest
 
 from hub.config import HubConfig
+from hub.core.exceptions import HubError
 from hub.core.hub import Hub
 from hub.recorder import SCHEMA_VERSION, RecorderConfig, SchemaTooNew, async_setup_recorder
 from hub.recorder.schema import async_open
@@ -133,3 +135,16 @@ async def test_two_hubs_share_one_postgres_database_without_mixing(
     assert restored is not None
     assert restored.state == "40"
     await again.async_stop()
+
+
+async def test_an_unreachable_server_is_a_clear_error_without_the_password(hub: Hub) -> None:
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"postgresql://parkhub:secret@127.0.0.1:{port}/parkhub?sslmode=disable"
+    config = RecorderConfig(db_path=hub.data_dir / "unused.db", db_url=url)
+    with pytest.raises(
+        HubError, match="could not connect to postgresql://parkhub:\\*\\*\\*@"
+    ) as err:
+        await async_setup_recorder(hub, config)
+    assert "secret" not in str(err.value)
