@@ -1,13 +1,19 @@
 """Recorder throughput: state changes per second from the first set until they are on disk.
 
     python bench/recorder.py --n 20000
+    python bench/recorder.py --n 20000 --postgres     # and on PostgreSQL, beside SQLite
+    python bench/recorder.py --db-url postgresql://... # on a server of your own
 
-Prints one JSON object. Each case starts a fresh hub and recorder on a temporary SQLite
-file (WAL, real clock, the default 1 s commit interval), sets `n` states over 200
-entities, yielding to the loop every 100 sets as a busy hub would, and stops the timer
-only when `async_flush` returns, i.e. when every row is committed. "stable" keeps each
-entity's attributes fixed (the usual case: one stored blob per entity); "unique" changes
-them on every set (a new blob per row, the worst case for attribute deduplication).
+Prints one JSON object. `--postgres` starts a throwaway cluster of Debian's server on a
+loopback port (tests/postgres.py, with PostgreSQL's durable defaults: fsync and
+synchronous commit on) and adds a "postgresql" object of the same shape.
+
+Each case starts a fresh hub and recorder on a temporary SQLite file (WAL, real clock, the
+default 1 s commit interval), sets `n` states over 200 entities, yielding to the loop
+every 100 sets as a busy hub would, and stops the timer only when `async_flush` returns,
+i.e. when every row is committed. "stable" keeps each entity's attributes fixed (the usual
+case: one stored blob per entity); "unique" changes them on every set (a new blob per row,
+the worst case for attribute deduplication).
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +42,40 @@ def _size_mb(data_dir: Path) -> float:
     return sum(f.stat().st_size for f in data_dir.glob("bench.db*")) / 1e6
 
 
-async def run_case(n: int, unique_attributes: bool) -> dict[str, float]:
+async def _fresh_database(server_url: str) -> str:
+    """A new, empty database on the server; its URL."""
+    import asyncpg
+
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+    base, _, query = server_url.partition("?")
+    return f"{base.rpartition('/')[0]}/{name}" + (f"?{query}" if query else "")
+
+
+async def _pg_size_mb(url: str) -> float:
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        size = await connection.fetchval("SELECT pg_database_size(current_database())")
+    finally:
+        await connection.close()
+    return int(size) / 1e6
+
+
+async def run_case(
+    n: int, unique_attributes: bool, server_url: str | None = None
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         hub = Hub(HubConfig(), config_dir=data_dir, data_dir=data_dir)
-        recorder = await async_setup_recorder(hub, RecorderConfig(db_path=data_dir / "bench.db"))
+        db_url = None if server_url is None else await _fresh_database(server_url)
+        config = RecorderConfig(db_path=data_dir / "bench.db", db_url=db_url)
+        recorder = await async_setup_recorder(hub, config)
         await hub.async_start()
         await recorder.async_flush()
         entity_ids = [f"sensor.bench_{i}" for i in range(ENTITIES)]
@@ -55,7 +92,7 @@ async def run_case(n: int, unique_attributes: bool) -> dict[str, float]:
         await recorder.async_flush()
         elapsed = time.perf_counter() - start
         await hub.async_stop()
-        db_mb = _size_mb(data_dir)
+        db_mb = _size_mb(data_dir) if db_url is None else await _pg_size_mb(db_url)
     return {
         "states_per_s": round(n / elapsed),
         "seconds": round(elapsed, 3),
@@ -64,21 +101,46 @@ async def run_case(n: int, unique_attributes: bool) -> dict[str, float]:
     }
 
 
-async def main(n: int) -> dict[str, Any]:
+async def main(n: int, server_url: str | None) -> dict[str, Any]:
     stable = await run_case(n, unique_attributes=False)
     unique = await run_case(n, unique_attributes=True)
-    return {
+    result: dict[str, Any] = {
         "bench": "recorder",
         "n": n,
         "states_per_s": stable["states_per_s"],
         "stable_attributes": stable,
         "unique_attributes": unique,
-        "peak_rss_mb": peak_rss_mb(),
     }
+    if server_url is not None:
+        pg_stable = await run_case(n, unique_attributes=False, server_url=server_url)
+        pg_unique = await run_case(n, unique_attributes=True, server_url=server_url)
+        result["postgresql"] = {
+            "states_per_s": pg_stable["states_per_s"],
+            "stable_attributes": pg_stable,
+            "unique_attributes": pg_unique,
+        }
+    result["peak_rss_mb"] = peak_rss_mb()  # of this process (PostgreSQL's server is apart)
+    return result
+
+
+def _run_with_cluster(n: int) -> dict[str, Any]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.postgres import find_bindir, postgres_cluster
+
+    bindir = find_bindir()
+    if bindir is None:
+        raise SystemExit("no PostgreSQL server installed (apt-get install postgresql)")
+    with postgres_cluster(bindir, durable=True) as url:
+        return asyncio.run(main(n, url))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20000, help="state changes per case")
+    parser.add_argument(
+        "--postgres", action="store_true", help="also on a throwaway local PostgreSQL cluster"
+    )
+    parser.add_argument("--db-url", help="also on this PostgreSQL server (a database is created)")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.n))))
+    output = _run_with_cluster(args.n) if args.postgres else asyncio.run(main(args.n, args.db_url))
+    print(json.dumps(output))

@@ -22,6 +22,7 @@ from hub.config import HubConfig
 from hub.core.hub import Hub
 from hub.entity import EntityRegistry
 from tests.mqtt_broker import mosquitto  # noqa: F401  (a fixture any test may request)
+from tests.postgres import db_url, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 FROZEN_AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 

@@ -1,4 +1,4 @@
-"""The recorder: states, events and hourly statistics in SQLite, the only SQL in the hub.
+"""The recorder: states, events and hourly statistics in SQLite (or PostgreSQL with `db_url`).
 
 Bootstrap validates the `recorder:` block with `CONFIG_SCHEMA`, turns it into a
 `RecorderConfig` once, and calls `async_setup_recorder`; everyone else reaches the
@@ -19,6 +19,7 @@ import voluptuous as vol
 
 from hub import validation as cv
 from hub.core.services import ServiceCall
+from hub.database import postgres_url, redacted
 
 from .core import Recorder
 from .schema import SCHEMA_VERSION, SchemaTooNew
@@ -78,9 +79,18 @@ CONFIG_SCHEMA = vol.Schema(
         cv.empty_block,
         vol.Schema(
             {
-                vol.Optional(
-                    "db_path", description="SQLite file; relative paths are in the data directory"
+                vol.Exclusive(
+                    "db_path",
+                    "database",
+                    msg="give db_path (SQLite) or db_url (PostgreSQL), not both",
+                    description="SQLite file; relative paths are in the data directory",
                 ): cv.string,
+                vol.Exclusive(
+                    "db_url",
+                    "database",
+                    msg="give db_path (SQLite) or db_url (PostgreSQL), not both",
+                    description="postgresql://user@host/db instead of the SQLite file",
+                ): postgres_url,
                 vol.Optional(
                     "commit_interval",
                     default=timedelta(seconds=1),
@@ -112,6 +122,7 @@ class RecorderConfig:
     """The validated `recorder:` block; built once at setup."""
 
     db_path: Path
+    db_url: str | None = None  # postgresql://...; None: the SQLite file at db_path
     commit_interval: float = 1.0
     keep_days: int = 10
     purge_time: time = time(4, 12)
@@ -126,6 +137,7 @@ class RecorderConfig:
         exclude = validated.get("exclude", {})
         return cls(
             db_path=data_dir / validated.get("db_path", DEFAULT_DB_FILE),
+            db_url=validated.get("db_url"),
             commit_interval=validated["commit_interval"].total_seconds(),
             keep_days=validated["keep_days"],
             purge_time=validated["purge_time"],
@@ -133,6 +145,16 @@ class RecorderConfig:
             exclude_entities=tuple(exclude.get("entities", ())),
             exclude_event_types=frozenset(exclude.get("event_types", ())),
         )
+
+    @property
+    def target(self) -> str | Path:
+        """What `hub.database.async_connect` opens."""
+        return self.db_url or self.db_path
+
+    @property
+    def target_label(self) -> str:
+        """The database for log messages (the URL without its password)."""
+        return redacted(self.db_url) if self.db_url else str(self.db_path)
 
     def records_entity(self, entity_id: str) -> bool:
         """False for entities excluded by domain or glob (the recorder caches the answer)."""

@@ -1,6 +1,7 @@
 """The Recorder: a cheap listener, a batched writer, the restore cache and the timers.
 
-Everything happens on the event loop except SQL, which aiosqlite runs in its own thread.
+Everything happens on the event loop except SQL, which aiosqlite runs in its own thread
+(or asyncpg sends to PostgreSQL, with `db_url`; see hub/database.py).
 The listener only appends the event to a list and, if no commit is pending, arms one
 `commit_interval` ahead; the commit writes the whole list in one transaction. So a burst
 costs one write, an idle hub wakes nobody up, and a `kill -9` loses at most the last
@@ -8,7 +9,8 @@ interval (each batch is committed, and WAL keeps committed batches through a cra
 
 One asyncio lock serialises everything that writes (batches, statistics, purge): a single
 connection can hold only one transaction at a time. Reads go through the same connection
-without the lock; aiosqlite runs them in order with the writes.
+without the lock; aiosqlite runs them in order with the writes (asyncpg on another
+pooled connection, seeing only committed batches).
 """
 
 from __future__ import annotations
@@ -19,11 +21,10 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Final
 
-import aiosqlite
-
 from hub.core.bus import CALLBACK_TYPE, Event
 from hub.core.const import EVENT_STATE_CHANGED, MATCH_ALL
 from hub.core.states import State
+from hub.database import Database, DatabaseError, hub_node
 
 from .history import async_events_during, async_last_states, async_states_during
 from .purge import async_purge
@@ -68,12 +69,13 @@ class Recorder:
     def __init__(self, hub: Hub, config: RecorderConfig) -> None:
         self._hub = hub
         self.config = config
-        self._db: aiosqlite.Connection | None = None
+        self._db: Database | None = None
+        self.node = hub_node(hub)
         self._lock = asyncio.Lock()
         self._queue: list[Event] = []
         self._dropped = 0
         self._keep_entity: dict[str, bool] = {}
-        self._writer = BatchWriter()
+        self._writer = BatchWriter(self.node)
         self._restore: dict[str, State] = {}
         self._cancel_commit: CALLBACK_TYPE | None = None
         self._cancel_statistics: CALLBACK_TYPE | None = None
@@ -84,15 +86,13 @@ class Recorder:
 
     async def async_start(self) -> None:
         """Open the database, fill the restore cache, then start listening and the timers."""
-        self._db = await async_open(self.config.db_path)
-        self._restore = await async_last_states(self._db)
+        self._db = await async_open(self.config.target, self.node)
+        self._restore = await async_last_states(self._db, self.node)
         await self._writer.async_load(self._db)
         self._unlisten = self._hub.bus.async_listen(MATCH_ALL, self._on_event)
         self._arm_statistics()
         self._arm_purge()
-        _LOGGER.debug(
-            "Recording to %s (%d states restored)", self.config.db_path, len(self._restore)
-        )
+        _LOGGER.debug("Recording to %s (%d states restored)", self._db.label, len(self._restore))
 
     async def async_close(self) -> None:
         """Stop listening, write what is queued, and close the database."""
@@ -162,12 +162,12 @@ class Recorder:
             self._dropped = 0
         try:
             await self._writer.async_write(self._db, batch)
-        except aiosqlite.Error:
-            _LOGGER.exception("Could not record %d events in %s", len(batch), self.config.db_path)
+        except DatabaseError:
+            _LOGGER.exception("Could not record %d events in %s", len(batch), self._db.label)
 
     # -- queries --------------------------------------------------------------------------
 
-    def _require_db(self) -> aiosqlite.Connection:
+    def _require_db(self) -> Database:
         if self._db is None:
             raise RuntimeError("the recorder is closed")
         return self._db
@@ -187,7 +187,9 @@ class Recorder:
         """
         await self.async_flush()
         ids = list(self._writer.metadata_ids) if entity_ids is None else entity_ids
-        return await async_states_during(self._require_db(), ids, _ts(start), _end_ts(end))
+        return await async_states_during(
+            self._require_db(), self.node, ids, _ts(start), _end_ts(end)
+        )
 
     async def async_events(
         self, event_types: list[str] | None, start: datetime, end: datetime | None = None
@@ -195,14 +197,14 @@ class Recorder:
         """Recorded events (not `state_changed`) in [start, end), oldest first."""
         await self.async_flush()
         db = self._require_db()
-        return await async_events_during(db, event_types, _ts(start), _end_ts(end))
+        return await async_events_during(db, self.node, event_types, _ts(start), _end_ts(end))
 
     async def async_statistics(
         self, entity_ids: list[str], start: datetime, end: datetime | None = None
     ) -> dict[str, list[dict[str, Any]]]:
         """Hourly rows {"start", "mean", "min", "max"} for hours starting in [start, end)."""
         db = self._require_db()
-        return await async_statistics_during(db, entity_ids, _ts(start), _end_ts(end))
+        return await async_statistics_during(db, self.node, entity_ids, _ts(start), _end_ts(end))
 
     # -- statistics and purge -------------------------------------------------------------
 
@@ -226,20 +228,20 @@ class Recorder:
             await self._async_write_queue()
             end = hour_start(self._hub.scheduler.timestamp() - STATISTICS_DELAY)
             try:
-                last = await async_last_run(self._db)
+                last = await async_last_run(self._db, self.node)
                 hour = end - HOUR
                 if last is not None:
                     hour = max(last + HOUR, end - self.config.keep_days * DAY)
                 while hour < end:
                     await self._async_compile_hour(self._db, hour)
                     hour += HOUR
-            except aiosqlite.Error:
-                _LOGGER.exception("Could not compile statistics in %s", self.config.db_path)
+            except DatabaseError:
+                _LOGGER.exception("Could not compile statistics in %s", self._db.label)
 
-    async def _async_compile_hour(self, db: aiosqlite.Connection, hour: float) -> None:
-        rows = await async_fetch_hour(db, hour)
+    async def _async_compile_hour(self, db: Database, hour: float) -> None:
+        rows = await async_fetch_hour(db, self.node, hour)
         stats = await self._hub.async_add_executor_job(compile_hour, rows, hour) if rows else []
-        await async_save_hour(db, hour, stats)
+        await async_save_hour(db, self.node, hour, stats)
 
     def _arm_purge(self) -> None:
         """Purge next at `purge_time` in the hub's time zone."""
@@ -259,16 +261,21 @@ class Recorder:
     async def _async_scheduled_purge(self) -> None:
         try:
             await self.async_purge(self.config.keep_days)
-        except aiosqlite.Error:
-            _LOGGER.exception("Could not purge %s", self.config.db_path)
+        except DatabaseError:
+            _LOGGER.exception("Could not purge %s", self.config.target_label)
 
     async def async_purge(self, keep_days: int) -> None:
         """Delete states and events older than `keep_days` (statistics: a year) now."""
         now = self._hub.scheduler.timestamp()
         async with self._lock:
             db = self._require_db()
-            deleted = await async_purge(db, now - keep_days * DAY, now - STATISTICS_KEEP_DAYS * DAY)
+            deleted = await async_purge(
+                db, self.node, now - keep_days * DAY, now - STATISTICS_KEEP_DAYS * DAY
+            )
             await self._writer.async_load(db)
         _LOGGER.info(
-            "Purged %d rows older than %d days from %s", deleted, keep_days, self.config.db_path
+            "Purged %d rows older than %d days from %s",
+            deleted,
+            keep_days,
+            self.config.target_label,
         )

@@ -1,8 +1,9 @@
 """Reading back what the recorder wrote: state history, events, and the last state of each entity.
 
-Entity and event-type lists go to SQLite as one JSON array (`IN (SELECT value FROM
-json_each(?))`), so a query never hits the bound-parameter limit however many ids a caller
-asks for, and the statement text stays the same (SQLite caches its plan).
+Entity and event-type lists go to the database as one JSON array (`IN (SELECT value FROM
+json_each(?))`, on PostgreSQL `json_array_elements_text`), so a query never hits the
+bound-parameter limit however many ids a caller asks for, and the statement text stays
+the same (SQLite caches its plan).
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any, Final
 
-import aiosqlite
-
 from hub.core.context import Context
 from hub.core.json import json_dumps, json_loads
 from hub.core.states import State
+from hub.database import Database
 
 from .schema import last_state_id
 
@@ -35,7 +35,8 @@ SELECT m.entity_id, s.state, a.shared_attrs, s.last_changed_ts, s.last_updated_t
 FROM states_meta m
 JOIN states s ON s.state_id = ({_LAST_STATE_BEFORE})
 LEFT JOIN state_attributes a ON a.attributes_id = s.attributes_id
-WHERE m.entity_id IN (SELECT value FROM json_each(:ids)) AND s.state IS NOT NULL
+WHERE m.node = :node AND m.entity_id IN (SELECT value FROM json_each(:ids))
+  AND s.state IS NOT NULL
 """
 
 _STATES_BETWEEN: Final = """
@@ -43,7 +44,7 @@ SELECT m.entity_id, s.state, a.shared_attrs, s.last_changed_ts, s.last_updated_t
 FROM states s
 JOIN states_meta m ON m.metadata_id = s.metadata_id
 LEFT JOIN state_attributes a ON a.attributes_id = s.attributes_id
-WHERE m.entity_id IN (SELECT value FROM json_each(:ids))
+WHERE m.node = :node AND m.entity_id IN (SELECT value FROM json_each(:ids))
   AND s.last_updated_ts >= :start AND s.last_updated_ts < :end
 ORDER BY s.metadata_id, s.last_updated_ts, s.state_id
 """
@@ -54,14 +55,14 @@ SELECT m.entity_id, s.state, a.shared_attrs, s.last_changed_ts, s.last_updated_t
 FROM states_meta m
 JOIN states s ON s.state_id = ({_LAST_STATE_BEFORE})
 LEFT JOIN state_attributes a ON a.attributes_id = s.attributes_id
-WHERE s.state IS NOT NULL
+WHERE m.node = :node AND s.state IS NOT NULL
 """
 
 _EVENTS_BETWEEN: Final = """
 SELECT event_type, event_data, origin, time_fired_ts, context_id, context_parent_id,
        context_user_id
 FROM events
-WHERE time_fired_ts >= :start AND time_fired_ts < :end {types}
+WHERE node = :node AND time_fired_ts >= :start AND time_fired_ts < :end {types}
 ORDER BY time_fired_ts, event_id
 """
 # Two statements rather than `:types IS NULL OR ...`, which would hide the type index.
@@ -88,7 +89,7 @@ def _state_dict(row: Any) -> dict[str, Any]:
 
 
 async def async_states_during(
-    db: aiosqlite.Connection, entity_ids: Iterable[str], start_ts: float, end_ts: float | None
+    db: Database, node: str, entity_ids: Iterable[str], start_ts: float, end_ts: float | None
 ) -> dict[str, list[dict[str, Any]]]:
     """Each entity's states in [start, end), led by the one in effect at `start`.
 
@@ -100,46 +101,47 @@ async def async_states_during(
     ids = json_dumps(list(entity_ids))
     end = _FOREVER if end_ts is None else end_ts
     result: dict[str, list[dict[str, Any]]] = {}
-    async with db.execute(_START_STATES, {"ids": ids, "before": start_ts}) as cursor:
-        for row in await cursor.fetchall():
-            result[row[0]] = [_state_dict(row)]
-    params = {"ids": ids, "start": start_ts, "end": end}
-    async with db.execute(_STATES_BETWEEN, params) as cursor:
-        for row in await cursor.fetchall():
-            result.setdefault(row[0], []).append(_state_dict(row))
+    for row in await db.fetchall(_START_STATES, {"node": node, "ids": ids, "before": start_ts}):
+        result[row[0]] = [_state_dict(row)]
+    params = {"node": node, "ids": ids, "start": start_ts, "end": end}
+    for row in await db.fetchall(_STATES_BETWEEN, params):
+        result.setdefault(row[0], []).append(_state_dict(row))
     return result
 
 
-async def async_last_states(db: aiosqlite.Connection) -> dict[str, State]:
+async def async_last_states(db: Database, node: str) -> dict[str, State]:
     """The newest stored state of every entity that was not removed: the restore cache."""
     restored: dict[str, State] = {}
-    async with db.execute(_LAST_STATES, {"before": _FOREVER}) as cursor:
-        for row in await cursor.fetchall():
-            entity_id, state, shared_attrs, changed, updated, ctx_id, parent, user = row
-            attributes = json_loads(shared_attrs) if shared_attrs else {}
-            restored[entity_id] = State(
-                entity_id,
-                state,
-                MappingProxyType(attributes),
-                changed,
-                updated,
-                Context(user_id=user, parent_id=parent, id=ctx_id),
-            )
+    for row in await db.fetchall(_LAST_STATES, {"node": node, "before": _FOREVER}):
+        entity_id, state, shared_attrs, changed, updated, ctx_id, parent, user = row
+        attributes = json_loads(shared_attrs) if shared_attrs else {}
+        restored[entity_id] = State(
+            entity_id,
+            state,
+            MappingProxyType(attributes),
+            changed,
+            updated,
+            Context(user_id=user, parent_id=parent, id=ctx_id),
+        )
     return restored
 
 
 async def async_events_during(
-    db: aiosqlite.Connection, event_types: list[str] | None, start_ts: float, end_ts: float | None
+    db: Database, node: str, event_types: list[str] | None, start_ts: float, end_ts: float | None
 ) -> list[dict[str, Any]]:
     """Events fired in [start, end), oldest first, in `Event.as_dict()`'s shape."""
     params = {
+        "node": node,
         "start": start_ts,
         "end": _FOREVER if end_ts is None else end_ts,
         "types": json_dumps(event_types),
     }
-    query = _ALL_EVENTS_BETWEEN if event_types is None else _TYPED_EVENTS_BETWEEN
-    async with db.execute(query, params) as cursor:
-        rows = await cursor.fetchall()
+    if event_types is None:
+        query = _ALL_EVENTS_BETWEEN
+        del params["types"]
+    else:
+        query = _TYPED_EVENTS_BETWEEN
+    rows = await db.fetchall(query, params)
     return [
         {
             "event_type": event_type,

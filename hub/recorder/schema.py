@@ -10,27 +10,23 @@ Shaped like Home Assistant's recorder schema, in small:
   around 1 in 10^7, which we accept instead of HA's read-and-compare.
 - ``states.state`` is NULL for a removal (``new_state`` None): the restore cache then does
   not bring a removed entity back, and history shows when it went away.
-- All times are UNIX float timestamps; ``schema_version`` is SQLite's ``user_version``.
+- All times are UNIX float timestamps; the schema version is SQLite's ``user_version``
+  (PostgreSQL: the ``parkhub_schema`` table, see hub/database.py).
+- Several hubs may share one PostgreSQL database: ``states_meta``, ``events`` and the
+  statistics carry the writing hub's ``node``, and every query and purge keeps to its own.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Final
 
-import aiosqlite
+from hub.database import Database, NewerSchemaError, async_connect
 
-from hub.core.exceptions import HubError
-
-__all__ = ["SCHEMA_VERSION", "SchemaTooNew", "async_open", "transaction"]
+__all__ = ["SCHEMA_VERSION", "SchemaTooNew", "async_open", "last_state_id"]
 
 _LOGGER = logging.getLogger(__name__)
-
-SCHEMA_VERSION: Final = 1
 
 
 def last_state_id(before: str | None = None) -> str:
@@ -55,10 +51,13 @@ _PRAGMAS: Final = (
     "PRAGMA temp_store=MEMORY",
 )
 
+# The latest schema, created whole in a new database.
 _DDL: Final = """
 CREATE TABLE IF NOT EXISTS states_meta (
     metadata_id INTEGER PRIMARY KEY,
-    entity_id TEXT NOT NULL UNIQUE
+    node TEXT NOT NULL DEFAULT '',
+    entity_id TEXT NOT NULL,
+    UNIQUE (node, entity_id)
 );
 CREATE TABLE IF NOT EXISTS state_attributes (
     attributes_id INTEGER PRIMARY KEY,
@@ -80,6 +79,7 @@ CREATE INDEX IF NOT EXISTS ix_states_metadata_id_last_updated_ts
 CREATE INDEX IF NOT EXISTS ix_states_last_updated_ts ON states (last_updated_ts);
 CREATE TABLE IF NOT EXISTS events (
     event_id INTEGER PRIMARY KEY,
+    node TEXT NOT NULL DEFAULT '',
     event_type TEXT NOT NULL,
     event_data TEXT NOT NULL,
     origin TEXT NOT NULL,
@@ -91,62 +91,90 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS ix_events_time_fired_ts ON events (time_fired_ts);
 CREATE INDEX IF NOT EXISTS ix_events_event_type_time_fired_ts ON events (event_type, time_fired_ts);
 CREATE TABLE IF NOT EXISTS statistics (
+    node TEXT NOT NULL DEFAULT '',
     statistic_id TEXT NOT NULL,
     start_ts REAL NOT NULL,
     mean REAL NOT NULL,
     min REAL NOT NULL,
     max REAL NOT NULL,
-    PRIMARY KEY (statistic_id, start_ts)
+    PRIMARY KEY (node, statistic_id, start_ts)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS statistics_runs (
-    start_ts REAL PRIMARY KEY
+    node TEXT NOT NULL DEFAULT '',
+    start_ts REAL NOT NULL,
+    PRIMARY KEY (node, start_ts)
 );
 """
 
+# Upgrades of existing databases, one script per version, never edited once shipped.
+MIGRATIONS: Final[tuple[str, ...]] = (
+    # 1 -> 2: rows carry the hub's node (rows written before belong to '' until adopted).
+    """
+    CREATE TABLE states_meta_v2 (
+        metadata_id INTEGER PRIMARY KEY,
+        node TEXT NOT NULL DEFAULT '',
+        entity_id TEXT NOT NULL,
+        UNIQUE (node, entity_id)
+    );
+    INSERT INTO states_meta_v2 (metadata_id, entity_id)
+        SELECT metadata_id, entity_id FROM states_meta;
+    DROP TABLE states_meta;
+    ALTER TABLE states_meta_v2 RENAME TO states_meta;
+    ALTER TABLE events ADD COLUMN node TEXT NOT NULL DEFAULT '';
+    CREATE TABLE statistics_v2 (
+        node TEXT NOT NULL DEFAULT '',
+        statistic_id TEXT NOT NULL,
+        start_ts REAL NOT NULL,
+        mean REAL NOT NULL,
+        min REAL NOT NULL,
+        max REAL NOT NULL,
+        PRIMARY KEY (node, statistic_id, start_ts)
+    ) WITHOUT ROWID;
+    INSERT INTO statistics_v2 (statistic_id, start_ts, mean, min, max)
+        SELECT statistic_id, start_ts, mean, min, max FROM statistics;
+    DROP TABLE statistics;
+    ALTER TABLE statistics_v2 RENAME TO statistics;
+    CREATE TABLE statistics_runs_v2 (
+        node TEXT NOT NULL DEFAULT '',
+        start_ts REAL NOT NULL,
+        PRIMARY KEY (node, start_ts)
+    );
+    INSERT INTO statistics_runs_v2 (start_ts) SELECT start_ts FROM statistics_runs;
+    DROP TABLE statistics_runs;
+    ALTER TABLE statistics_runs_v2 RENAME TO statistics_runs;
+    """,
+)
 
-class SchemaTooNew(HubError):
+SCHEMA_VERSION: Final = 1 + len(MIGRATIONS)
+
+# A SQLite file holds one hub's rows by definition: it adopts them under its node (rows
+# from before nodes existed, or from before the hub was renamed).
+_ADOPT: Final = (
+    "UPDATE states_meta SET node = :node WHERE node <> :node",
+    "UPDATE events SET node = :node WHERE node <> :node",
+    "UPDATE statistics SET node = :node WHERE node <> :node",
+    "UPDATE statistics_runs SET node = :node WHERE node <> :node",
+)
+
+
+class SchemaTooNew(NewerSchemaError):
     """The database was written by a newer ParkHub; refuse rather than corrupt it."""
 
 
-async def async_open(path: Path) -> aiosqlite.Connection:
-    """Open (creating if needed) the database at `path`, in WAL mode, with the schema in place.
-
-    The connection is in autocommit mode (`isolation_level=None`): the writer opens each
-    batch's transaction itself with BEGIN, so nothing else is ever held open by accident.
-    """
-    await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
-    db = await aiosqlite.connect(path, isolation_level=None)
+async def async_open(target: Path | str, node: str = "") -> Database:
+    """Open (creating if needed) the SQLite file or PostgreSQL database with the schema
+    in place. SQLite runs in WAL mode, in autocommit: the writer opens each batch's
+    transaction itself, so nothing else is ever held open by accident."""
     try:
-        for pragma in _PRAGMAS:
-            await db.execute(pragma)
-        async with db.execute("PRAGMA user_version") as cursor:
-            row = await cursor.fetchone()
-        version = int(row[0]) if row else 0
-        if version > SCHEMA_VERSION:
-            raise SchemaTooNew(
-                f"{path} has recorder schema {version}; this ParkHub knows up to {SCHEMA_VERSION}"
-            )
-        if version < SCHEMA_VERSION:
-            _LOGGER.info("Creating recorder schema %s in %s", SCHEMA_VERSION, path)
-            await db.executescript(f"BEGIN;{_DDL}PRAGMA user_version={SCHEMA_VERSION};COMMIT;")
-    except BaseException:
-        await db.close()
-        raise
+        db = await async_connect(target, "recorder", _DDL, MIGRATIONS, _PRAGMAS)
+    except NewerSchemaError as err:
+        raise SchemaTooNew(f"{err} (this ParkHub knows up to {SCHEMA_VERSION})") from err
+    if db.dialect == "sqlite":
+        try:
+            async with db.transaction():
+                for statement in _ADOPT:
+                    await db.execute(statement, {"node": node})
+        except BaseException:
+            await db.close()
+            raise
     return db
-
-
-@asynccontextmanager
-async def transaction(db: aiosqlite.Connection) -> AsyncIterator[None]:
-    """BEGIN ... COMMIT, rolled back on any error or cancellation.
-
-    Rolls back only if a transaction is still open: a COMMIT that failed may have ended
-    it already, and a ROLLBACK then would raise and hide the error that matters.
-    """
-    await db.execute("BEGIN")
-    try:
-        yield
-        await db.execute("COMMIT")
-    except BaseException:
-        if db.in_transaction:
-            await db.execute("ROLLBACK")
-        raise

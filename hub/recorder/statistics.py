@@ -14,12 +14,11 @@ import math
 from collections.abc import Iterable
 from typing import Any, Final
 
-import aiosqlite
-
 from hub.core.json import json_dumps
+from hub.database import Database
 
 from .history import iso
-from .schema import last_state_id, transaction
+from .schema import last_state_id
 
 __all__ = [
     "HOUR",
@@ -48,20 +47,28 @@ _HOUR_STATES: Final = f"""
 SELECT m.entity_id, s.state, s.last_updated_ts, s.state_id
 FROM states_meta m
 JOIN states s ON s.state_id = ({last_state_id("start")})
-WHERE m.entity_id LIKE 'sensor.%'
+WHERE m.node = :node AND m.entity_id LIKE 'sensor.%'
 UNION ALL
 SELECT m.entity_id, s.state, s.last_updated_ts, s.state_id
 FROM states_meta m
 JOIN states s ON s.metadata_id = m.metadata_id
-WHERE m.entity_id LIKE 'sensor.%' AND s.last_updated_ts >= :start AND s.last_updated_ts < :end
+WHERE m.node = :node AND m.entity_id LIKE 'sensor.%'
+  AND s.last_updated_ts >= :start AND s.last_updated_ts < :end
 ORDER BY 1, 3, 4
 """
 
 _STATISTICS_BETWEEN: Final = """
 SELECT statistic_id, start_ts, mean, min, max FROM statistics
-WHERE statistic_id IN (SELECT value FROM json_each(:ids))
+WHERE node = :node AND statistic_id IN (SELECT value FROM json_each(:ids))
   AND start_ts >= :start AND start_ts < :end
 ORDER BY statistic_id, start_ts
+"""
+
+
+_SAVE_STATISTIC: Final = """
+INSERT INTO statistics (node, statistic_id, start_ts, mean, min, max) VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (node, statistic_id, start_ts)
+DO UPDATE SET mean = excluded.mean, min = excluded.min, max = excluded.max
 """
 
 
@@ -111,40 +118,41 @@ def compile_hour(rows: Iterable[tuple[str, str | None, float]], start: float) ->
 
 
 async def async_fetch_hour(
-    db: aiosqlite.Connection, start: float
+    db: Database, node: str, start: float
 ) -> list[tuple[str, str | None, float]]:
     """The `sensor.*` states of the hour from `start`, each sensor led by its state at `start`."""
-    async with db.execute(_HOUR_STATES, {"start": start, "end": start + HOUR}) as cursor:
-        return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+    params = {"node": node, "start": start, "end": start + HOUR}
+    return [(row[0], row[1], row[2]) for row in await db.fetchall(_HOUR_STATES, params)]
 
 
-async def async_last_run(db: aiosqlite.Connection) -> float | None:
+async def async_last_run(db: Database, node: str) -> float | None:
     """The start of the newest hour already compiled, if any."""
-    async with db.execute("SELECT MAX(start_ts) FROM statistics_runs") as cursor:
-        row = await cursor.fetchone()
+    row = await db.fetchone("SELECT MAX(start_ts) FROM statistics_runs WHERE node = ?", (node,))
     return None if row is None or row[0] is None else float(row[0])
 
 
-async def async_save_hour(db: aiosqlite.Connection, start: float, rows: list[StatRow]) -> None:
+async def async_save_hour(db: Database, node: str, start: float, rows: list[StatRow]) -> None:
     """Store one compiled hour and mark it done, in one transaction."""
-    async with transaction(db):
-        await db.executemany("INSERT OR REPLACE INTO statistics VALUES (?, ?, ?, ?, ?)", rows)
-        await db.execute("INSERT OR IGNORE INTO statistics_runs VALUES (?)", (start,))
+    async with db.transaction():
+        await db.executemany(_SAVE_STATISTIC, [(node, *row) for row in rows])
+        await db.execute(
+            "INSERT INTO statistics_runs VALUES (?, ?) ON CONFLICT DO NOTHING", (node, start)
+        )
 
 
 async def async_statistics_during(
-    db: aiosqlite.Connection, statistic_ids: list[str], start_ts: float, end_ts: float | None
+    db: Database, node: str, statistic_ids: list[str], start_ts: float, end_ts: float | None
 ) -> dict[str, list[dict[str, Any]]]:
     """Hourly rows whose hour starts in [start, end), per sensor, oldest first."""
     params = {
+        "node": node,
         "ids": json_dumps(statistic_ids),
         "start": start_ts,
         "end": math.inf if end_ts is None else end_ts,
     }
     result: dict[str, list[dict[str, Any]]] = {}
-    async with db.execute(_STATISTICS_BETWEEN, params) as cursor:
-        for statistic_id, start, mean, low, high in await cursor.fetchall():
-            result.setdefault(statistic_id, []).append(
-                {"start": iso(start), "mean": mean, "min": low, "max": high}
-            )
+    for statistic_id, start, mean, low, high in await db.fetchall(_STATISTICS_BETWEEN, params):
+        result.setdefault(statistic_id, []).append(
+            {"start": iso(start), "mean": mean, "min": low, "max": high}
+        )
     return result

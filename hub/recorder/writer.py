@@ -12,14 +12,11 @@ import hashlib
 import logging
 from typing import Any, Final
 
-import aiosqlite
-
 from hub.core.bus import Event
 from hub.core.const import EVENT_STATE_CHANGED
 from hub.core.json import json_bytes, json_dumps
 from hub.core.states import State
-
-from .schema import transaction
+from hub.database import Database
 
 __all__ = ["BatchWriter"]
 
@@ -28,14 +25,16 @@ _LOGGER = logging.getLogger(__name__)
 # Attribute hashes known to be stored already; past this many the set starts over.
 _MAX_KNOWN_ATTRIBUTES: Final = 50_000
 
-_SELECT_META: Final = "SELECT entity_id, metadata_id FROM states_meta"
-_SELECT_META_IN: Final = f"{_SELECT_META} WHERE entity_id IN (SELECT value FROM json_each(?))"
-_INSERT_META: Final = "INSERT OR IGNORE INTO states_meta (entity_id) VALUES (?)"
-_INSERT_ATTRIBUTES: Final = "INSERT OR IGNORE INTO state_attributes VALUES (?, ?)"
+_SELECT_META: Final = "SELECT entity_id, metadata_id FROM states_meta WHERE node = ?"
+_SELECT_META_IN: Final = f"{_SELECT_META} AND entity_id IN (SELECT value FROM json_each(?))"
+_INSERT_META: Final = (
+    "INSERT INTO states_meta (node, entity_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+)
+_INSERT_ATTRIBUTES: Final = "INSERT INTO state_attributes VALUES (?, ?) ON CONFLICT DO NOTHING"
 _INSERT_STATE: Final = """INSERT INTO states (metadata_id, state, attributes_id, last_changed_ts,
     last_updated_ts, context_id, context_parent_id, context_user_id) VALUES (?,?,?,?,?,?,?,?)"""
-_INSERT_EVENT: Final = """INSERT INTO events (event_type, event_data, origin, time_fired_ts,
-    context_id, context_parent_id, context_user_id) VALUES (?,?,?,?,?,?,?)"""
+_INSERT_EVENT: Final = """INSERT INTO events (node, event_type, event_data, origin, time_fired_ts,
+    context_id, context_parent_id, context_user_id) VALUES (?,?,?,?,?,?,?,?)"""
 
 
 def _attributes_id(shared: bytes) -> int:
@@ -47,17 +46,18 @@ def _attributes_id(shared: bytes) -> int:
 class BatchWriter:
     """Writes batches of events; owns the entity-id and attribute caches that make it cheap."""
 
-    def __init__(self) -> None:
+    def __init__(self, node: str = "") -> None:
+        self.node = node
         self.metadata_ids: dict[str, int] = {}
         self._known_attributes: set[int] = set()
 
-    async def async_load(self, db: aiosqlite.Connection) -> None:
-        """(Re)load the entity ids from the database; at start and after a purge."""
-        async with db.execute(_SELECT_META) as cursor:
-            self.metadata_ids = {row[0]: row[1] for row in await cursor.fetchall()}
+    async def async_load(self, db: Database) -> None:
+        """(Re)load this node's entity ids from the database; at start and after a purge."""
+        rows = await db.fetchall(_SELECT_META, (self.node,))
+        self.metadata_ids = {row[0]: row[1] for row in rows}
         self._known_attributes.clear()
 
-    async def async_write(self, db: aiosqlite.Connection, batch: list[Event]) -> None:
+    async def async_write(self, db: Database, batch: list[Event]) -> None:
         """Insert the batch in one transaction; on an error nothing of it is stored."""
         states: list[tuple[Any, ...]] = []
         events: list[tuple[Any, ...]] = []
@@ -67,14 +67,14 @@ class BatchWriter:
                 states.append(self._state_row(event, attributes))
             elif (row := self._event_row(event)) is not None:
                 events.append(row)
-        async with transaction(db):
+        async with db.transaction():
             ids = await self._async_metadata_ids(db, {row[0] for row in states})
             if attributes:
                 await db.executemany(_INSERT_ATTRIBUTES, attributes.items())
             if states:
                 await db.executemany(_INSERT_STATE, [(ids[row[0]], *row[1:]) for row in states])
             if events:
-                await db.executemany(_INSERT_EVENT, events)
+                await db.executemany(_INSERT_EVENT, [(self.node, *row) for row in events])
         self.metadata_ids.update(ids)
         known = self._known_attributes
         if len(known) + len(attributes) > _MAX_KNOWN_ATTRIBUTES:
@@ -115,9 +115,7 @@ class BatchWriter:
         fired = event.time_fired_timestamp
         return (event.event_type, data, str(event.origin), fired, *_context(event))
 
-    async def _async_metadata_ids(
-        self, db: aiosqlite.Connection, entity_ids: set[str]
-    ) -> dict[str, int]:
+    async def _async_metadata_ids(self, db: Database, entity_ids: set[str]) -> dict[str, int]:
         """Ids for these entities, registering new ones inside the caller's transaction.
 
         Returned, not cached: `async_write` caches them once the transaction commits.
@@ -125,9 +123,10 @@ class BatchWriter:
         known = self.metadata_ids
         ids = {entity_id: known[entity_id] for entity_id in entity_ids & known.keys()}
         if missing := entity_ids - ids.keys():
-            await db.executemany(_INSERT_META, [(entity_id,) for entity_id in missing])
-            async with db.execute(_SELECT_META_IN, (json_dumps(list(missing)),)) as cursor:
-                ids.update({row[0]: row[1] for row in await cursor.fetchall()})
+            node = self.node
+            await db.executemany(_INSERT_META, [(node, entity_id) for entity_id in missing])
+            rows = await db.fetchall(_SELECT_META_IN, (node, json_dumps(list(missing))))
+            ids.update({row[0]: row[1] for row in rows})
         return ids
 
 

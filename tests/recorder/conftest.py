@@ -6,15 +6,14 @@ builds a second hub on the same data directory, as the next run of ParkHub would
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 
 from hub.core.hub import Hub
 from hub.recorder import CONFIG_SCHEMA, Recorder, RecorderConfig, async_setup_recorder
 from tests.conftest import Clock
+from tests.postgres import count_rows as _count_rows
 
 Restart = Callable[[], Awaitable[Hub]]
 
@@ -26,8 +25,12 @@ def recorder_options() -> dict[str, Any]:
 
 
 @pytest.fixture
-def recorder_config(hub: Hub, recorder_options: dict[str, Any]) -> RecorderConfig:
-    return RecorderConfig.from_dict(CONFIG_SCHEMA(recorder_options), hub.data_dir)
+def recorder_config(
+    hub: Hub, recorder_options: dict[str, Any], db_url: str | None
+) -> RecorderConfig:
+    """On both engines: every test using the recorder runs on SQLite and on PostgreSQL."""
+    options = recorder_options if db_url is None else {**recorder_options, "db_url": db_url}
+    return RecorderConfig.from_dict(CONFIG_SCHEMA(options), hub.data_dir)
 
 
 @pytest.fixture
@@ -54,12 +57,6 @@ async def restart(hub: Hub, recorder_config: RecorderConfig) -> AsyncIterator[Re
         await new.async_stop()
 
 
-async def count_rows(db_path: Path, table: str, where: str = "1") -> int:
-    """Rows in `table`, read through a second connection, as any other reader would."""
-    async with (
-        aiosqlite.connect(db_path) as db,
-        db.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}") as cursor,
-    ):
-        row = await cursor.fetchone()
-    assert row is not None
-    return int(row[0])
+async def count_rows(config: RecorderConfig, table: str, where: str = "1 = 1") -> int:
+    """Rows in the recorder's `table`, read through a second connection."""
+    return await _count_rows(config.db_url or config.db_path, table, where)

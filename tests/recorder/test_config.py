@@ -66,3 +66,14 @@ def test_an_absolute_db_path_is_kept(tmp_path: Path) -> None:
 def test_mistakes_are_refused(block: dict[str, Any], message: str) -> None:
     with pytest.raises(vol.Invalid, match=message):
         CONFIG_SCHEMA(block)
+
+
+def test_a_postgres_url_is_taken_and_other_urls_are_refused(tmp_path: Path) -> None:
+    url = "postgresql://parkhub:secret@db.example/parkhub"
+    config = RecorderConfig.from_dict(CONFIG_SCHEMA({"db_url": url}), tmp_path)
+    assert config.target == url
+    assert config.target_label == "postgresql://parkhub:***@db.example/parkhub"
+    with pytest.raises(vol.Invalid, match="db_url"):
+        CONFIG_SCHEMA({"db_url": "mysql://db.example/parkhub"})
+    with pytest.raises(vol.Invalid, match="not both"):
+        CONFIG_SCHEMA({"db_url": url, "db_path": "lot.db"})

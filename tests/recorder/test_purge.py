@@ -35,7 +35,7 @@ async def test_daily_purge_forgets_what_is_older_than_keep_days(
         "gate.entry": ["open"],
     }
     assert await recorder.async_events(["plate_detected"], FROZEN_AT) == []
-    db_path = recorder.config.db_path
+    db_path = recorder.config
     assert await count_rows(db_path, "state_attributes") == 1  # the blob of "40" went too
     assert await count_rows(db_path, "states_meta") == 2  # the removed slot is forgotten
     # New changes of a purged entity are recorded as usual.

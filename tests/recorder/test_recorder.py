@@ -19,7 +19,7 @@ from .conftest import count_rows
 async def test_nothing_is_written_before_the_commit_interval(
     hub: Hub, clock: Clock, recorder: Recorder
 ) -> None:
-    db_path = recorder.config.db_path
+    db_path = recorder.config
     for value in range(50):
         hub.states.async_set("sensor.free_spaces", str(value))
     hub.bus.async_fire("plate_detected", {"plate": "KA01AB1234"})
@@ -64,7 +64,7 @@ async def test_attributes_round_trip_and_are_stored_once(
     assert history["gate.entry"][0]["attributes"] == attributes
     assert history["gate.exit"][0]["attributes"] == attributes
     assert history["gate.side"][0]["attributes"] == {}
-    assert await count_rows(recorder.config.db_path, "state_attributes") == 1
+    assert await count_rows(recorder.config, "state_attributes") == 1
 
 
 async def test_history_entries_have_the_api_shape(
@@ -167,11 +167,11 @@ async def test_a_full_queue_drops_and_warns_once(
     full = [r for r in caplog.records if "queue is full" in r.getMessage()]
     assert len(full) == 1
     assert any("15 events were dropped" in r.getMessage() for r in caplog.records)
-    assert await count_rows(small.db_path, "states") == 10
+    assert await count_rows(small, "states") == 10
 
 
 async def test_stop_writes_what_is_queued(hub: Hub, clock: Clock, recorder: Recorder) -> None:
     hub.states.async_set("gate.entry", "open")
     await hub.async_stop()
-    assert await count_rows(recorder.config.db_path, "states") == 1
-    assert await count_rows(recorder.config.db_path, "events", "event_type = 'hub_stop'") == 1
+    assert await count_rows(recorder.config, "states") == 1
+    assert await count_rows(recorder.config, "events", "event_type = 'hub_stop'") == 1

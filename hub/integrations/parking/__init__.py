@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from hub.core.bus import CALLBACK_TYPE, Event
 from hub.core.const import EVENT_HUB_STARTED, EVENT_HUB_STOP, EVENT_PLATE_DETECTED
 from hub.core.hub import CoreState
+from hub.database import hub_node
 from hub.entity import async_add_entities
 
 from .config import CONFIG_SCHEMA, ParkingConfig, parking_config
@@ -51,7 +52,7 @@ class ParkingData:
 
 async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     parking = parking_config(config)
-    store = await ParkingStore.async_open(hub.data_dir / DB_FILE)
+    store = await ParkingStore.async_open(parking.db_url or hub.data_dir / DB_FILE, hub_node(hub))
     book = ReservationBook(hub, parking, store)
     manager = ParkingManager(hub, parking, store, book)
     passages = PassageWatcher(hub, parking, manager.fire_anomaly)
@@ -95,7 +96,7 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     async def stop(_event: Event) -> None:
         while data.on_unload:
             data.on_unload.pop()()
-        # Writes started before stop finish first: aiosqlite runs them in order.
+        # Writes started before stop finish first: the store runs them in order.
         await hub.async_wait_writes()
         await store.async_close()
 

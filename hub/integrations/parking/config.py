@@ -15,6 +15,7 @@ from typing import Any
 import voluptuous as vol
 
 from hub import validation as cv
+from hub.database import postgres_url
 
 from .const import (
     CONF_BELOW_FREE,
@@ -22,6 +23,7 @@ from .const import (
     CONF_CAPACITY,
     CONF_DAILY_MAX,
     CONF_DAILY_MAX_PER,
+    CONF_DB_URL,
     CONF_FREE_LISTS,
     CONF_GATES,
     CONF_GRACE,
@@ -163,6 +165,9 @@ def _one_default_lot(lots: dict[str, Any]) -> dict[str, Any]:
 
 CONFIG_SCHEMA = vol.Schema(
     {
+        vol.Optional(
+            CONF_DB_URL, description="postgresql://user@host/db instead of parking.db"
+        ): postgres_url,
         vol.Optional(CONF_LOTS): vol.All(
             vol.Schema({cv.slug: vol.Any(None, LOT_SCHEMA)}),
             lambda lots: {name: LOT_SCHEMA(lot or {}) for name, lot in lots.items()},
@@ -202,6 +207,7 @@ class LotConfig:
 @dataclass(frozen=True, slots=True)
 class ParkingConfig:
     lots: dict[str, LotConfig]
+    db_url: str | None = None  # postgresql://...; None: parking.db in the data directory
 
     def lot_for_camera(self, camera: str) -> tuple[LotConfig, str] | None:
         """The lot a camera belongs to and its role there (None: no lot takes it)."""
@@ -252,4 +258,4 @@ def parking_config(config: dict[str, Any]) -> ParkingConfig:
             passage_window=conf[CONF_PASSAGE_WINDOW],
             reservation_grace=conf[CONF_RESERVATION_GRACE],
         )
-    return ParkingConfig(lots)
+    return ParkingConfig(lots, config.get(CONF_DB_URL))

@@ -51,6 +51,7 @@ RES_EXPIRED: Final = "expired"  # the car did not come within the grace
 RES_CANCELLED: Final = "cancelled"
 
 CONF_LOTS: Final = "lots"
+CONF_DB_URL: Final = "db_url"
 CONF_NAME: Final = "name"
 CONF_CAPACITY: Final = "capacity"
 CONF_OCCUPANCY_LOT: Final = "occupancy_lot"

@@ -1,8 +1,11 @@
-"""`parking.db`: sessions and reservations, one aiosqlite connection, every save committed.
+"""`parking.db` (or PostgreSQL with `parking: db_url:`): sessions and reservations, every
+save committed before it returns.
 
-A save writes the whole record (INSERT OR REPLACE), so the file always holds the last
-state the hub decided on; `synchronous=FULL` because a session the gate opened for must
-survive a power cut too. Open sessions and live reservations are read back at start.
+A save writes the whole record (an upsert), so the database always holds the last state
+the hub decided on; SQLite runs with `synchronous=FULL` because a session the gate opened
+for must survive a power cut too. Open sessions and live reservations are read back at
+start. Rows carry the hub's `node`, and every read keeps to this hub's own: several hubs
+may share one PostgreSQL database (a SQLite file adopts its rows under the current node).
 """
 
 from __future__ import annotations
@@ -11,9 +14,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, Final
 
-import aiosqlite
-
-from hub.sqlite import async_open_database
+from hub.database import Database, async_connect
 
 from .const import RES_BOOKED, RES_USED, STATUS_OPEN
 from .models import Reservation, Session
@@ -23,6 +24,7 @@ __all__ = ["ParkingStore"]
 SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY,
+    node TEXT NOT NULL DEFAULT '',
     lot TEXT NOT NULL,
     plate TEXT NOT NULL,
     entry_time REAL NOT NULL,
@@ -53,6 +55,7 @@ CREATE INDEX IF NOT EXISTS sessions_plate ON sessions (plate, entry_time);
 CREATE INDEX IF NOT EXISTS sessions_exit ON sessions (exit_time);
 CREATE TABLE IF NOT EXISTS reservations (
     id TEXT PRIMARY KEY,
+    node TEXT NOT NULL DEFAULT '',
     lot TEXT NOT NULL,
     plate TEXT NOT NULL,
     start REAL NOT NULL,
@@ -64,9 +67,16 @@ CREATE TABLE IF NOT EXISTS reservations (
 );
 CREATE INDEX IF NOT EXISTS reservations_window ON reservations (lot, "end");
 """
-# Schema changes after version 1 (SCHEMA), in order, one SQL script each; never edit one
-# that has shipped (hub/sqlite.py runs them and keeps PRAGMA user_version).
-MIGRATIONS: Final[tuple[str, ...]] = ()
+# SCHEMA is the latest version, for a new database; MIGRATIONS[i] upgrades an existing one
+# from version i + 1, in order; never edit one that has shipped (see hub/database.py).
+MIGRATIONS: Final[tuple[str, ...]] = (
+    # 1 -> 2: rows carry the hub's node.
+    """
+    ALTER TABLE sessions ADD COLUMN node TEXT NOT NULL DEFAULT '';
+    ALTER TABLE reservations ADD COLUMN node TEXT NOT NULL DEFAULT '';
+    """,
+)
+_PRAGMAS: Final = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL")
 
 _SESSION_COLUMNS: Final = tuple(field.name for field in fields(Session))
 _RES_COLUMNS: Final = tuple(field.name for field in fields(Reservation))
@@ -77,15 +87,27 @@ def _quoted(columns: tuple[str, ...]) -> str:
 
 
 class ParkingStore:
-    """The one connection to `parking.db`."""
+    """The connection to `parking.db` or the PostgreSQL database; rows of `node` only."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Database, node: str) -> None:
         self._db = db
-        self._db.row_factory = aiosqlite.Row
+        self.node = node
 
     @classmethod
-    async def async_open(cls, path: Path) -> ParkingStore:
-        return cls(await async_open_database(path, SCHEMA, MIGRATIONS))
+    async def async_open(cls, target: Path | str, node: str = "") -> ParkingStore:
+        """Open `target` (the SQLite file, or a postgresql:// URL) as `node`'s store."""
+        db = await async_connect(target, "parking", SCHEMA, MIGRATIONS, _PRAGMAS, ordered=True)
+        if db.dialect == "sqlite":
+            try:
+                async with db.transaction():
+                    for table in ("sessions", "reservations"):
+                        await db.execute(
+                            f"UPDATE {table} SET node = ? WHERE node <> ?", (node, node)
+                        )
+            except BaseException:
+                await db.close()
+                raise
+        return cls(db, node)
 
     async def async_close(self) -> None:
         await self._db.close()
@@ -100,25 +122,19 @@ class ParkingStore:
         await self._save("reservations", _RES_COLUMNS, row)
 
     async def _save(self, table: str, columns: tuple[str, ...], row: dict[str, Any]) -> None:
-        marks = ", ".join("?" for _ in columns)
         await self._db.execute(
-            f"INSERT OR REPLACE INTO {table} ({_quoted(columns)}) VALUES ({marks})",
-            tuple(row[name] for name in columns),
+            _upsert(table, columns), (self.node, *(row[name] for name in columns))
         )
-        await self._db.commit()
 
     # -- reads ----------------------------------------------------------------------------
 
     async def async_open_sessions(self) -> list[Session]:
-        return await self._sessions("WHERE status = ? ORDER BY entry_time", (STATUS_OPEN,))
+        return await self._sessions("AND status = ? ORDER BY entry_time", (STATUS_OPEN,))
 
     async def async_live_reservations(self) -> list[Reservation]:
-        async with self._db.execute(
-            f"SELECT {_quoted(_RES_COLUMNS)} FROM reservations WHERE status IN (?, ?)"
-            " ORDER BY start",
-            (RES_BOOKED, RES_USED),
-        ) as cursor:
-            return [Reservation.from_row(dict(row)) async for row in cursor]
+        return await self._reservations(
+            "AND status IN (?, ?) ORDER BY start", (RES_BOOKED, RES_USED)
+        )
 
     async def async_reservations(
         self, lot: str | None, plate: str | None, since: float | None, limit: int
@@ -127,13 +143,8 @@ class ParkingStore:
         if since is not None:
             where.append('"end" >= ?')
             args.append(since)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
-        async with self._db.execute(
-            f"SELECT {_quoted(_RES_COLUMNS)} FROM reservations {clause} ORDER BY start DESC"
-            " LIMIT ?",
-            (*args, limit),
-        ) as cursor:
-            return [Reservation.from_row(dict(row)) async for row in cursor]
+        clause = "".join(f"AND {condition} " for condition in where)
+        return await self._reservations(f"{clause}ORDER BY start DESC LIMIT ?", (*args, limit))
 
     async def async_sessions(
         self,
@@ -157,33 +168,51 @@ class ParkingStore:
         if entered_before is not None:
             where.append("entry_time < ?")
             args.append(entered_before)
-        if paid is not None:  # Session.paid, in SQL
+        if paid is not None:  # Session.paid, in SQL (a boolean on both engines)
             where.append(
                 f"{'' if paid else 'NOT '}"
-                "COALESCE(paid_flag, fee IS NOT NULL AND paid_amount >= fee)"
+                "COALESCE(paid_flag <> 0, fee IS NOT NULL AND paid_amount >= fee)"
             )
-        clause = f"WHERE {' AND '.join(where)} " if where else ""
+        clause = "".join(f"AND {condition} " for condition in where)
         return await self._sessions(f"{clause}ORDER BY entry_time DESC LIMIT ?", (*args, limit))
 
     async def async_session(self, session_id: str) -> Session | None:
-        found = await self._sessions("WHERE id = ?", (session_id,))
+        found = await self._sessions("AND id = ?", (session_id,))
         return found[0] if found else None
 
     async def async_revenue_since(self, lot: str, since: float) -> tuple[int, int]:
         """Fees charged and amounts paid for sessions of `lot` that ended since `since`."""
-        async with self._db.execute(
+        row = await self._db.fetchone(
             "SELECT COALESCE(SUM(fee), 0), COALESCE(SUM(paid_amount), 0) FROM sessions"
-            " WHERE lot = ? AND exit_time >= ?",
-            (lot, since),
-        ) as cursor:
-            row = await cursor.fetchone()
+            " WHERE node = ? AND lot = ? AND exit_time >= ?",
+            (self.node, lot, since),
+        )
         return (int(row[0]), int(row[1])) if row is not None else (0, 0)
 
     async def _sessions(self, clause: str, args: tuple[Any, ...]) -> list[Session]:
-        async with self._db.execute(
-            f"SELECT {_quoted(_SESSION_COLUMNS)} FROM sessions {clause}", args
-        ) as cursor:
-            return [Session.from_row(dict(row)) async for row in cursor]
+        """This node's sessions; `clause` continues the WHERE (starting with AND)."""
+        rows = await self._db.fetchall(
+            f"SELECT {_quoted(_SESSION_COLUMNS)} FROM sessions WHERE node = ? {clause}",
+            (self.node, *args),
+        )
+        return [Session.from_row(dict(zip(_SESSION_COLUMNS, row, strict=True))) for row in rows]
+
+    async def _reservations(self, clause: str, args: tuple[Any, ...]) -> list[Reservation]:
+        rows = await self._db.fetchall(
+            f"SELECT {_quoted(_RES_COLUMNS)} FROM reservations WHERE node = ? {clause}",
+            (self.node, *args),
+        )
+        return [Reservation.from_row(dict(zip(_RES_COLUMNS, row, strict=True))) for row in rows]
+
+
+def _upsert(table: str, columns: tuple[str, ...]) -> str:
+    """INSERT of a whole record that replaces the stored one with the same id."""
+    marks = ", ".join("?" for _ in range(len(columns) + 1))
+    updates = ", ".join(f'"{name}" = excluded."{name}"' for name in ("node", *columns))
+    return (
+        f"INSERT INTO {table} (node, {_quoted(columns)}) VALUES ({marks})"
+        f" ON CONFLICT (id) DO UPDATE SET {updates}"
+    )
 
 
 def _filters(**values: str | None) -> tuple[list[str], list[Any]]:

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from hub.core.bus import Event
@@ -42,11 +43,15 @@ def parking_config() -> dict[str, Any]:
 
 
 @pytest.fixture
-def setup_parking(hub: Hub, parking_config: dict[str, Any]) -> SetupParking:
-    """`await setup_parking()` (the fixture's config) or `setup_parking({...})`."""
+def setup_parking(hub: Hub, parking_config: dict[str, Any], db_url: str | None) -> SetupParking:
+    """`await setup_parking()` (the fixture's config) or `setup_parking({...})`; every test
+    using it runs on SQLite and on PostgreSQL (`db_url`)."""
 
     async def setup(config: dict[str, Any] | None = None) -> ParkingData:
-        await async_setup(hub, CONFIG_SCHEMA(parking_config if config is None else config))
+        chosen = dict(parking_config if config is None else config)
+        if db_url is not None:
+            chosen["db_url"] = db_url
+        await async_setup(hub, CONFIG_SCHEMA(chosen))
         data: ParkingData = hub.data[DOMAIN]
         return data
 
@@ -69,7 +74,14 @@ def _rows(path: Path, sql: str) -> list[dict[str, Any]]:
 
 
 async def db_rows(hub: Hub, sql: str = "SELECT * FROM sessions") -> list[dict[str, Any]]:
-    """Rows of parking.db through a separate connection: what a crash would leave."""
+    """Rows of the parking store through a separate connection: what a crash would leave."""
+    data: ParkingData | None = hub.data.get(DOMAIN)
+    if data is not None and data.config.db_url is not None:
+        connection = await asyncpg.connect(data.config.db_url)
+        try:
+            return [dict(row) for row in await connection.fetch(sql)]
+        finally:
+            await connection.close()
     return await asyncio.to_thread(_rows, hub.data_dir / "parking.db", sql)
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import voluptuous as vol
 
 from hub.config import HubConfig
 from hub.core.hub import Hub
+from hub.integrations.parking import CONFIG_SCHEMA
+from hub.integrations.parking.config import parking_config
 from tests.conftest import Clock
 
 from .conftest import SetupParking, db_rows, recorded, state
@@ -167,3 +170,11 @@ async def test_occupancy_surcharge_is_decided_at_entry(
     await hub.async_block_till_done()
     fees = {event.data["plate"]: event.data["fee"] for event in ended}
     assert fees == {"AA11BB": 600, "CC22DD": 400}
+
+
+def test_parking_takes_a_postgres_url_only() -> None:
+    url = "postgresql://parkhub@db.example/parkhub"
+    assert parking_config(CONFIG_SCHEMA({"db_url": url})).db_url == url
+    assert parking_config(CONFIG_SCHEMA({})).db_url is None
+    with pytest.raises(vol.Invalid, match="db_url"):
+        CONFIG_SCHEMA({"db_url": "sqlite:///parking.db"})
