@@ -7,10 +7,12 @@ Prints one JSON object. The hub runs in a process of its own (this file with
 `--serve`), so the load generator here does not share its loop or its GIL:
 
 - "states": 1,000 entities shaped like a lot's (slot sensors with their attributes,
-  about 390 bytes each), 50 concurrent keep-alive clients on `GET /api/states`, without
+  about 400 bytes each), 50 concurrent keep-alive clients on `GET /api/states`, without
   and with `Accept-Encoding: gzip`: p50/p95 ms, requests/s, bytes per answer and the
-  hub's CPU per request (from /proc). The states do not change meanwhile, as in Home
-  Assistant's side of the comparison in issue 14.
+  hub's CPU per request. The load generator is wrk (Debian `wrk`, 10 s) when installed,
+  else ApacheBench (`apache2-utils`), else 50 aiohttp clients (which saturate first).
+  The states do not change meanwhile, as in Home Assistant's side of the comparison in
+  issue 14.
 - "fanout": 500 WebSocket clients subscribed to every entity (`subscribe_entities`, with
   `coalesce_messages`, as the panel does), while the hub changes 1,000 states a second
   for 10 s (each new state is the time it was set): delivery latency p50/p99 over every
@@ -163,6 +165,55 @@ def _percentile(ordered: list[float] | array.array[float], share: float) -> floa
     return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
+_WRK_SCRIPT = """
+done = function(summary, latency, requests)
+  io.write(string.format("P50 %f\\nP95 %f\\nREQUESTS %d\\nSECONDS %f\\nERRORS %d\\n",
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, summary.requests,
+    summary.duration / 1e6, summary.errors.status + summary.errors.read + summary.errors.connect))
+end
+"""
+
+
+async def _states_wrk(hub: HubProcess, clients: int, seconds: int, gzip: bool) -> dict[str, Any]:
+    """The read through wrk (C, two threads, keep-alive): the load generator least likely
+    to be what is measured, reading 400 KB answers at gigabytes a second."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(_WRK_SCRIPT)
+    command = ["wrk", "-t2", f"-c{clients}", "-s", script.name]
+    command += ["-H", f"Authorization: Bearer {hub.token}"]
+    command += ["-H", f"Accept-Encoding: {'gzip' if gzip else 'identity'}"]
+    url = hub.url + "/api/states"
+    await asyncio.to_thread(subprocess.run, [*command, "-d2s", url], capture_output=True)
+    cpu_before = (await hub.ask("stat"))["cpu_s"]
+    done = await asyncio.to_thread(
+        subprocess.run, [*command, f"-d{seconds}s", url], capture_output=True, check=True
+    )
+    cpu = (await hub.ask("stat"))["cpu_s"] - cpu_before
+    await asyncio.to_thread(Path(script.name).unlink)
+    figures = dict(line.split() for line in done.stdout.decode().splitlines()[-5:])
+    requests = int(figures["REQUESTS"])
+    assert int(figures["ERRORS"]) == 0, done.stdout.decode()
+    size = len(await _one_answer(hub, gzip))
+    return {
+        "p50_ms": round(float(figures["P50"]), 2),
+        "p95_ms": round(float(figures["P95"]), 2),
+        "requests_per_s": round(requests / float(figures["SECONDS"])),
+        "hub_cpu_ms_per_request": round(cpu / requests * 1000, 3),
+        "bytes_per_answer": size,
+        "load_generator": "wrk -t2",
+    }
+
+
+async def _one_answer(hub: HubProcess, gzip: bool) -> bytes:
+    headers = {"Authorization": f"Bearer {hub.token}"}
+    headers["Accept-Encoding"] = "gzip" if gzip else "identity"
+    async with (
+        aiohttp.ClientSession(headers=headers, auto_decompress=False) as session,
+        session.get(hub.url + "/api/states") as response,
+    ):
+        return await response.read()
+
+
 async def _states_ab(hub: HubProcess, clients: int, requests: int, gzip: bool) -> dict[str, Any]:
     """The same read through ApacheBench (C, keep-alive), so the load generator is not
     what is measured: 50 Python clients parsing 400 KB answers saturate before the hub."""
@@ -199,6 +250,8 @@ async def _states_ab(hub: HubProcess, clients: int, requests: int, gzip: bool) -
 
 
 async def _states(hub: HubProcess, clients: int, requests: int, gzip: bool) -> dict[str, Any]:
+    if shutil.which("wrk"):
+        return await _states_wrk(hub, clients, 10, gzip)
     if shutil.which("ab"):
         return await _states_ab(hub, clients, requests, gzip)
     headers = {"Authorization": f"Bearer {hub.token}"}

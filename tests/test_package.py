@@ -174,3 +174,41 @@ def test_container_image_builds_and_answers(tmp_path: Path) -> None:
         [docker, "run", "--rm", tag, "id", "-u"], capture_output=True, text=True, check=True
     )
     assert user.stdout.strip() != "0"
+    # The bundled demo answers on its published port (401: the API wants a token).
+    port = _free_port()
+    started = subprocess.run(
+        [docker, "run", "-d", "--rm", "-p", f"127.0.0.1:{port}:8123", tag],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    container = started.stdout.strip()
+    try:
+        assert _http_status(f"http://127.0.0.1:{port}/api/", within=120) == 401
+    finally:
+        subprocess.run([docker, "rm", "-f", container], capture_output=True, check=False)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _http_status(url: str, within: float) -> int:
+    import time
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as err:
+            return err.code
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)

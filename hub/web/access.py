@@ -33,7 +33,7 @@ from hub.plates import normalize_plate
 
 from . import policy
 from .auth import TokenInfo, TokenStore
-from .helpers import AUTH_KEY, CONTEXT_KEY, json_error
+from .helpers import AUTH_KEY, CONTEXT_KEY, json_error, read_json
 from .policy import Access
 from .sessions import COOKIE_NAME, CSRF_HEADER, LoginLimiter, LoginSession, SessionStore
 from .users import User, UserStore
@@ -57,6 +57,8 @@ _LOGGER = logging.getLogger(__name__)
 REVALIDATE_INTERVAL: Final = 1.0
 _SAFE_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 _TEMPLATE_MARKS: Final = ("{{", "{%", "{#")
+# notify's event for a delivered notification; a resident gets those of their own.
+_NOTIFICATION_SENT: Final = "notification_sent"
 
 # (hub, the resident, the service data as sent) -> whether it acts only on their things.
 OwnerCheck = Callable[["Hub", User, Mapping[str, Any]], bool]
@@ -87,6 +89,8 @@ class AccessControl:
         self.onboarding_code: str | None = None
         self.owner_checks: dict[str, OwnerCheck] = {}
         self.connections: weakref.WeakSet[Any] = weakref.WeakSet()
+        # Residents' copies of availability states (without plates), by entity id.
+        self._redacted: dict[str, tuple[State, State]] = {}
         # Off only for bench/auth.py's side-by-side figure; never in a running hub.
         self.enforce = True
 
@@ -253,7 +257,14 @@ class AccessControl:
     def visible_state(self, principal: TokenInfo, state: State) -> State | None:
         if not self.restricted(principal):
             return state
-        return _resident_state(state)
+        cached = self._redacted.get(state.entity_id)
+        if cached is not None and cached[0] is state:
+            return cached[1]
+        shown = _resident_state(state)
+        if shown is not None and shown is not state:
+            # One copy per state, so its JSON is built once for every resident and call.
+            self._redacted[state.entity_id] = (state, shown)
+        return shown
 
     def visible_event(self, principal: TokenInfo, event: Event) -> Event | None:
         if not self.restricted(principal):
@@ -266,7 +277,7 @@ class AccessControl:
             data = {
                 "entity_id": entity_id,
                 "old_state": _resident_state(old) if isinstance(old, State) else None,
-                "new_state": _resident_state(new) if isinstance(new, State) else None,
+                "new_state": self.visible_state(principal, new) if isinstance(new, State) else None,
             }
             return Event(
                 event.event_type, data, event.origin, event.context, event.time_fired_timestamp
@@ -274,6 +285,11 @@ class AccessControl:
         if event.event_type.startswith("parking_"):
             plate = normalize_plate(event.data.get("plate"))
             if plate and plate in self.vehicles(principal):
+                return event
+        if event.event_type == _NOTIFICATION_SENT:  # the panel refreshes on it: their own
+            note = event.data
+            mine = principal.user is not None and note.get("target") == principal.user
+            if mine and note.get("platform") == "panel":
                 return event
         return None
 
@@ -391,8 +407,10 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
     info = request.match_info
     data: Any = None
     if rule is Access.BY_SERVICE:
-        with contextlib.suppress(ServiceValidationError, ValueError):
-            data = await request.json() if await request.read() else {}
+        # Parsed as the handler parses it (read_json: the raw bytes, whatever charset the
+        # Content-Type claims), so the owner and template checks see the data that runs.
+        with contextlib.suppress(ServiceValidationError):
+            data = await read_json(request, default={})
         what = f"{info['domain']}.{info['service']}"
     audited = (
         unsafe and access.audit is not None and not resource.canonical.startswith(_SELF_AUDITED)

@@ -24,6 +24,10 @@ import voluptuous as vol
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+# Imported with this module, not when the app is built on the loop: importing
+# prometheus_client reads /proc (its process collector), a blocking call.
+from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, Histogram, generate_latest
+
 from hub import validation as cv
 from hub.core.bus import CALLBACK_TYPE
 from hub.core.hub import Hub
@@ -33,9 +37,6 @@ from .helpers import AUTH_KEY, HUB_KEY, TOKENS_KEY, WEBSOCKETS_KEY, json_error
 from .ws import WS_CONNECTIONS_KEY
 
 if TYPE_CHECKING:
-    # prometheus_client is imported when the app is built, not with this module:
-    # `check-config` reads CONFIG_SCHEMA here and need not load it (~15 ms).
-    from prometheus_client import Histogram
     from prometheus_client.core import Metric
 
 __all__ = [
@@ -97,7 +98,9 @@ class _HubCollector:
         hub = app[HUB_KEY]
         yield CounterMetricFamily("parkhub_events", "Events fired on the bus", value=hub.bus.fired)
         yield CounterMetricFamily(
-            "parkhub_state_changes", "State writes that changed something", value=hub.states.version
+            "parkhub_state_changes",
+            "State changes (writes that changed something, removals, restores)",
+            value=hub.states.version,
         )
         yield GaugeMetricFamily("parkhub_entities", "Entities with a state", value=len(hub.states))
         yield GaugeMetricFamily(
@@ -174,8 +177,6 @@ async def _refusal(request: web.Request) -> web.Response | None:
 async def _get_metrics(request: web.Request) -> web.Response:
     if (refusal := await _refusal(request)) is not None:
         return refusal
-    from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4, generate_latest
-
     collector = _HubCollector(request.app)
     body = generate_latest(collector)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_PLAIN_0_0_4})
@@ -183,8 +184,6 @@ async def _get_metrics(request: web.Request) -> web.Response:
 
 def async_setup_metrics(app: web.Application, token: str | None = None) -> None:
     """Serve /metrics on the app; `token` is the configured metrics token, if any."""
-    from prometheus_client import Histogram
-
     app[METRIC_SOURCES_KEY] = []
     app[_LATENCY_KEY] = Histogram(
         "parkhub_http_request_duration_seconds",

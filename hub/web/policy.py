@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from enum import IntEnum
+from functools import lru_cache
 from typing import Final
 
 __all__ = [
@@ -250,8 +251,11 @@ def event_allowed(role: str, event_type: str) -> bool:
     return event_type not in SYSTEM_EVENTS and not event_type.startswith(_SYSTEM_PREFIXES)
 
 
+@lru_cache(maxsize=8192)
 def readable_entity(entity_id: str) -> frozenset[str] | None:
-    """For a resident: the attributes to hide of an availability entity, else None."""
+    """For a resident: the attributes to hide of an availability entity, else None.
+
+    Cached: a resident's GET /api/states asks this for every entity on every call."""
     for pattern, hidden in _READABLE:
         if pattern.fullmatch(entity_id):
             return hidden

@@ -16,6 +16,7 @@ import voluptuous as vol
 from aiohttp import web
 
 from hub import __version__
+from hub import validation as cv
 from hub.core.bus import Event, EventOrigin
 from hub.core.const import (
     EVENT_CALL_SERVICE,
@@ -42,7 +43,7 @@ from .helpers import (
     validate,
 )
 from .schema_doc import service_fields
-from .states_body import StatesBody, join_states, respond
+from .states_body import StatesBody, respond
 
 __all__ = [
     "HISTORY_DEFAULT_PERIOD",
@@ -55,6 +56,8 @@ __all__ = [
 ]
 
 STATES_BODY_KEY: Final = web.AppKey("states_body", StatesBody)
+# The residents' view (availability only) is the same for every resident: one body too.
+RESIDENT_STATES_BODY_KEY: Final = web.AppKey("resident_states_body", StatesBody)
 
 HISTORY_DEFAULT_PERIOD: Final = timedelta(days=1)
 
@@ -148,6 +151,10 @@ def _parse_time(value: str | None, name: str) -> datetime | None:
         raise ServiceValidationError(
             f"{name}: expected a time in the years {MIN_YEAR} to {MAX_YEAR}, got {value!r}"
         )
+    try:  # a day to spare either side: the default window adds or takes one
+        cv.date_time(parsed)
+    except vol.Invalid as err:
+        raise ServiceValidationError(f"{name}: {err.msg}") from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
@@ -168,12 +175,13 @@ async def _get_states(request: web.Request) -> web.Response:
     machine = request.app[HUB_KEY].states
     access, principal = request.app[ACCESS_KEY], request[AUTH_KEY]
     if access.restricted(principal):  # a resident: availability only
-        states = [
-            shown
-            for state in machine.async_all()
-            if (shown := access.visible_state(principal, state))
-        ]
-        return await respond(request, join_states(states))
+
+        def visible() -> list[State]:
+            states = machine.async_all()
+            return [shown for state in states if (shown := access.visible_state(principal, state))]
+
+        cache = request.app[RESIDENT_STATES_BODY_KEY]
+        return await respond(request, cache.get(machine.version, visible), cache)
     cache = request.app[STATES_BODY_KEY]
     return await respond(request, cache.get(machine.version, machine.async_all), cache)
 
@@ -378,4 +386,5 @@ def _routes() -> Iterable[web.RouteDef]:
 def async_register_rest(app: web.Application) -> None:
     """Add the REST routes to the app."""
     app[STATES_BODY_KEY] = StatesBody(app[HUB_KEY].async_add_executor_job)
+    app[RESIDENT_STATES_BODY_KEY] = StatesBody(app[HUB_KEY].async_add_executor_job)
     app.add_routes(_routes())

@@ -1,11 +1,12 @@
-"""`GET /api/states` for staff: one body per version of the state machine, gzip on request.
+"""`GET /api/states`: one body per version of the state machine, gzip on request.
 
 A lot's panel, its phones and a Home Assistant poller all ask for every state, and
 between two changes the answer is the same bytes. So the joined JSON (each state's own
 cached encoding, `State.as_json`) is kept until the state machine's `version` moves,
 and its gzip form is made once per version, in a worker thread when it is large, for
 the clients that accept it: 390 KB of states is about 25 KB on the lot's Wi-Fi.
-Residents get their filtered list built per request (a few dozen availability states).
+Residents get their own body (availability only, the same for every resident), kept the
+same way (`rest.RESIDENT_STATES_BODY_KEY`).
 """
 
 from __future__ import annotations

@@ -34,6 +34,8 @@ def test_every_module_the_import_map_and_service_worker_name_exists() -> None:
     import_map = json.loads(re.search(r'<script type="importmap">(.*?)</script>', index, re.S)[1])
     for target in import_map["imports"].values():
         assert target.endswith("/") or target in files, target
+    for preload in re.findall(r'rel="modulepreload" href="([^"]+)"', index):
+        assert preload in files, preload
     shell = re.search(r"const SHELL = \[(.*?)\];", (FRONTEND_DIR / "sw.js").read_text(), re.S)
     assert shell is not None
     for url in re.findall(r'"([^"]+)"', shell[1]):

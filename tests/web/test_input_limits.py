@@ -134,6 +134,32 @@ async def test_history_before_1970_is_400(client: TestClient[Any, Any], path: st
     await refused(response, "end", "1970")
 
 
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        # Added with the HA API and the panel after the findings: the same limits hold.
+        ("/api/history/period/9999-12-31T23:59:59", "start"),
+        ("/api/history/period?end_time=9999-12-31T23:59:59-14:00", "end_time"),
+        ("/api/history?entity_id=sensor.x&start=9999-12-31T23:59:59-14:00", "start"),
+        ("/api/parking/sessions?to=9999-12-31", "to"),
+        ("/api/parking/sessions.csv?to=9999-12-31", "to"),
+        ("/api/parking/sessions?from=0001-01-01", "from"),
+    ],
+)
+async def test_query_times_at_the_ends_of_the_calendar_are_400(
+    client: TestClient[Any, Any], path: str, field: str
+) -> None:
+    await refused(await client.get(path), field)
+
+
+async def test_a_reservation_note_is_at_most_500_characters(client: TestClient[Any, Any]) -> None:
+    """Residents may reserve: a 100,000-character note was stored in parking.db as sent."""
+    data = {"plate": "KA01AB1234", "duration": "1h", "note": "n" * 100_000}
+    await refused(await call(client, "reserve", data), "note", "500")
+    data["note"] = "n" * 500
+    assert (await call(client, "reserve", data)).status == 200
+
+
 # -- finding 13: long ids and plates --------------------------------------------------------
 
 

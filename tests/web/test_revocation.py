@@ -132,6 +132,15 @@ async def test_admin_manages_users_and_vehicles_over_rest(hub: Hub, client: Clie
     bad = await client.put("/api/users/rita/vehicles", json={"vehicles": ["--"]}, headers=operator)
     assert bad.status == 400
     assert "vehicles[0]" in (await bad.json())["error"]
+    # The shared plate check (hub/validation.py), as parking's services apply it: 16 at most.
+    for plates, index in ((["KA01", "K" * 17], 1), (["K" * 10_000], 0)):
+        bad = await client.put(
+            "/api/users/rita/vehicles", json={"vehicles": plates}, headers=operator
+        )
+        assert bad.status == 400
+        error = (await bad.json())["error"]
+        assert error.startswith(f"vehicles[{index}]: expected a plate of at most 16 letters"), error
+    assert (await client.get("/api/users/rita/vehicles", headers=operator)).status == 200
 
     removed = await client.delete("/api/users/rita", headers=admin)
     assert removed.status == 200

@@ -50,6 +50,7 @@ class PhApp extends LitElement {
       .count { background: #ffffff; color: #0b2e55; border-radius: 999px; padding: 0 0.45rem; margin-left: 0.3rem; font-size: 0.8rem; font-weight: 700; }
       header button, header button.secondary { background: transparent; border-color: var(--on-nav); color: var(--on-nav); min-height: 40px; }
       .user { font-size: 0.9rem; }
+      main:focus { outline: none; }
       main { padding: 0.9rem; max-width: 1200px; width: 100%; min-width: 0; box-sizing: border-box; margin: 0 auto; flex: 1; }
       @media (min-width: 900px) {
         header { display: flex; align-items: center; gap: 1rem; padding-bottom: 0.3rem; }
@@ -173,6 +174,11 @@ class PhApp extends LitElement {
     }
     const page = pagesFor(this._user?.role).find((item) => item.path === path);
     document.title = page ? `${page.label} · ParkHub` : "ParkHub";
+    if (push && !replace) {
+      // A new page: keyboard and screen-reader users start at its content, not the menu.
+      await this.updateComplete;
+      this.renderRoot.querySelector("main")?.focus({ preventScroll: true });
+    }
   }
 
   async _logout() {
@@ -244,7 +250,7 @@ class PhApp extends LitElement {
           : ""}
       </header>
       ${this._banner()}
-      <main id="main">${this._view()}</main>
+      <main id="main" tabindex="-1">${this._view()}</main>
     `;
   }
 }

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 import voluptuous as vol
 from aiohttp import web
 
+from hub import validation as cv
 from hub.web.api_doc import api_doc
 from hub.web.helpers import (
     async_register_route,
@@ -51,7 +52,7 @@ LOG_QUERY: Final = vol.Schema(
         vol.Optional("hours", default=24): vol.All(
             vol.Coerce(float, msg="expected a number of hours"), vol.Range(min=0.1, max=24 * 31)
         ),
-        vol.Optional("entity_id"): str,
+        vol.Optional("entity_id"): cv.entity_id,  # 255 characters at most, as everywhere
     }
 )
 

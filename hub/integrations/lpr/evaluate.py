@@ -3,6 +3,14 @@ with the baseline (plain RapidOCR over the whole image).
 
 Timing covers the method alone (not decoding the file), on one core: onnxruntime with one
 intra-op thread and OpenCV with one thread.
+
+An image that cannot be decoded (a JPEG cut short: OpenCV decodes none of it; a file that
+is no image at all) does not stop the run: it is counted and named under `unreadable`
+and left out of the scores, which are over the images read.
+
+`--lists` adds what decides the barrier (`lists_eval.py`): with an allow list of the set's
+true plates plus 1,000 other plates, how often the right entry matches and how often a
+wrong one does, at the allow list's fuzzy-match distance.
 """
 
 from __future__ import annotations
@@ -16,9 +24,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
+from .const import DEFAULT_ENGINE
+
 METHOD_READER: Final = "reader"
 METHOD_BASELINE: Final = "baseline"
 METHODS: Final = (METHOD_READER, METHOD_BASELINE)
+# `engines.ENGINES`, spelled out so the CLI starts without importing numpy.
+ENGINE_NAMES: Final = ("rapidocr", "easyocr", "platenet")
+# `--lists`: the edit distance the shipped config.yaml's residents list allows.
+DEFAULT_MAX_DISTANCE: Final = 1
+
 # The IoU a reported box needs with the labelled one to count as found.
 DETECTION_IOU: Final = 0.4
 # Look-alikes the eu labels themselves mix: counted as one character by the lenient score.
@@ -34,10 +49,19 @@ def add_arguments(evaluation: argparse.ArgumentParser) -> None:
     lpr.add_argument("--dataset", type=Path, required=True, help="NAME.jpg + NAME.txt, or crops")
     lpr.add_argument("--method", choices=METHODS, default=METHOD_READER)
     lpr.add_argument("--crops", action="store_true", help="labelled crops (CSV or file names)")
-    lpr.add_argument("--engine", choices=("rapidocr", "easyocr"), default="rapidocr")
-    lpr.add_argument("--model-dir", help="easyocr: folder with its weights")
+    lpr.add_argument("--engine", choices=ENGINE_NAMES, default=DEFAULT_ENGINE)
+    lpr.add_argument("--model-dir", help="easyocr: its weights; platenet: another platenet.onnx")
     lpr.add_argument("--formats", default="any", help="comma-separated plate formats")
     lpr.add_argument("--limit", type=int, help="only the first N labelled images (by name)")
+    lpr.add_argument(
+        "--lists", action="store_true", help="also score allow-list matching (resident recall)"
+    )
+    lpr.add_argument(
+        "--max-distance",
+        type=int,
+        default=DEFAULT_MAX_DISTANCE,
+        help="the allow list's fuzzy match for --lists (default: the shipped residents list's)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
             model_dir=args.model_dir,
             formats=[name for name in args.formats.split(",") if name],
             limit=args.limit,
+            lists=args.lists,
+            max_distance=args.max_distance,
         )
     except HubError as err:
         print(f"parkhub eval lpr: {err}", file=sys.stderr)
@@ -65,14 +91,16 @@ def evaluate(
     *,
     method: str = METHOD_READER,
     crops: bool = False,
-    engine: str = "rapidocr",
+    engine: str = DEFAULT_ENGINE,
     model_dir: str | None = None,
     formats: list[str] | None = None,
     limit: int | None = None,
+    lists: bool = False,
+    max_distance: int = DEFAULT_MAX_DISTANCE,
 ) -> dict[str, Any]:
-    """Accuracy, detection recall and speed of `method` on `dataset`. Blocks."""
+    """Accuracy, detection recall and speed of `method` on `dataset`; with `lists`, the
+    allow-list figures too. Blocks."""
     import cv2
-    import numpy as np
 
     from .dataset import DatasetError, find_crops, find_photos
     from .engines import create_engine
@@ -89,19 +117,25 @@ def evaluate(
     predict = _method(method, ocr, plate_formats, crops)
     exact = lenient = found = 0
     times: list[float] = []
+    reads: list[tuple[str, str]] = []  # (true plate, read) per image read
+    unreadable: list[str] = []
     for item in labelled:
-        image = cv2.imdecode(np.fromfile(item.image, np.uint8), cv2.IMREAD_COLOR)
+        image = _decode(item.image)
         if image is None:
-            raise DatasetError(f"{item.image}: not a readable image")
+            unreadable.append(item.image.name)
+            continue
         started = time.perf_counter()
         text, box = predict(image)
         times.append(time.perf_counter() - started)
+        reads.append((item.plate, text))
         exact += text == item.plate
         lenient += text.translate(_LENIENT) == item.plate.translate(_LENIENT)
         if item.box is not None and box is not None:
             found += _iou(box, item.box) > DETECTION_IOU
-    count = len(labelled)
-    return {
+    count = len(reads)
+    if not count:
+        raise DatasetError(f"{dataset}: none of the {len(labelled)} labelled images is readable")
+    result: dict[str, Any] = {
         "dataset": str(dataset),
         "images": count,
         "exact_accuracy": round(exact / count, 4),
@@ -110,7 +144,26 @@ def evaluate(
         "ms_per_image_median": round(1000 * statistics.median(times), 1),
         "engine": engine,
         "method": method,
+        "unreadable": len(unreadable),
+        "unreadable_files": unreadable,
     }
+    if lists:
+        from .lists_eval import list_figures
+
+        result["lists"] = list_figures(reads, max_distance)
+    return result
+
+
+def _decode(path: Path) -> Any:
+    """The image in BGR, or None when the file cannot be read or decoded."""
+    import cv2
+    import numpy as np
+
+    try:
+        data = np.fromfile(path, np.uint8)
+    except OSError:
+        return None
+    return cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
 
 
 Box = tuple[int, int, int, int]

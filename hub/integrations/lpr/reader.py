@@ -260,6 +260,8 @@ class PlateReader:
             kept.append((box, angle))
             boxes.append(_plate_box(box, image.shape) if pad else box)
         reads: list[PlateRead] = []
+        if not getattr(self.engine, "pads_lines", True):
+            ratio = 0.0  # a plate recogniser reads the crop as it is
         lines = self.engine.read_lines([_widened(crop, ratio) for crop in crops])
         rows = list(zip(kept, boxes, lines, strict=True))  # every read, for two-row plates
         for ((region, angle), box, (raw, score)), crop in zip(rows, crops, strict=True):
@@ -275,16 +277,19 @@ class PlateReader:
             confidence = _plate_likeness(raw) * score
             reads.append(PlateRead(fitted[0], confidence, box, raw, fitted[1], angle))
         reads = _strip_kept_as_it_stands(reads)
-        return _best_per_text(self._join_rows(rows, reads) if pad else reads)
+        return _best_per_text(self._join_rows(image, rows, reads) if pad else reads)
 
     def _join_rows(
         self,
+        image: np.ndarray,
         rows: list[tuple[Region, tuple[int, int, int, int], tuple[str, float]]],
         reads: list[PlateRead],
     ) -> list[PlateRead]:
         """Two rows read one above the other, alike in height and lined up, that fit a
         format together are one two-row plate (a motorcycle's, India's square plates):
-        its read replaces the rows' own (`KA01AB` over `1234` is `KA01AB1234`)."""
+        its read replaces the rows' own (`KA01AB` over `1234` is `KA01AB1234`). A plate
+        recogniser reads both rows from one crop, which it was trained on, and that read
+        is taken when it fits."""
         joined: list[PlateRead] = []
         parts: set[tuple[int, int, int, int]] = set()
         for (upper, _), upper_box, (upper_raw, upper_score) in rows:
@@ -297,6 +302,12 @@ class PlateReader:
                     continue
                 confidence = _plate_likeness(raw) * min(upper_score, lower_score)
                 box = _union(upper_box, lower_box)
+                if not getattr(self.engine, "pads_lines", True):
+                    x, y, w, h = box
+                    ((whole, score),) = self.engine.read_lines([image[y : y + h, x : x + w]])
+                    fitted_whole = self.formats.fit(whole)
+                    if fitted_whole is not None:
+                        raw, fitted, confidence = whole, fitted_whole, score
                 joined.append(PlateRead(fitted[0], confidence, box, raw, fitted[1]))
                 parts |= {upper_box, lower_box}
         return joined + [read for read in reads if read.box not in parts]

@@ -53,6 +53,10 @@ _UNAVAILABLE_TEMPLATE = "{{ 'offline' if value == 'unavailable' else 'online' }}
 _BINARY_TEMPLATE = "{{ value if value in ('on', 'off') else 'None' }}"
 _COVER_TEMPLATE = "{{ value if value in ('open', 'closed', 'opening', 'closing') else '' }}"
 _SENSOR_TEMPLATE = "{{ 'None' if value in ('unknown', 'unavailable') else value }}"
+# HA expects a number from a sensor with a unit or a numeric device class, and there takes
+# "None" as no value; a text sensor would show "None" itself, while "unknown" reads as
+# HA's own unknown, so text sensors get the value as it is.
+_TEXT_DEVICE_CLASSES = frozenset({"enum", "timestamp", "date"})
 
 
 def _component(state: State) -> str | None:
@@ -150,9 +154,12 @@ def discovery_config(state: State, prefix: str, hub_name: str) -> tuple[str, dic
         config["payload_stop"] = None
         config["value_template"] = _COVER_TEMPLATE
     elif component == "sensor":
-        config["value_template"] = _SENSOR_TEMPLATE
         if attrs.get("unit_of_measurement"):
             config["unit_of_measurement"] = attrs["unit_of_measurement"]
+        if config.get("unit_of_measurement") or (
+            device_class and device_class not in _TEXT_DEVICE_CLASSES
+        ):
+            config["value_template"] = _SENSOR_TEMPLATE
     if device_class:
         config["device_class"] = device_class
     if attrs.get("icon"):

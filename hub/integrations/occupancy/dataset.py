@@ -74,13 +74,26 @@ def read_labels(xml_path: Path, image: Path) -> LabelledFrame:
     return LabelledFrame(image, lot, tuple(spaces))
 
 
-def find_frames(directory: Path) -> Iterator[LabelledFrame]:
-    """Every labelled image under `directory`, in a stable order."""
+def find_frames(directory: Path, skipped: list[str] | None = None) -> Iterator[LabelledFrame]:
+    """Every labelled image under `directory`, in a stable order.
+
+    A label file that cannot be read raises DatasetError, or, given a `skipped` list, is
+    named there (one message per file) and passed over: one broken file in thousands
+    should not stop an evaluation.
+    """
     if not directory.is_dir():
         raise DatasetError(f"{directory}: no such directory")
     for image in sorted(directory.rglob("*")):
         if image.suffix.lower() not in IMAGE_SUFFIXES or image.parent.name == "masks":
             continue
         xml_path = _xml_for(image)
-        if xml_path is not None:
-            yield read_labels(xml_path, image)
+        if xml_path is None:
+            continue
+        try:
+            frame = read_labels(xml_path, image)
+        except DatasetError as err:
+            if skipped is None:
+                raise
+            skipped.append(str(err))
+            continue
+        yield frame

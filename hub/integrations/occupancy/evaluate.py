@@ -1,6 +1,7 @@
 """`parkhub eval occupancy`: score a method on PKLot-format data, side by side with the
 seeds' baseline. Timing separates decoding a frame (the floor any method pays) from
-classifying its slots."""
+classifying its slots. An image or label file that cannot be read is counted and named
+in the result (`skipped`, `skipped_files`), and the rest is scored."""
 
 from __future__ import annotations
 
@@ -89,17 +90,22 @@ def evaluate(
 ) -> dict[str, Any]:
     """Score `method` on every labelled frame under `dataset`."""
     runner: _Texture | _Baseline = _Texture() if method == "texture" else _Baseline()
+    skipped: list[str] = []
     if calibrate_on is not None:
         runner.calibrate(find_frames(calibrate_on))
     totals = {"tp": 0, "tn": 0, "fp": 0, "fn": 0}
     per_lot: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     frames = 0
     decode_s = classify_s = 0.0
-    for frame in find_frames(dataset):
+    for frame in find_frames(dataset, skipped):
         if not frame.spaces:
             continue
         started = time.perf_counter()
-        image = decode(frame)
+        try:
+            image = decode(frame)
+        except DatasetError as err:
+            skipped.append(str(err))
+            continue
         decoded = time.perf_counter()
         runner.prepare(frame)  # per-camera set-up, done once in a running hub
         prepared = time.perf_counter()
@@ -115,7 +121,8 @@ def evaluate(
         per_lot[frame.lot][1] += len(truth)
         frames += 1
     if not frames:
-        raise DatasetError(f"{dataset}: no images with PKLot XML labels found")
+        reason = f" ({len(skipped)} unreadable: {skipped[0]})" if skipped else ""
+        raise DatasetError(f"{dataset}: no images with PKLot XML labels found{reason}")
     tp, tn, fp, fn = totals["tp"], totals["tn"], totals["fp"], totals["fn"]
     slots = tp + tn + fp + fn
     result: dict[str, Any] = {
@@ -129,6 +136,8 @@ def evaluate(
         "per_lot_accuracy": {lot: _ratio(*counts) for lot, counts in sorted(per_lot.items())},
         "ms_per_frame": round(1000 * classify_s / frames, 3),
         "decode_ms_per_frame": round(1000 * decode_s / frames, 3),
+        "skipped": len(skipped),
+        "skipped_files": skipped,
     }
     if isinstance(runner, _Baseline):
         result["threshold"] = runner.threshold

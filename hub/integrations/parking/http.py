@@ -68,12 +68,14 @@ STATUSES = ("open", "closed", "paid", "unpaid")
 
 
 def _moment(value: Any) -> str:
-    """A date (`2026-12-07`) or an ISO 8601 time; parsed against the hub's zone later."""
+    """A date (`2026-12-07`) or an ISO 8601 time, 1970 to 9999 (the shared date check, so
+    a `to` date's extra day still fits the calendar); parsed against the hub's zone later."""
     text = str(value).strip()
     try:
         datetime.fromisoformat(text)
     except ValueError:
         raise vol.Invalid(f"expected a date like 2026-12-07, got {value!r}") from None
+    cv.date_time(text)
     return text
 
 

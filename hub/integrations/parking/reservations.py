@@ -107,10 +107,11 @@ class ReservationBook:
             self._check_slot(lot, slot)
             for other in overlapping:
                 if other.slot == slot:
+                    # Not whose: residents reserve too, and another's plate is not theirs
+                    # to read (staff find it in GET /api/parking/reservations).
                     raise ServiceValidationError(
-                        f"slot: space {slot} in lot {lot.id} is already reserved for "
-                        f"{other.plate} from {_window(other.start, other.end)} "
-                        f"(reservation {other.id})"
+                        f"slot: space {slot} in lot {lot.id} is already reserved "
+                        f"from {_window(other.start, other.end)}"
                     )
         capacity = self._capacity(lot)
         if capacity is not None and len(overlapping) + 1 > capacity:

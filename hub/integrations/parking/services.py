@@ -98,7 +98,8 @@ RESERVE_SCHEMA = vol.All(
             vol.Optional("start"): _datetime,  # default: now
             vol.Optional("end"): _datetime,
             vol.Optional("duration"): cv.positive_time_period,
-            vol.Optional("note"): cv.string,
+            # Residents reserve too: a note is a line, not a file's worth of parking.db.
+            vol.Optional("note"): vol.All(cv.string, vol.Length(max=500)),
         }
     ),
     _one_of("end", "duration"),
@@ -213,10 +214,13 @@ def async_register_services(
         manager.async_correct_plate(session, call.data["plate"])
         return session.as_dict(currency)
 
-    def acknowledge(call: ServiceCall) -> dict[str, Any]:
-        """Mark an anomaly seen: an event the recorder keeps, carrying who did it."""
+    async def acknowledge(call: ServiceCall) -> dict[str, Any]:
+        """Mark an anomaly seen: an event the recorder keeps, carrying who did it. Its
+        batch is written before the answer (like every parking answer: committed)."""
         data = {"anomaly_id": call.data["anomaly_id"], "note": call.data.get("note")}
         hub.bus.async_fire(EVENT_ANOMALY_ACKNOWLEDGED, data, context=call.context)
+        if hub.recorder is not None:
+            await hub.recorder.async_flush()
         return data
 
     # Every write service answers only once its change is committed (durable.py).

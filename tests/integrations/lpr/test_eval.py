@@ -138,3 +138,59 @@ def test_cli_bad_path_exits_non_zero_with_a_clear_error(
     easyocr = ["--engine", "easyocr", "--model-dir", str(tmp_path / "no-weights")]
     assert main(["eval", "lpr", "--dataset", str(folder), *easyocr]) == 1
     assert "easyocr weights missing" in capsys.readouterr().err
+
+
+def test_a_cut_short_jpeg_is_counted_named_and_skipped(tmp_path: Path) -> None:
+    folder = _photos(tmp_path / "photos", ["KA05MX2211", "AB12CDE"])
+    # A download cut short: the first 60% of the file, no end marker.
+    data = (folder / "car0.jpg").read_bytes()
+    (folder / "car0.jpg").write_bytes(data[: int(len(data) * 0.6)])
+    result = evaluate(folder, formats=FORMATS, engine="rapidocr")
+    assert result["unreadable"] == 1
+    assert result["unreadable_files"] == ["car0.jpg"]
+    assert result["images"] == 1  # scored over the photos that could be read
+    assert result["exact_accuracy"] == 1.0
+
+
+def test_nothing_readable_is_a_clear_error(tmp_path: Path) -> None:
+    folder = _photos(tmp_path / "photos", ["AB12CDE"])
+    (folder / "car0.jpg").write_bytes(b"not a picture")
+    with pytest.raises(DatasetError, match="none of the 1 labelled images is readable"):
+        evaluate(folder, engine="rapidocr")
+
+
+def test_lists_figures_follow_the_allow_lists_fuzzy_match() -> None:
+    from hub.integrations.lpr.lists_eval import list_figures, other_plates
+
+    others = other_plates(["AB12CDE", "KA05MX2211"], count=50)
+    assert len(set(others)) == 50
+    assert not {"AB12CDE", "KA05MX2211"} & set(others)
+    assert all(len(p) in (7, 10) for p in others)
+    assert other_plates(["AB12CDE"], count=5) == other_plates(["AB12CDE"], count=5)
+    reads = [
+        ("AB12CDE", "AB12CDE"),  # right
+        ("KA05MX2211", "KA05MX2217"),  # one character off: still its own entry at 1
+        ("XY34ZZZ", ""),  # nothing read: no match, no open
+        ("MH12DE1433", "AB12CDE"),  # read as another listed car: a false open
+    ]
+    exact = list_figures(reads, max_distance=0)
+    assert exact["resident_recall"] == 0.25
+    assert exact["false_open_rate"] == 0.25
+    assert exact["list_size"] == 4 + 1000
+    fuzzy = list_figures(reads, max_distance=1)
+    assert fuzzy["resident_recall"] == 0.5
+    assert fuzzy["false_open_rate"] == 0.25
+    # With its own entry off the list, the exact read of AB12CDE opens nothing, but
+    # MH12DE1433's misread still matches AB12CDE's entry.
+    assert exact["stranger_open_rate"] == 0.25
+
+
+def test_cli_lists_prints_the_barrier_figures(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = _photos(tmp_path / "photos", ["AB12CDE"])
+    assert main(["eval", "lpr", "--dataset", str(folder), "--lists", "--engine", "rapidocr"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["lists"]["resident_recall"] == 1.0
+    assert printed["lists"]["false_open_rate"] == 0.0
+    assert printed["lists"]["max_distance"] == 1

@@ -28,7 +28,7 @@ async def test_missing_easyocr_weights_leave_the_hub_running(
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ({"engine": "tesseract"}, "expected one of rapidocr, easyocr"),
+        ({"engine": "tesseract"}, "expected one of rapidocr, easyocr, platenet"),
         ({"formats": ["in", "[A-Z"]}, "neither a preset"),
         ({"cameras": [{"camera": "entry"}]}, "entity"),
         ({"cameras": [{"camera": "camera.entry", "role": "sideways"}]}, "entry, exit or both"),

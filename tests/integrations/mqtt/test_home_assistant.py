@@ -155,3 +155,22 @@ async def test_cameras_are_home_assistant_cameras_with_a_picture(
         await late.subscribe("parkhub/camera/gate/image")
         (kept, *_) = await late.wait_for("parkhub/camera/gate/image", retained=True)
     assert "JFIF" in kept.payload
+
+
+async def test_sensor_templates_fit_what_home_assistant_expects(hub: Hub) -> None:
+    from hub.integrations.mqtt.discovery_out import discovery_config
+
+    hub.states.async_set("sensor.demo_free_spaces", "unknown", {"unit_of_measurement": "spaces"})
+    hub.states.async_set("sensor.entry_last_plate", "unknown")
+    numeric, text = (
+        hub.states.get("sensor.demo_free_spaces"),
+        hub.states.get("sensor.entry_last_plate"),
+    )
+    assert numeric is not None
+    assert text is not None
+    _, numeric_config = discovery_config(numeric, "parkhub", "Demo Lot")
+    _, text_config = discovery_config(text, "parkhub", "Demo Lot")
+    # A numeric sensor takes "None" as no value; a text one would show "None" literally,
+    # and `unknown` already reads as HA's own unknown there.
+    assert "'None'" in numeric_config["value_template"]
+    assert "value_template" not in text_config

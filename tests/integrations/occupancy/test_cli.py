@@ -106,6 +106,27 @@ def test_eval_errors_name_the_problem(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "x.xml: not a readable PKLot XML file" in err
 
 
+def test_eval_counts_and_names_unreadable_files_and_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    polygons = bays(columns=6, rows=2)
+    write_pklot(tmp_path / "lot", _frames(3, len(polygons)), polygons)
+    (tmp_path / "lot" / "frame_001.xml").write_text("<parking><space")  # cut short
+    (tmp_path / "lot" / "frame_002.jpg").write_bytes(b"not a jpeg")
+    code, out, err = _run(capsys, "eval", "occupancy", "--dataset", str(tmp_path / "lot"))
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["frames"] == 1
+    assert result["skipped"] == 2
+    assert any("frame_001.xml: not a readable PKLot XML file" in m for m in result["skipped_files"])
+    assert any("frame_002.jpg: not a readable image" in m for m in result["skipped_files"])
+    code, out, err = _run(
+        capsys, "eval", "occupancy", "--dataset", str(tmp_path / "lot"), "--method", "baseline"
+    )
+    assert code == 0, err
+    assert json.loads(out)["skipped"] == 2
+
+
 def _lot_config(tmp_path: Path, polygons: list[list[tuple[int, int]]]) -> Path:
     slots = "".join(
         f"        - {{id: s{i + 1}, polygon: {[list(p) for p in polygon]}}}\n"

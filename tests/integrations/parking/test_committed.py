@@ -5,8 +5,10 @@ hub started again on the same data directory has every change."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,6 +25,8 @@ CONFIG = """\
 hub:
   name: Committed
   time_zone: UTC
+recorder:
+  commit_interval: 30
 parking:
   lots:
     demo:
@@ -116,3 +120,27 @@ async def test_ended_sessions_survive_a_kill_right_after_the_answer(
         sessions = (await response.json())["sessions"]
     statuses = {row["plate"]: row["status"] for row in sessions}
     assert statuses == dict.fromkeys(plates, "closed")
+
+
+async def test_an_acknowledged_anomaly_survives_a_kill_right_after_the_answer(
+    running: RunningHub, tmp_path: Path
+) -> None:
+    """The panel's parking.acknowledge_anomaly keeps its answer in the recorder, whose
+    batches wait commit_interval (30 s here): the answer must wait for the write."""
+    await running.start()
+    async with aiohttp.ClientSession() as session:
+        data = {"anomaly_id": "anomaly-1", "note": "seen"}
+        await call(session, running, "acknowledge_anomaly", data)
+        running.kill()
+    await running.wait()
+
+    def acknowledged() -> list[str]:
+        with contextlib.closing(sqlite3.connect(tmp_path / "data" / "parkhub.db")) as db:
+            rows = db.execute(
+                "SELECT event_data FROM events WHERE event_type = ?",
+                ("parking_anomaly_acknowledged",),
+            )
+            return [row[0] for row in rows]
+
+    [stored] = await asyncio.to_thread(acknowledged)
+    assert "anomaly-1" in stored
