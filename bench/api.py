@@ -304,12 +304,18 @@ async def _fanout(hub: HubProcess, clients: int, rate: int, seconds: float) -> d
     ready = asyncio.Event()
     connected = 0
 
+    # The hub answers 503 while 256 connections have not authenticated (hub/web/server.py):
+    # clients log in 100 at a time, as tabs reconnecting with backoff would.
+    handshakes = asyncio.Semaphore(100)
+
     async def client(index: int, session: aiohttp.ClientSession) -> None:
         nonlocal dropped, connected
+        await handshakes.acquire()
         async with session.ws_connect(hub.url + "/api/websocket", max_msg_size=0) as ws:
             await ws.receive_json()
             await ws.send_json({"type": "auth", "access_token": hub.token})
             assert (await ws.receive_json())["type"] == "auth_ok"
+            handshakes.release()
             await ws.send_json(
                 {"id": 1, "type": "supported_features", "features": {"coalesce_messages": 1}}
             )
