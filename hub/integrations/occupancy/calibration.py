@@ -7,8 +7,8 @@ look, for patches near one of them (`memory.py`); this is what lifts a fixed cam
 what texture alone can do. Everything else keeps the shipped model's answer as it is.
 Earlier calibrations also rescaled the shared logit to the lot (Platt); measured on
 UFPR05 that made days the operator did not label worse (a dawn day alone: 96.6% with it,
-99.0% without; docs/occupancy-method.md), and it never helped the memory's splits, so the memory does
-without it. `fit_second_stage` still fits it with the averaged empty references of
+99.0% without; docs/occupancy-method.md), and it never helped the memory's splits, so
+the memory does without it. `fit_second_stage` still fits it with the averaged empty references of
 earlier calibrations (`references.py`), for the demo's calibration and the bench.
 
 Kept as JSON at `<data dir>/occupancy/<lot>.json`, beside the labelled samples it was fitted

@@ -2,9 +2,9 @@
 
 A linear model on light-normalised texture features is deliberately small: it has little
 room to memorise one camera, so it carries over to views it never saw (measured by
-leave-one-lot-out, see docs/occupancy-method.md; a small MLP on the same features did worse there), it is
-trained in a second, and a lot's calibration adjusts it from a few labelled frames
-without forgetting what it learned (see `refit`).
+leave-one-lot-out, see docs/occupancy-method.md; a small MLP on the same features did
+worse there), it is trained in a second, and a lot's calibration adjusts it from a few
+labelled frames without forgetting what it learned (see `refit`).
 """
 
 from __future__ import annotations
