@@ -9,7 +9,10 @@ from typing import Any
 
 from .json import json_loads
 
-__all__ = ["read_json_object", "write_atomically"]
+__all__ = ["FileSignature", "file_signature", "read_json_object", "write_atomically"]
+
+# (inode, mtime in ns, size): os.replace gives a new inode, so a rewrite is always seen.
+FileSignature = tuple[int, int, int]
 
 
 def read_json_object(path: Path) -> dict[str, Any]:
@@ -45,3 +48,13 @@ def write_atomically(path: Path, content: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def file_signature(path: Path) -> FileSignature | None:
+    """What changes when another process rewrites `path` (None: it does not exist), so a
+    file the CLI edits while the hub runs is re-read only when it really changed."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)

@@ -23,10 +23,10 @@ from typing import Any, Final, TypeVar
 
 from hub.core.context import new_id
 from hub.core.exceptions import HubError
-from hub.core.files import write_atomically
+from hub.core.files import FileSignature, file_signature, write_atomically
 from hub.core.json import JSONDecodeError, json_bytes, json_loads
 
-from .users import UserStore, list_users
+from .users import ROLES, UserStore, list_users
 
 __all__ = [
     "AUTH_FILE",
@@ -44,13 +44,10 @@ _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 AUTH_FILE: Final = "auth.json"
-ROLES: Final = ("admin", "operator", "resident")
 _VERSION: Final = 1
 # How long a known token is trusted before the file is looked at again (revocation lag).
 RECHECK_INTERVAL: Final = 5.0
 
-# (inode, mtime in ns, size): os.replace gives a new inode, so a rewrite is always seen.
-_Signature = tuple[int, int, int]
 ExecutorJob = Callable[..., Awaitable[Any]]
 
 
@@ -180,14 +177,6 @@ def remove_user_tokens(data_dir: Path, user_id: str) -> int:
     return len(entries) - len(kept)
 
 
-def _signature(path: Path) -> _Signature | None:
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-
-
 class TokenStore:
     """The tokens of auth.json, as the running hub checks them.
 
@@ -205,7 +194,7 @@ class TokenStore:
         self._executor = executor
         self._users = users
         self._tokens: list[_StoredToken] = []
-        self._signature: _Signature | None = None
+        self._signature: FileSignature | None = None
         self._checked_at = 0.0
         self._reload_lock = asyncio.Lock()
 
@@ -216,10 +205,10 @@ class TokenStore:
         return await asyncio.get_running_loop().run_in_executor(None, func, *args)
 
     def _load_if_changed(
-        self, known: _Signature | None
-    ) -> tuple[_Signature | None, list[_StoredToken]] | None:
+        self, known: FileSignature | None
+    ) -> tuple[FileSignature | None, list[_StoredToken]] | None:
         """In a worker thread: the file's signature and tokens, or None when unchanged."""
-        signature = _signature(self._path)
+        signature = file_signature(self._path)
         if signature == known and known is not None:
             return None
         try:
@@ -274,7 +263,7 @@ class TokenStore:
         return any(stored.info.id == token_id for stored in self._tokens)
 
     @property
-    def signature(self) -> _Signature | None:
+    def signature(self) -> FileSignature | None:
         return self._signature
 
     def __len__(self) -> int:

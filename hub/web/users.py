@@ -24,7 +24,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from hub.core.context import new_id
 from hub.core.exceptions import HubError
-from hub.core.files import write_atomically
+from hub.core.files import FileSignature, file_signature, write_atomically
 from hub.core.json import JSONDecodeError, json_bytes, json_loads
 from hub.validation import plate as valid_plate
 
@@ -59,7 +59,6 @@ MAX_VEHICLES: Final = 20
 _HASHER: Final = PasswordHasher(time_cost=2, memory_cost=10240, parallelism=1, type=Type.ID)
 
 ExecutorJob = Callable[..., Awaitable[Any]]
-_Signature = tuple[int, int, int]
 
 
 class UserError(HubError):
@@ -241,14 +240,6 @@ def set_password(data_dir: Path, name: str, password: str) -> User:
     return update_user(data_dir, name, password=password)
 
 
-def _signature(path: Path) -> _Signature | None:
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-
-
 class UserStore:
     """users.json as the running hub sees it: lookups from memory, changes via the executor.
 
@@ -262,7 +253,7 @@ class UserStore:
         self._executor = executor
         self._by_id: dict[str, User] = {}
         self._by_name: dict[str, User] = {}
-        self._signature: _Signature | None = None
+        self._signature: FileSignature | None = None
         self._lock = asyncio.Lock()
         # One hash at a time: a flood of logins from many addresses queues here instead
         # of filling the executor the cameras share, and on a 2-core box a core stays
@@ -276,8 +267,10 @@ class UserStore:
             return result
         return await asyncio.get_running_loop().run_in_executor(None, func, *args)
 
-    def _load_if_changed(self, known: _Signature | None) -> tuple[_Signature | None, list[User]]:
-        signature = _signature(self._path)
+    def _load_if_changed(
+        self, known: FileSignature | None
+    ) -> tuple[FileSignature | None, list[User]]:
+        signature = file_signature(self._path)
         if signature == known and known is not None:
             return signature, list(self._by_id.values())
         try:
@@ -303,9 +296,9 @@ class UserStore:
     async def _async_change(self, func: Callable[..., User], *args: Any, **kw: Any) -> User:
         async with self._lock:
 
-            def job() -> tuple[User, _Signature | None, list[User]]:
+            def job() -> tuple[User, FileSignature | None, list[User]]:
                 user = func(self.data_dir, *args, **kw)
-                return user, _signature(self._path), _read(self._path)
+                return user, file_signature(self._path), _read(self._path)
 
             user, self._signature, users = await self.run(job)
             self._set(users)
