@@ -254,6 +254,46 @@ async def test_an_event_delivered_again_after_a_restart_is_not_fired_twice(
     assert reads == ["KA01AB0001", "KA01AB0002"]
 
 
+async def test_reads_made_without_a_broker_survive_a_worker_restart(
+    make_hub: MakeHub, tmp_path: Path
+) -> None:
+    """The broker is down while the worker reads plates and is restarted: the central
+    gets each read once, in order, when the broker is back."""
+    broker = await asyncio.to_thread(MosquittoBroker, tmp_path, None, True)
+    await asyncio.to_thread(broker.start)
+    try:
+        central = await _central(make_hub, broker)
+        reads: list[str] = []
+        central.bus.async_listen("plate_detected", lambda e: reads.append(e.data["plate"]))
+        worker = await _worker(make_hub, broker)
+        _read(worker, "KA01AB0000")
+        await wait_until(lambda: reads == ["KA01AB0000"])
+
+        # Graceful: a persistent Mosquitto keeps the central's session for the reads.
+        await asyncio.to_thread(broker.stop, True)
+        await wait_until(lambda: not mqtt.is_connected(worker))
+        plates = [f"KA01AB{n:04d}" for n in range(1, 4)]
+        for plate in plates[:2]:
+            _read(worker, plate)
+        await worker.async_stop()
+        worker = await _worker_without_broker(make_hub, broker)
+        _read(worker, plates[2])
+        await asyncio.to_thread(broker.start)
+
+        await wait_until(lambda: len(reads) == 4, within=15)
+        await asyncio.sleep(0.3)
+        assert reads == ["KA01AB0000", *plates]
+    finally:
+        await asyncio.to_thread(broker.stop)
+
+
+async def _worker_without_broker(make_hub: MakeHub, broker: MosquittoBroker) -> Hub:
+    worker = await make_hub("worker", {"broker": broker.url}, node=NODE)
+    await gate.async_setup(worker, gate.CONFIG_SCHEMA([DEMO_ENTRY]))
+    await worker.async_start()
+    return worker
+
+
 async def test_a_node_account_publishes_only_under_its_own_prefix(make_hub: MakeHub) -> None:
     """The central's embedded broker: the worker logs in with its node account."""
     port = free_port()

@@ -1,9 +1,10 @@
-"""The central's record of handled node event ids: bounded, and read back after a restart."""
+"""What a node keeps on disk: the central's handled event ids, the worker's outbox."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from hub.integrations.mqtt.node_outbox import Outbox
 from hub.integrations.mqtt.node_seen import SeenIds
 
 
@@ -27,3 +28,25 @@ def test_the_last_ids_survive_a_restart_and_the_files_stay_bounded(tmp_path: Pat
     assert "id10" in last
     assert "id9" in last
     last.close()
+
+
+def test_the_outbox_keeps_events_across_a_restart_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "outbox"
+    outbox = Outbox(path, limit=3)
+    outbox.load()
+    for n in range(5):
+        outbox.add(b'{"id":"%d"}' % n)
+    assert outbox.dropped == 2
+    outbox.close()
+    with path.open("ab") as file:
+        file.write(b'{"id":"cut sh')  # what a kill in the middle of a write leaves
+
+    again = Outbox(path, limit=3)
+    again.load()
+    assert again.take() == [b'{"id":"0"}', b'{"id":"1"}', b'{"id":"2"}']
+    again.add(b'{"id":"5"}')
+    again.close()
+    emptied = Outbox(path, limit=3)
+    emptied.load()
+    assert emptied.take() == [b'{"id":"5"}']
+    emptied.close()
