@@ -10,9 +10,11 @@ For each node, under `<prefix>/nodes/<node>/`:
   context as parent, so parking, automations, notifications and history run here,
   unchanged. Entity ids in the data (`camera`, `entity_id`) get the node's prefix and
   the data gains `node`. An id already seen is dropped: a broker may deliver a QoS 1
-  message twice. Events that arrive before the hub has started (a persistent session
-  replays what came while the central was down, right at connect) wait for
-  `hub_started`, so the parking and automation listeners hear them.
+  message twice, and again after a central killed before its acknowledgement reached
+  the broker, so the ids are recorded on disk before the event is fired (node_seen.py).
+  Events that arrive before the hub has started (a persistent session replays what came
+  while the central was down, right at connect) wait for `hub_started`, so the parking
+  and automation listeners hear them.
 
 Subscriptions are made before the client first connects, so nothing the broker replays
 from the persistent session arrives with nobody listening.
@@ -22,7 +24,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Final
 
 from hub.core.bus import CALLBACK_TYPE, Event, EventOrigin
@@ -35,6 +36,7 @@ from hub.integrations.gate.component import async_add_gates
 from .const import PAYLOAD_OFFLINE, PAYLOAD_ONLINE, TOPIC_NODES
 from .models import ReceiveMessage
 from .node_gate import NodeGate
+from .node_seen import SeenIds
 
 if TYPE_CHECKING:
     from hub.core.hub import Hub
@@ -45,7 +47,8 @@ __all__ = ["NodeMirror"]
 
 _LOGGER = logging.getLogger(__name__)
 
-# Event ids remembered per node for dropping redeliveries.
+# Event ids remembered per node for dropping redeliveries (at least this many, at most
+# twice: node_seen.py), in `<data>/mqtt_nodes/`.
 SEEN_IDS: Final = 10_000
 _ENTITY_KEYS: Final = ("entity_id", "camera")
 
@@ -63,12 +66,13 @@ class NodeMirror:
         self._states: dict[str, list[Any]] = {}
         self._gates: dict[str, NodeGate] = {}
         self._adding: set[str] = set()
-        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._seen = SeenIds(hub.data_dir / "mqtt_nodes", node, SEEN_IDS)
         self._waiting: list[dict[str, Any]] = []
         self._unsubs: list[CALLBACK_TYPE] = []
         self.duplicates = 0
 
     async def async_start(self) -> None:
+        await self._hub.async_add_executor_job(self._seen.load)
         subscribe = self._runtime.async_subscribe
         root = self.root
         self._unsubs += [
@@ -86,6 +90,7 @@ class NodeMirror:
     def async_stop(self) -> None:
         while self._unsubs:
             self._unsubs.pop()()
+        self._seen.close()
 
     # -- status and states ----------------------------------------------------------------
 
@@ -192,9 +197,14 @@ class NodeMirror:
             self.duplicates += 1
             _LOGGER.debug("Node %s: event %s delivered again; dropped", self.node, event_id)
             return
-        self._seen[event_id] = None
-        if len(self._seen) > SEEN_IDS:
-            self._seen.popitem(last=False)
+        # On record before the event has any effect: killed after this line, the
+        # restarted central drops the redelivery; killed before, it handles it once.
+        try:
+            self._seen.add(event_id)
+        except OSError:
+            # A full or read-only disk must not stop the lanes: handled, at the cost of
+            # a possible double after a kill (logged, so the operator sees why).
+            _LOGGER.exception("Node %s: could not record event id %s", self.node, event_id)
         if self._hub.state is not CoreState.running:
             self._waiting.append(envelope)
             return

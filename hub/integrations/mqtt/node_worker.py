@@ -7,7 +7,8 @@ This adds what a central hub needs to run parking and automations for it:
 - `<root>/events`: the events the central needs (`plate_detected`, ...), QoS 1, each an
   envelope with a unique id, its type, data, time and context. One topic for all, so the
   broker keeps them in order (per node, hence per lane); the id lets the central drop a
-  message the broker delivers twice.
+  message the broker delivers twice. While the worker has no broker they wait on disk
+  (node_outbox.py) and go out, oldest first, right after the next connect.
 - `<root>/gate/<id>/command` in: `{"id", "command", "deadline", "context", ...}` from the
   central. Executed only before its `deadline` (Unix seconds: the boxes' clocks must be
   in step, NTP), because a command held by a broker or a queue while a box was away must
@@ -28,6 +29,7 @@ from hub.core.exceptions import HubError
 from hub.core.json import json_bytes
 
 from .models import ReceiveMessage
+from .node_outbox import Outbox
 
 if TYPE_CHECKING:
     from hub.core.hub import Hub
@@ -45,6 +47,8 @@ NODE_EVENTS: Final = ("plate_detected", "gate_command", "anomaly")
 # `gate_command` for them is not sent back (it would be counted twice).
 SOURCE_CENTRAL: Final = "central"
 _COMMANDS: Final = frozenset({"open", "close", "toggle"})
+# Events kept on disk while the broker is away (newer ones dropped beyond).
+OUTBOX_SIZE: Final = 10_000
 
 
 class NodeWorker:
@@ -55,8 +59,13 @@ class NodeWorker:
         self._runtime = runtime
         self._root = runtime.config.prefix
         self._unsubs: list[CALLBACK_TYPE] = []
+        self._outbox = Outbox(hub.data_dir / "mqtt_nodes" / "outbox", OUTBOX_SIZE)
 
     async def async_start(self) -> None:
+        await self._hub.async_add_executor_job(self._outbox.load)
+        self._unsubs.append(self._runtime.async_on_connect(self._send_outbox))
+        if self._runtime.is_connected():
+            self._send_outbox()
         for event_type in NODE_EVENTS:
             self._unsubs.append(self._hub.bus.async_listen(event_type, self._on_event))
         self._unsubs.append(
@@ -66,6 +75,13 @@ class NodeWorker:
     def async_stop(self) -> None:
         while self._unsubs:
             self._unsubs.pop()()
+        self._outbox.close()
+
+    def _send_outbox(self) -> None:
+        # Called right after a connect, before any newer event can be published.
+        events = f"{self._root}/events"
+        for payload in self._outbox.take():
+            self._runtime.async_publish(events, payload, 1, False)
 
     def _on_event(self, event: Event) -> None:
         if event.data.get("source") == SOURCE_CENTRAL:
@@ -77,8 +93,12 @@ class NodeWorker:
             "time_fired": event.time_fired_timestamp,
             "context": event.context.as_dict(),
         }
-        # QoS 1, queued (bounded) while the broker is away.
-        self._runtime.async_publish(f"{self._root}/events", json_bytes(envelope), 1, False)
+        payload = json_bytes(envelope)
+        if self._runtime.is_connected() and not len(self._outbox):
+            self._runtime.async_publish(f"{self._root}/events", payload, 1, False)
+        else:
+            # On disk (bounded) until the next connect: survives a worker restart.
+            self._outbox.add(payload)
 
     async def _on_command(self, message: ReceiveMessage) -> None:
         object_id = message.topic.split("/")[-2]
