@@ -7,9 +7,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .json import json_loads
+from .json import JSONDecodeError, json_loads
 
-__all__ = ["FileSignature", "file_signature", "read_json_object", "write_atomically"]
+__all__ = [
+    "FileSignature",
+    "file_signature",
+    "read_json_list",
+    "read_json_object",
+    "write_atomically",
+]
 
 # (inode, mtime in ns, size): os.replace gives a new inode, so a rewrite is always seen.
 FileSignature = tuple[int, int, int]
@@ -28,6 +34,29 @@ def read_json_object(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a JSON object")
     return data
+
+
+def read_json_list(path: Path, key: str) -> list[Any]:
+    """The list under `key` in a JSON object file the CLI and the hub share (users.json,
+    auth.json), or `[]` when the file does not exist yet.
+
+    Anything unusable raises ValueError saying what and where, so each store can turn it
+    into its own error and refuse to overwrite a file it could not read.
+    """
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    except OSError as err:
+        raise ValueError(f"cannot read {path}: {err.strerror}") from None
+    try:
+        data = json_loads(raw)
+    except JSONDecodeError as err:
+        raise ValueError(f"{path} is not valid JSON: {err}") from None
+    items = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise ValueError(f"{path} has no list of {key}")
+    return items
 
 
 def write_atomically(path: Path, content: bytes) -> None:

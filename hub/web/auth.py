@@ -23,8 +23,8 @@ from typing import Any, Final, TypeVar
 
 from hub.core.context import new_id
 from hub.core.exceptions import HubError
-from hub.core.files import FileSignature, file_signature, write_atomically
-from hub.core.json import JSONDecodeError, json_bytes, json_loads
+from hub.core.files import FileSignature, file_signature, read_json_list, write_atomically
+from hub.core.json import json_bytes
 
 from .users import ROLES, UserStore, list_users
 
@@ -88,17 +88,10 @@ def hash_token(token: str) -> str:
 def _read_entries(path: Path) -> list[dict[str, Any]]:
     """The token records in auth.json; [] when it does not exist yet."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return []
-    except OSError as err:
-        raise AuthFileError(f"cannot read {path}: {err.strerror}") from None
-    try:
-        data = json_loads(raw)
-    except JSONDecodeError as err:
-        raise AuthFileError(f"{path} is not valid JSON: {err}") from None
-    tokens = data.get("tokens") if isinstance(data, dict) else None
-    if not isinstance(tokens, list) or not all(isinstance(item, dict) for item in tokens):
+        tokens = read_json_list(path, "tokens")
+    except ValueError as err:
+        raise AuthFileError(str(err)) from None
+    if not all(isinstance(item, dict) for item in tokens):
         raise AuthFileError(f"{path} has no list of tokens")
     return tokens
 

@@ -24,8 +24,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from hub.core.context import new_id
 from hub.core.exceptions import HubError
-from hub.core.files import FileSignature, file_signature, write_atomically
-from hub.core.json import JSONDecodeError, json_bytes, json_loads
+from hub.core.files import FileSignature, file_signature, read_json_list, write_atomically
+from hub.core.json import json_bytes
 from hub.validation import plate as valid_plate
 
 __all__ = [
@@ -152,18 +152,9 @@ def normalize_vehicles(plates: Iterable[Any]) -> tuple[str, ...]:
 
 def _read(path: Path) -> list[User]:
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return []
-    except OSError as err:
-        raise UserError(f"cannot read {path}: {err.strerror}") from None
-    try:
-        data = json_loads(raw)
-    except JSONDecodeError as err:
-        raise UserError(f"{path} is not valid JSON: {err}") from None
-    records = data.get("users") if isinstance(data, dict) else None
-    if not isinstance(records, list):
-        raise UserError(f"{path} has no list of users")
+        records = read_json_list(path, "users")
+    except ValueError as err:
+        raise UserError(str(err)) from None
     users = []
     for record in records:
         try:
