@@ -4,8 +4,39 @@ side imports it from its own virtualenv."""
 from __future__ import annotations
 
 import resource
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+LOOPBACK = "127.0.0.1"
 
 
 def peak_rss_mb() -> float:
     """This process's peak resident memory so far, in MiB."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now (the benchmarks bind nothing else)."""
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def start_mosquitto(folder: Path, extra: str = "") -> tuple[subprocess.Popen[bytes], int]:
+    """A Mosquitto on loopback at a free port, config in `folder` (plus `extra` lines),
+    answering before this returns."""
+    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    port = free_port()
+    conf = folder / "mosquitto.conf"
+    conf.write_text(f"listener {port} {LOOPBACK}\nallow_anonymous true\npersistence false\n{extra}")
+    process = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
+    for _ in range(250):
+        try:
+            socket.create_connection((LOOPBACK, port), timeout=0.1).close()
+            return process, port
+        except OSError:
+            time.sleep(0.02)
+    raise SystemExit("mosquitto did not start")

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as paho
+from _common import free_port
 from amqtt.broker import Broker  # type: ignore[import-untyped]
 from paho.mqtt.enums import CallbackAPIVersion
 
@@ -45,12 +46,6 @@ from hub.integrations.mqtt.broker_acl import HubAuthPlugin, TopicPolicy
 HOST = "127.0.0.1"
 CONTROLLER = ("controller", "controller-password")
 ADMIN = ("homeassistant", "admin-password")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def _client(port: int, auth: tuple[str, str] | None) -> paho.Client:
@@ -132,7 +127,7 @@ def _run_clients(port: int, auth: bool, messages: int, pings: int) -> dict[str, 
 
 
 async def _amqtt(kind: str, messages: int, pings: int) -> dict[str, Any]:
-    port = _free_port()
+    port = free_port()
     listeners = {"default": {"type": "tcp", "bind": f"{HOST}:{port}"}}
     broker: Broker
     if kind == "plain_amqtt":
@@ -158,7 +153,7 @@ def _mosquitto(messages: int, pings: int) -> dict[str, Any] | None:
     binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
     if not Path(binary).exists():
         return None
-    port = _free_port()
+    port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         conf = Path(folder) / "mosquitto.conf"
         conf.write_text(

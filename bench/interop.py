@@ -28,7 +28,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ from typing import Any
 
 import paho.mqtt.client as paho
 import yaml
+from _common import free_port
 from paho.mqtt.enums import CallbackAPIVersion
 
 from hub.yaml_loader import load_yaml
@@ -78,13 +78,6 @@ ESPHOME_BARRIER = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: _plain(item) for key, item in value.items()}
@@ -99,7 +92,7 @@ def _parkhub_config(folder: Path, mqtt_port: int, web_port: int) -> Path:
     config["mqtt"] = {**config["mqtt"], "broker": f"mqtt://127.0.0.1:{mqtt_port}"}
     config["mqtt"].pop("embedded", None)
     config["discovery"].update(
-        interfaces=["127.0.0.1"], announce=False, onvif_target=f"127.0.0.1:{_free_port()}"
+        interfaces=["127.0.0.1"], announce=False, onvif_target=f"127.0.0.1:{free_port()}"
     )
     for lot in config["occupancy"]["lots"].values():
         for key in ("slots_file", "model"):
@@ -114,7 +107,7 @@ def _ha_config(folder: Path, mqtt_port: int) -> Path:
     (folder / "configuration.yaml").write_text(
         "homeassistant:\n  name: Interop\n  time_zone: Europe/Amsterdam\n"
         "  latitude: 52.37\n  longitude: 4.89\n  elevation: 0\n  unit_system: metric\n"
-        f"http:\n  server_host: 127.0.0.1\n  server_port: {_free_port()}\n"
+        f"http:\n  server_host: 127.0.0.1\n  server_port: {free_port()}\n"
         "logger:\n  default: warning\n"
     )
     entry = {
@@ -281,7 +274,7 @@ def main() -> None:
         sys.exit(f"no Home Assistant venv at {HA_PYTHON}: run bash bench/setup_ha_venv.sh")
     with tempfile.TemporaryDirectory(prefix="interop-") as tmp:
         folder = Path(tmp)
-        mqtt_port, web_port = _free_port(), _free_port()
+        mqtt_port, web_port = free_port(), free_port()
         (folder / "mosquitto.conf").write_text(
             f"listener {mqtt_port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
         )

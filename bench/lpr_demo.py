@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import statistics
 import sys
 import tempfile
@@ -43,19 +42,13 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import peak_rss_mb  # noqa: E402
+from bench._common import free_port, peak_rss_mb  # noqa: E402
 from hub.bootstrap import async_build_hub, load  # noqa: E402
 from hub.core.bus import Event  # noqa: E402
 from hub.memory import limit_malloc_arenas  # noqa: E402
 from hub.yaml_loader import load_yaml  # noqa: E402
 
 STEP = 0.01  # seconds between ground-truth looks when finding the moments of a passage
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _plain(value: Any) -> Any:
@@ -68,8 +61,8 @@ def _plain(value: Any) -> Any:
 
 def _write_config(folder: Path, arrivals: float | None) -> Path:
     config = _plain(load_yaml(ROOT / "config.yaml"))
-    config["hub"]["port"] = _free_port()
-    config["mqtt"]["embedded"] = {"host": "127.0.0.1", "port": _free_port()}
+    config["hub"]["port"] = free_port()
+    config["mqtt"]["embedded"] = {"host": "127.0.0.1", "port": free_port()}
     config.pop("discovery", None)
     for lot in config["occupancy"]["lots"].values():
         for key in ("slots_file", "model"):

@@ -23,10 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as paho
-from _common import peak_rss_mb
+from _common import peak_rss_mb, start_mosquitto
 from paho.mqtt.enums import CallbackAPIVersion
 
 from hub.config import HubConfig
@@ -42,27 +39,6 @@ from hub.core.hub import Hub
 from hub.integrations import gate, mqtt
 
 HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def start_mosquitto(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    port = free_port()
-    conf = folder / "mosquitto.conf"
-    conf.write_text(f"listener {port} {HOST}\nallow_anonymous true\npersistence false\n")
-    process = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
-    for _ in range(250):
-        try:
-            socket.create_connection((HOST, port), timeout=0.1).close()
-            return process, port
-        except OSError:
-            time.sleep(0.02)
-    raise SystemExit("mosquitto did not start")
 
 
 # A device in its own process (as a relay board or Home Assistant would be), so it never

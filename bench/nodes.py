@@ -24,10 +24,7 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,35 +34,11 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as paho
-from _common import peak_rss_mb
+from _common import free_port, peak_rss_mb, start_mosquitto
 from paho.mqtt.enums import CallbackAPIVersion
 
 HOST = "127.0.0.1"
 SLOTS_PER_LANE = 50
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def start_mosquitto(folder: Path) -> tuple[subprocess.Popen[bytes], int]:
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    port = free_port()
-    conf = folder / "mosquitto.conf"
-    conf.write_text(
-        f"listener {port} {HOST}\nallow_anonymous true\npersistence false\n"
-        "max_queued_messages 100000\nmax_inflight_messages 100\n"
-    )
-    process = subprocess.Popen([binary, "-c", str(conf)], stderr=subprocess.DEVNULL)
-    for _ in range(250):
-        try:
-            socket.create_connection((HOST, port), timeout=0.1).close()
-            return process, port
-        except OSError:
-            time.sleep(0.02)
-    raise SystemExit("mosquitto did not start")
 
 
 def central_config(port: int, web_port: int, lanes: list[str]) -> str:
@@ -209,7 +182,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     lanes = [f"lane_{n:02d}" for n in range(args.lanes)]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        broker, port = start_mosquitto(folder)
+        # Deep queues: 20 simulated lanes publish in bursts to one central subscriber.
+        broker, port = start_mosquitto(
+            folder, "max_queued_messages 100000\nmax_inflight_messages 100\n"
+        )
         (folder / "config.yaml").write_text(central_config(port, free_port(), lanes))
         central = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "hub", "run", "--config", str(folder / "config.yaml"),
