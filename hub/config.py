@@ -217,6 +217,12 @@ def _misspelt_required(leaf: vol.Invalid, root: NodeDict, full: list[Any]) -> Co
     return ConfigIssue(parent.file, parent.line_of(typo), dotted, message)
 
 
+def _postgres_url(value: Any) -> str:
+    from .database import postgres_url  # the one db_url check (hub/database.py)
+
+    return postgres_url(value)
+
+
 def _currency(value: Any) -> str:
     """An ISO 4217 code, kept upper-case because tariffs and reports print it as is."""
     text = cv.string(value).strip()
@@ -241,6 +247,9 @@ HUB_SCHEMA = vol.Schema(
         ): vol.All(vol.Coerce(int), vol.Range(min=1, max=3650)),
         # A worker node: its states and events go to a central hub over MQTT (README).
         vol.Optional("node", description="Worker node id, e.g. west_gate"): cv.slug,
+        vol.Optional(
+            "audit_db_url", description="postgresql://user@host/db instead of audit.db"
+        ): _postgres_url,
     },
     extra=vol.PREVENT_EXTRA,
 )
@@ -258,6 +267,7 @@ class HubConfig:
     port: int = 8123
     audit_days: int = 90
     node: str | None = None
+    audit_db_url: str | None = None  # postgresql://...; None: audit.db in the data directory
 
     @classmethod
     def from_dict(cls, validated: dict[str, Any]) -> HubConfig:
@@ -266,5 +276,6 @@ class HubConfig:
         return cls(
             data_dir=validated.get("data_dir"),
             node=validated.get("node"),
+            audit_db_url=validated.get("audit_db_url"),
             **{f: validated[f] for f in fields},
         )

@@ -29,6 +29,7 @@ __all__ = [
     "postgres_cluster",
     "postgres_server",
     "postgres_url",
+    "sqlite_only",
 ]
 
 
@@ -147,6 +148,13 @@ def db_url(request: pytest.FixtureRequest) -> str | None:
         return None
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture(name="db_url")
+def sqlite_only() -> None:
+    """Import into a test module to run its `db_url` users on SQLite only (a suite whose
+    store is tested on both engines elsewhere)."""
+    return None
 
 
 async def count_rows(target: str | Path, table: str, where: str = "1 = 1") -> int:

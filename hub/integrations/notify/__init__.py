@@ -1,8 +1,9 @@
 """Notifications: sms, email, webhook, mqtt and panel notifiers behind a durable outbox.
 
 Each configured notifier becomes a service `notify.<name>`. A call is stored in
-`<data_dir>/notify.db` before anything is sent, then delivered, retried and reported by
-the outbox (see outbox.py); pending ones resume when the hub starts again.
+`<data_dir>/notify.db` (or PostgreSQL, `db_url:`) before anything is sent, then delivered,
+retried and reported by the outbox (see outbox.py); pending ones resume when the hub
+starts again.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import aiohttp
 
 from hub.core.bus import Event
 from hub.core.const import EVENT_HUB_STOP
+from hub.database import hub_node
 
 from .api import async_register_api
 from .config import CONFIG_SCHEMA, NotifyConfig
@@ -55,7 +57,7 @@ class NotifyRuntime:
 
 async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     conf = NotifyConfig.from_dict(config)
-    store = await OutboxStore.async_open(hub.data_dir / OUTBOX_FILE)
+    store = await OutboxStore.async_open(conf.db_url or hub.data_dir / OUTBOX_FILE, hub_node(hub))
 
     async def purge(_now: object = None) -> None:
         cutoff = hub.scheduler.timestamp() - conf.keep_days * DAY

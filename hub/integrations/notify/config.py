@@ -9,8 +9,10 @@ from typing import Any, Final
 import voluptuous as vol
 
 from hub import validation as cv
+from hub.database import postgres_url
 
 from .const import (
+    CONF_DB_URL,
     CONF_KEEP_DAYS,
     CONF_MAX_RETRY_DELAY,
     CONF_MAX_TRIES,
@@ -105,6 +107,9 @@ CONFIG_SCHEMA: Final = vol.Schema(
                 vol.Optional(CONF_NOTIFIERS, default=list, description="The notifiers"): vol.All(
                     cv.ensure_list, [_notifier], cv.unique(CONF_NAME, "notifier name")
                 ),
+                vol.Optional(
+                    CONF_DB_URL, description="postgresql://user@host/db instead of notify.db"
+                ): postgres_url,
             },
             extra=vol.PREVENT_EXTRA,
         ),
@@ -119,6 +124,7 @@ class NotifyConfig:
     outbox: OutboxConfig
     keep_days: int
     notifiers: list[dict[str, Any]]
+    db_url: str | None = None  # postgresql://...; None: notify.db in the data directory
 
     @classmethod
     def from_dict(cls, conf: dict[str, Any]) -> NotifyConfig:
@@ -133,4 +139,5 @@ class NotifyConfig:
             ),
             keep_days=conf[CONF_KEEP_DAYS],
             notifiers=conf[CONF_NOTIFIERS],
+            db_url=conf.get(CONF_DB_URL),
         )

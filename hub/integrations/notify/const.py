@@ -22,6 +22,7 @@ CONF_RETRY_DELAY: Final = "retry_delay"
 CONF_MAX_RETRY_DELAY: Final = "max_retry_delay"
 CONF_RATE_LIMIT: Final = "rate_limit"
 CONF_KEEP_DAYS: Final = "keep_days"
+CONF_DB_URL: Final = "db_url"
 
 DEFAULT_MAX_TRIES: Final = 8
 DEFAULT_RETRY_DELAY: Final = 10.0

@@ -1,9 +1,11 @@
-"""The outbox's SQLite file: notifications waiting or done, and the panel's inbox.
+"""The outbox's store: notifications waiting or done, and the panel's inbox, in
+`notify.db` (or PostgreSQL with `notify: db_url:`, through hub/database.py).
 
 Every notification is committed here before its first attempt, so a crash or a kill
 never loses one; on start the pending ones are read back and resumed. The panel's
 persistent notifications live in the same file, keyed by the notification id, so a
-retried panel delivery can never show the same message twice.
+retried panel delivery can never show the same message twice. Rows carry the hub's
+node, and each hub reads and resumes only its own: several hubs may share one database.
 """
 
 from __future__ import annotations
@@ -12,10 +14,8 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Final
 
-import aiosqlite
-
 from hub.core.json import json_dumps, json_loads
-from hub.sqlite import async_open_database
+from hub.database import Database, async_connect
 
 from .const import STATUS_PENDING
 from .models import Notification
@@ -24,7 +24,8 @@ __all__ = ["OutboxStore"]
 
 SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS outbox (
-    id TEXT PRIMARY KEY,
+    node TEXT NOT NULL DEFAULT '',
+    id TEXT NOT NULL,
     notifier TEXT NOT NULL,
     target TEXT NOT NULL,
     title TEXT,
@@ -37,25 +38,75 @@ CREATE TABLE IF NOT EXISTS outbox (
     status TEXT NOT NULL,
     context_id TEXT,
     last_error TEXT,
-    finished REAL
+    finished REAL,
+    PRIMARY KEY (node, id)
 );
-CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, finished);
+CREATE INDEX IF NOT EXISTS outbox_status ON outbox (node, status, finished);
 CREATE TABLE IF NOT EXISTS panel (
-    id TEXT PRIMARY KEY,
+    node TEXT NOT NULL DEFAULT '',
+    id TEXT NOT NULL,
     notifier TEXT NOT NULL,
     title TEXT,
     message TEXT NOT NULL,
     data TEXT NOT NULL,
     created REAL NOT NULL,
-    read INTEGER NOT NULL DEFAULT 0
+    read INTEGER NOT NULL DEFAULT 0,
+    target TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (node, id)
 );
 """
-# Schema changes after version 1 (SCHEMA), in order, one SQL script each; never edit one
-# that has shipped (hub/sqlite.py runs them and keeps PRAGMA user_version).
+# SCHEMA is the latest version, for a new database; MIGRATIONS[i] upgrades an existing one
+# from version i + 1, in order; never edit one that has shipped (see hub/database.py).
 MIGRATIONS: Final[tuple[str, ...]] = (
-    # 2: who a panel notification is for ('' = the staff).
+    # 1 -> 2: who a panel notification is for ('' = the staff).
     "ALTER TABLE panel ADD COLUMN target TEXT NOT NULL DEFAULT '';",
+    # 2 -> 3: rows carry the hub's node, part of the key (hubs sharing one database may
+    # use the same idempotency key for different notifications).
+    """
+    CREATE TABLE outbox_v3 (
+        node TEXT NOT NULL DEFAULT '',
+        id TEXT NOT NULL,
+        notifier TEXT NOT NULL,
+        target TEXT NOT NULL,
+        title TEXT,
+        message TEXT NOT NULL,
+        data TEXT NOT NULL,
+        attachments TEXT NOT NULL,
+        created REAL NOT NULL,
+        tries INTEGER NOT NULL,
+        next_attempt REAL NOT NULL,
+        status TEXT NOT NULL,
+        context_id TEXT,
+        last_error TEXT,
+        finished REAL,
+        PRIMARY KEY (node, id)
+    );
+    INSERT INTO outbox_v3 (id, notifier, target, title, message, data, attachments, created,
+        tries, next_attempt, status, context_id, last_error, finished)
+        SELECT id, notifier, target, title, message, data, attachments, created, tries,
+            next_attempt, status, context_id, last_error, finished FROM outbox;
+    DROP TABLE outbox;
+    ALTER TABLE outbox_v3 RENAME TO outbox;
+    CREATE INDEX outbox_status ON outbox (node, status, finished);
+    CREATE TABLE panel_v3 (
+        node TEXT NOT NULL DEFAULT '',
+        id TEXT NOT NULL,
+        notifier TEXT NOT NULL,
+        title TEXT,
+        message TEXT NOT NULL,
+        data TEXT NOT NULL,
+        created REAL NOT NULL,
+        read INTEGER NOT NULL DEFAULT 0,
+        target TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (node, id)
+    );
+    INSERT INTO panel_v3 (id, notifier, title, message, data, created, read, target)
+        SELECT id, notifier, title, message, data, created, read, target FROM panel;
+    DROP TABLE panel;
+    ALTER TABLE panel_v3 RENAME TO panel;
+    """,
 )
+_PRAGMAS: Final = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL")
 
 _COLUMNS: Final = (
     "id, notifier, target, title, message, data, attachments, created, tries, next_attempt,"
@@ -93,14 +144,20 @@ def _panel_item(row: Any) -> dict[str, Any]:
 
 
 class OutboxStore:
-    """The one connection to `notify.db`; each write is its own committed transaction."""
+    """The connection to `notify.db` (or PostgreSQL); each write is its own committed
+    transaction, and every read and write keeps to this hub's `node`."""
 
-    def __init__(self, db: aiosqlite.Connection) -> None:
+    def __init__(self, db: Database, node: str) -> None:
         self._db = db
+        self.node = node
 
     @classmethod
-    async def async_open(cls, path: Path) -> OutboxStore:
-        return cls(await async_open_database(path, SCHEMA, MIGRATIONS))
+    async def async_open(cls, target: Path | str, node: str = "") -> OutboxStore:
+        """Open `target` (the SQLite file, or a postgresql:// URL) as `node`'s outbox."""
+        db = await async_connect(
+            target, "notify", SCHEMA, MIGRATIONS, _PRAGMAS, node=node, adopt=("outbox", "panel")
+        )
+        return cls(db, node)
 
     async def async_close(self) -> None:
         await self._db.close()
@@ -114,84 +171,82 @@ class OutboxStore:
         used again) is left as it was.
         """
         added: list[Notification] = []
-        for note in notes:
-            cursor = await self._db.execute(
-                f"INSERT OR IGNORE INTO outbox ({_COLUMNS}, status)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    note.id,
-                    note.notifier,
-                    note.target,
-                    note.title,
-                    note.message,
-                    json_dumps(note.data),
-                    json_dumps([str(path) for path in note.attachments]),
-                    note.created,
-                    note.tries,
-                    note.next_attempt,
-                    note.context_id,
-                    note.last_error,
-                    STATUS_PENDING,
-                ),
-            )
-            if cursor.rowcount:
-                added.append(note)
-        await self._db.commit()
+        async with self._db.transaction():
+            for note in notes:
+                changed = await self._db.execute(
+                    f"INSERT INTO outbox (node, {_COLUMNS}, status)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (node, id) DO NOTHING",
+                    (
+                        self.node,
+                        note.id,
+                        note.notifier,
+                        note.target,
+                        note.title,
+                        note.message,
+                        json_dumps(note.data),
+                        json_dumps([str(path) for path in note.attachments]),
+                        note.created,
+                        note.tries,
+                        note.next_attempt,
+                        note.context_id,
+                        note.last_error,
+                        STATUS_PENDING,
+                    ),
+                )
+                if changed:
+                    added.append(note)
         return added
 
     async def async_pending(self) -> list[Notification]:
         """Everything not yet sent or given up on, oldest first (a restart resumes these)."""
-        async with self._db.execute(
-            f"SELECT {_COLUMNS} FROM outbox WHERE status = ? ORDER BY created, id",
-            (STATUS_PENDING,),
-        ) as cursor:
-            return [_note(row) async for row in cursor]
+        rows = await self._db.fetchall(
+            f"SELECT {_COLUMNS} FROM outbox WHERE node = ? AND status = ? ORDER BY created, id",
+            (self.node, STATUS_PENDING),
+        )
+        return [_note(row) for row in rows]
 
     async def async_reschedule(self, note: Notification) -> None:
         """Record a failed try and when the next one is due."""
         await self._db.execute(
-            "UPDATE outbox SET tries = ?, next_attempt = ?, last_error = ? WHERE id = ?",
-            (note.tries, note.next_attempt, note.last_error, note.id),
+            "UPDATE outbox SET tries = ?, next_attempt = ?, last_error = ?"
+            " WHERE node = ? AND id = ?",
+            (note.tries, note.next_attempt, note.last_error, self.node, note.id),
         )
-        await self._db.commit()
 
     async def async_finish(self, note: Notification, status: str, at: float) -> None:
         """Mark a notification sent or failed; it is never attempted again."""
         await self._db.execute(
-            "UPDATE outbox SET status = ?, tries = ?, last_error = ?, finished = ? WHERE id = ?",
-            (status, note.tries, note.last_error, at, note.id),
+            "UPDATE outbox SET status = ?, tries = ?, last_error = ?, finished = ?"
+            " WHERE node = ? AND id = ?",
+            (status, note.tries, note.last_error, at, self.node, note.id),
         )
-        await self._db.commit()
 
     async def async_status(self, note_id: str) -> tuple[str, int] | None:
         """(status, tries) of one notification, for the API and tests."""
-        async with self._db.execute(
-            "SELECT status, tries FROM outbox WHERE id = ?", (note_id,)
-        ) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else (row[0], row[1])
+        row = await self._db.fetchone(
+            "SELECT status, tries FROM outbox WHERE node = ? AND id = ?", (self.node, note_id)
+        )
+        return None if row is None else (row[0], int(row[1]))
 
     async def async_purge(self, before: float) -> None:
         """Forget sent and failed notifications finished before `before`."""
         await self._db.execute(
-            "DELETE FROM outbox WHERE status != ? AND finished < ?", (STATUS_PENDING, before)
+            "DELETE FROM outbox WHERE node = ? AND status != ? AND finished < ?",
+            (self.node, STATUS_PENDING, before),
         )
-        await self._db.commit()
 
     # -- the panel's inbox -----------------------------------------------------------------
 
     async def async_panel_add(self, note: Notification) -> None:
-        """Store a panel notification; the same id twice is one notification.
-
-        Not committed here: the outbox marks the note sent right after, and that commit
-        carries this row too (one disk sync per panel message, not two). A crash in
-        between leaves the note pending, and its retry inserts the same id again.
+        """Store a panel notification; the same id twice is one notification (a retry,
+        or a resume after a crash between this commit and the outbox's, inserts nothing).
         The note's target (a user name, or '' for the staff) says who may see it.
         """
         await self._db.execute(
-            "INSERT OR IGNORE INTO panel (id, notifier, title, message, data, created, target)"
-            " VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO panel (node, id, notifier, title, message, data, created, target)"
+            " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (node, id) DO NOTHING",
             (
+                self.node,
                 note.id,
                 note.notifier,
                 note.title,
@@ -202,51 +257,46 @@ class OutboxStore:
             ),
         )
 
-    @staticmethod
-    def _audience(audience: Collection[str] | None, where: list[str], args: list[Any]) -> None:
-        """Limit a query to notifications for `audience` (targets); None: everyone's."""
+    def _where(self, audience: Collection[str] | None) -> tuple[list[str], list[Any]]:
+        """This node's rows, for `audience` (targets; None: everyone's)."""
+        where: list[str] = ["node = ?"]
+        args: list[Any] = [self.node]
         if audience is not None:
-            where.append(f"target IN ({','.join('?' * len(audience))})" if audience else "0")
+            where.append(f"target IN ({','.join('?' * len(audience))})" if audience else "1 = 0")
             args.extend(audience)
+        return where, args
 
     async def async_panel_list(
         self, unread_only: bool = False, audience: Collection[str] | None = None
     ) -> list[dict[str, Any]]:
         """Panel notifications for `audience` (None: all), newest first."""
-        where: list[str] = ["1=1"]
-        args: list[Any] = []
+        where, args = self._where(audience)
         if unread_only:
             where.append("read = 0")
-        self._audience(audience, where, args)
-        async with self._db.execute(
+        rows = await self._db.fetchall(
             "SELECT id, notifier, title, message, data, created, read FROM panel"
             f" WHERE {' AND '.join(where)} ORDER BY created DESC, id DESC",
             args,
-        ) as cursor:
-            return [_panel_item(row) async for row in cursor]
+        )
+        return [_panel_item(row) for row in rows]
 
     async def async_panel_mark(
         self, note_id: str | None, read: bool, audience: Collection[str] | None = None
     ) -> int:
         """Mark one (or, with None, every) panel notification of `audience` read or
         unread; rows changed."""
-        where: list[str] = ["1=1"]
-        args: list[Any] = [int(read)]
+        where, args = self._where(audience)
         if note_id is not None:
             where.append("id = ?")
             args.append(note_id)
-        self._audience(audience, where, args)
-        cursor = await self._db.execute(
-            f"UPDATE panel SET read = ? WHERE {' AND '.join(where)}", args
+        return await self._db.execute(
+            f"UPDATE panel SET read = ? WHERE {' AND '.join(where)}", [int(read), *args]
         )
-        await self._db.commit()
-        return int(cursor.rowcount)
 
     async def async_panel_delete(
         self, note_id: str, audience: Collection[str] | None = None
     ) -> bool:
-        where, args = ["id = ?"], [note_id]
-        self._audience(audience, where, args)
-        cursor = await self._db.execute(f"DELETE FROM panel WHERE {' AND '.join(where)}", args)
-        await self._db.commit()
-        return bool(cursor.rowcount)
+        where, args = self._where(audience)
+        where.append("id = ?")
+        args.append(note_id)
+        return bool(await self._db.execute(f"DELETE FROM panel WHERE {' AND '.join(where)}", args))

@@ -29,13 +29,22 @@ SetupNotify = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 @pytest.fixture
-def setup_notify(hub: Hub) -> SetupNotify:
-    """Set up notify on `hub` from a `notify:` block, validated like config.yaml's."""
+def setup_notify(hub: Hub, db_url: str | None) -> SetupNotify:
+    """Set up notify on `hub` from a `notify:` block, validated like config.yaml's; every
+    test using it runs on SQLite and on PostgreSQL (`db_url`), unless its module imports
+    `sqlite_only` (the platforms' own tests: the outbox under them is this same one, run
+    on both by test_outbox, test_panel, test_services and test_kill)."""
 
     async def setup(config: dict[str, Any]) -> None:
-        await async_setup(hub, CONFIG_SCHEMA(config))
+        chosen = config if db_url is None else {**config, "db_url": db_url}
+        await async_setup(hub, CONFIG_SCHEMA(chosen))
 
     return setup
+
+
+def notify_store(hub: Hub, db_url: str | None) -> str | Path:
+    """Where the test's outbox is: the PostgreSQL URL, or notify.db."""
+    return db_url if db_url is not None else hub.data_dir / "notify.db"
 
 
 @pytest.fixture

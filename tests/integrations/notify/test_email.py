@@ -17,6 +17,7 @@ from hub.core.exceptions import ServiceValidationError
 from hub.core.hub import Hub
 from hub.integrations import camera
 from tests.conftest import Clock
+from tests.postgres import sqlite_only  # noqa: F401 (db_url: SQLite only)
 
 from .conftest import SetupNotify, SmtpServer
 

@@ -9,14 +9,14 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiosqlite
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from hub.core.bus import Event
 from hub.core.hub import Hub
+from tests.postgres import count_rows
 
-from .conftest import SetupNotify
+from .conftest import SetupNotify, notify_store
 from .receivers import Receiver
 
 AiohttpServer = Callable[[web.Application], Awaitable[TestServer]]
@@ -33,6 +33,7 @@ async def main() -> None:
     data_dir, held_url, busy_url = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
     hub = Hub(HubConfig(), config_dir=data_dir, data_dir=data_dir)
     await async_setup(hub, CONFIG_SCHEMA({
+        **({"db_url": sys.argv[4]} if len(sys.argv) > 4 else {}),
         "retry_delay": 3600,
         "notifiers": [
             {"name": "held", "platform": "webhook", "url": held_url, "timeout": 600},
@@ -49,15 +50,12 @@ asyncio.run(main())
 """
 
 
-async def wait_for_tries(db_path: Path, note_id: str, tries: int) -> None:
-    """Wait until the outbox file records `tries` failed attempts of `note_id`."""
-    async with aiosqlite.connect(db_path) as db:
-        for _ in range(500):
-            async with db.execute("SELECT tries FROM outbox WHERE id = ?", (note_id,)) as cursor:
-                row = await cursor.fetchone()
-            if row is not None and row[0] >= tries:
-                return
-            await asyncio.sleep(0.02)
+async def wait_for_tries(target: str | Path, note_id: str, tries: int) -> None:
+    """Wait until the outbox (file or PostgreSQL) records `tries` failed attempts."""
+    for _ in range(500):
+        if await count_rows(target, "outbox", f"id = '{note_id}' AND tries >= {tries}"):
+            return
+        await asyncio.sleep(0.02)
     raise AssertionError(f"{note_id} never reached {tries} tries")
 
 
@@ -72,7 +70,7 @@ def config(held_url: str, busy_url: str) -> dict[str, object]:
 
 
 async def test_pending_notifications_survive_kill_9(
-    hub: Hub, setup_notify: SetupNotify, aiohttp_server: AiohttpServer
+    hub: Hub, setup_notify: SetupNotify, aiohttp_server: AiohttpServer, db_url: str | None
 ) -> None:
     held = Receiver(hold=asyncio.Event())  # the first attempt never gets an answer
     busy = Receiver(statuses=[503])  # the first attempt is told to come back later
@@ -82,6 +80,7 @@ async def test_pending_notifications_survive_kill_9(
 
     proc = await asyncio.create_subprocess_exec(
         *(sys.executable, "-c", SCRIPT, str(hub.data_dir), held_url, busy_url),
+        *([db_url] if db_url is not None else []),
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
     )
@@ -91,7 +90,7 @@ async def test_pending_notifications_survive_kill_9(
         busy_id = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode().strip()
         await asyncio.wait_for(held.arrived.wait(), 10)
         await asyncio.wait_for(busy.arrived.wait(), 10)
-        await wait_for_tries(hub.data_dir / "notify.db", busy_id, 1)
+        await wait_for_tries(notify_store(hub, db_url), busy_id, 1)
     finally:
         proc.send_signal(signal.SIGKILL)
         await proc.wait()

@@ -10,6 +10,7 @@ from hub.core.json import json_loads
 from hub.integrations import mqtt
 from tests.conftest import Clock
 from tests.mqtt_broker import MosquittoBroker, MqttTestClient, wait_until
+from tests.postgres import sqlite_only  # noqa: F401 (db_url: SQLite only)
 
 from .conftest import SetupNotify
 

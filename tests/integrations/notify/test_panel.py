@@ -142,26 +142,34 @@ def _old_outbox(path: Any) -> None:
     import sqlite3
 
     db = sqlite3.connect(path)
-    db.execute(
+    db.executescript(  # notify.db as version 1 made it, before schema versions
+        "CREATE TABLE outbox (id TEXT PRIMARY KEY, notifier TEXT NOT NULL, target TEXT NOT NULL,"
+        " title TEXT, message TEXT NOT NULL, data TEXT NOT NULL, attachments TEXT NOT NULL,"
+        " created REAL NOT NULL, tries INTEGER NOT NULL, next_attempt REAL NOT NULL,"
+        " status TEXT NOT NULL, context_id TEXT, last_error TEXT, finished REAL);"
+        "CREATE INDEX outbox_status ON outbox (status, finished);"
         "CREATE TABLE panel (id TEXT PRIMARY KEY, notifier TEXT NOT NULL, title TEXT,"
         " message TEXT NOT NULL, data TEXT NOT NULL, created REAL NOT NULL,"
-        " read INTEGER NOT NULL DEFAULT 0)"
+        " read INTEGER NOT NULL DEFAULT 0);"
+        "INSERT INTO outbox VALUES ('waiting', 'panel', '', NULL, 'resumed', '{}', '[]', 1.0,"
+        " 0, 1.0, 'pending', NULL, NULL, NULL);"
+        "INSERT INTO panel VALUES ('old', 'panel', NULL, 'kept', '{}', 1.0, 0);"
     )
-    db.execute("INSERT INTO panel VALUES ('old', 'panel', NULL, 'kept', '{}', 1.0, 0)")
     db.commit()
     db.close()
 
 
-async def test_a_notify_db_from_before_targets_is_upgraded(hub: Hub) -> None:
+async def test_a_notify_db_from_before_versions_is_upgraded(hub: Hub) -> None:
     import asyncio
 
     from hub.integrations.notify.store import OutboxStore
 
     path = hub.data_dir / "old_notify.db"
     await asyncio.to_thread(_old_outbox, path)
-    store = await OutboxStore.async_open(path)
+    store = await OutboxStore.async_open(path, "west_lot")
     try:
         assert [item["id"] for item in await store.async_panel_list(audience=("",))] == ["old"]
+        assert [note.id for note in await store.async_pending()] == ["waiting"]
     finally:
         await store.async_close()
 

@@ -15,6 +15,7 @@ from hub.core.hub import Hub
 from hub.log import setup_logging
 from hub.redact import RedactingFilter
 from tests.conftest import Clock
+from tests.postgres import sqlite_only  # noqa: F401 (db_url: SQLite only)
 
 from .conftest import SetupNotify
 from .receivers import Receiver

@@ -13,6 +13,7 @@ from hub.core.bus import Event
 from hub.core.exceptions import ServiceValidationError
 from hub.core.hub import Hub
 from tests.conftest import Clock
+from tests.postgres import sqlite_only  # noqa: F401 (db_url: SQLite only)
 
 from .conftest import SetupNotify
 from .receivers import FakeTwilio
