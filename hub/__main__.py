@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("user", "token"):
         from .cli_accounts import run as run_accounts
 
-        return run_accounts(args, loaded.data_dir(args.data))
+        return run_accounts(args, loaded.data_dir(args.data), loaded.hub)
 
     import asyncio
 

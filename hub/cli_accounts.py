@@ -20,9 +20,12 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .paths import CONFIG_HELP, DATA_HELP
+
+if TYPE_CHECKING:
+    from .config import HubConfig
 
 __all__ = ["add_arguments", "run"]
 
@@ -81,11 +84,16 @@ def _password(args: argparse.Namespace) -> str:
     return first
 
 
-def run(args: argparse.Namespace, data_dir: Path) -> int:
-    """Run a `user` or `token` command; 0 on success, 1 (with a message) on a mistake."""
+def run(args: argparse.Namespace, data_dir: Path, config: HubConfig | None = None) -> int:
+    """Run a `user` or `token` command; 0 on success, 1 (with a message) on a mistake.
+    `config` (the `hub:` section) says where the audit log is."""
+    from functools import partial
+
     from hub.core.exceptions import HubError
 
-    from .web.audit import record_cli
+    from .web.audit import record_cli as record
+
+    record_cli = partial(record, config=config)
     from .web.auth import create_token, list_tokens, remove_user_tokens, revoke_token
     from .web.users import add_user, list_users, remove_user, set_password
 

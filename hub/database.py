@@ -40,7 +40,6 @@ import voluptuous as vol
 
 from hub import validation as cv
 from hub.core.exceptions import HubError
-from hub.sqlite import NewerSchemaError  # one error for every store's version check
 
 if TYPE_CHECKING:
     import asyncpg
@@ -67,6 +66,11 @@ Params = Sequence[Any] | Mapping[str, Any]
 Row = Sequence[Any]
 
 POSTGRES_SCHEMES: Final = ("postgresql://", "postgres://")
+
+
+class NewerSchemaError(HubError):
+    """The database was written by a newer ParkHub than this one: refused, not misread
+    (one error for every store's version check)."""
 
 
 class DatabaseError(HubError):

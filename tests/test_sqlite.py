@@ -1,4 +1,5 @@
-"""Schema versions of notify.db, lpr.db and parking.db: stamped, migrated once, in order."""
+"""Schema versions of the SQLite files (notify.db, lpr.db, parking.db, audit.db) through
+hub/database.py: stamped, migrated once, in order, with their rows adopted by the node."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from hub.database import NewerSchemaError, async_connect
 from hub.integrations.lpr.store import ListStore
 from hub.integrations.notify.store import OutboxStore
 from hub.integrations.parking.store import ParkingStore
-from hub.sqlite import NewerSchemaError, async_open_database
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS plates (plate TEXT PRIMARY KEY);"
 
@@ -46,23 +47,23 @@ async def test_a_file_from_before_versions_keeps_its_rows_and_migrates(tmp_path:
     await asyncio.to_thread(_read, path, SCHEMA)  # an old file: tables, user_version 0
     await asyncio.to_thread(_read, path, "INSERT INTO plates VALUES ('KA01AB1234')")
     migrations = ["ALTER TABLE plates ADD COLUMN note TEXT;", "UPDATE plates SET note = 'v3';"]
-    db = await async_open_database(path, SCHEMA, migrations)
+    db = await async_connect(path, "test", SCHEMA, migrations)
     await db.close()
     assert await read(path, "PRAGMA user_version") == [(3,)]
     assert await read(path, "SELECT plate, note FROM plates") == [("KA01AB1234", "v3")]
     # Opening again runs nothing twice (the UPDATE would not show, an ALTER would fail).
     await asyncio.to_thread(_read, path, "UPDATE plates SET note = 'kept'")
-    db = await async_open_database(path, SCHEMA, migrations)
+    db = await async_connect(path, "test", SCHEMA, migrations)
     await db.close()
     assert await read(path, "SELECT note FROM plates") == [("kept",)]
 
 
 async def test_a_failed_migration_leaves_the_file_at_its_old_version(tmp_path: Path) -> None:
     path = tmp_path / "parking.db"
-    db = await async_open_database(path, SCHEMA)
+    db = await async_connect(path, "test", SCHEMA)
     await db.close()
     with pytest.raises(sqlite3.OperationalError):
-        await async_open_database(path, SCHEMA, ["ALTER TABLE plates ADD COLUMN x; BROKEN;"])
+        await async_connect(path, "test", SCHEMA, ["ALTER TABLE plates ADD COLUMN x; BROKEN;"])
     assert await read(path, "PRAGMA user_version") == [(1,)]
     assert await read(path, "SELECT name FROM pragma_table_info('plates')") == [("plate",)]
 
@@ -71,4 +72,4 @@ async def test_a_file_from_a_newer_parkhub_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "notify.db"
     await asyncio.to_thread(_read, path, "PRAGMA user_version = 7")
     with pytest.raises(NewerSchemaError, match="schema version 7, newer than this ParkHub knows"):
-        await async_open_database(path, SCHEMA)
+        await async_connect(path, "test", SCHEMA)

@@ -3,10 +3,11 @@
 One row per state-changing request over REST or WebSocket (gate commands, session edits,
 payments, list changes, user and token changes, config reloads: they are all service
 calls or writes), per login and onboarding attempt, and per CLI change of users and
-tokens, in `<data_dir>/audit.db`:
+tokens, in `<data_dir>/audit.db` (or PostgreSQL with `hub: audit_db_url:`):
 
-    time, user, role, address, action, target, result, context_id
+    node, time, user, role, address, action, target, result, context_id
 
+Each hub reads and purges only its own node's rows, so hubs may share one database.
 Rows are queued and written in one transaction a moment later (never on the request's
 path); `GET /api/audit` (admin) flushes first, so it always shows the latest. Rows older
 than `hub: audit_days` (default 90) are purged at start and daily.
@@ -15,17 +16,16 @@ than `hub: audit_days` (default 90) are purged at start and daily.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-import aiosqlite
 import voluptuous as vol
 from aiohttp import web
 
-from hub.sqlite import async_open_database
+from hub.config import HubConfig
+from hub.database import Database, async_connect, config_node, hub_node
 
 from .api_doc import api_doc
 from .helpers import json_response, validate
@@ -35,7 +35,13 @@ if TYPE_CHECKING:
 
     from .auth import TokenInfo
 
-__all__ = ["AUDIT_FILE", "AuditLog", "async_register_audit_api", "record_cli"]
+__all__ = [
+    "AUDIT_FILE",
+    "AuditLog",
+    "async_open_audit",
+    "async_register_audit_api",
+    "record_cli",
+]
 
 AUDIT_FILE: Final = "audit.db"
 DEFAULT_AUDIT_DAYS: Final = 90
@@ -45,8 +51,9 @@ MAX_PENDING: Final = 10_000
 SCHEMA: Final = """
 CREATE TABLE IF NOT EXISTS audit (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
+    node TEXT NOT NULL DEFAULT '',
     time REAL NOT NULL,
-    user TEXT,
+    "user" TEXT,
     role TEXT,
     address TEXT,
     action TEXT NOT NULL,
@@ -54,12 +61,24 @@ CREATE TABLE IF NOT EXISTS audit (
     result TEXT NOT NULL,
     context_id TEXT
 );
-CREATE INDEX IF NOT EXISTS audit_time ON audit (time);
+CREATE INDEX IF NOT EXISTS audit_node_time ON audit (node, time);
 """
-_INSERT: Final = (
-    "INSERT INTO audit (time, user, role, address, action, target, result, context_id)"
-    " VALUES (?,?,?,?,?,?,?,?)"
+# SCHEMA is the latest version, for a new database; MIGRATIONS[i] upgrades an existing one
+# from version i + 1, in order; never edit one that has shipped (see hub/database.py).
+MIGRATIONS: Final[tuple[str, ...]] = (
+    # 1 -> 2: rows carry the hub's node (several hubs may share one PostgreSQL database).
+    """
+    ALTER TABLE audit ADD COLUMN node TEXT NOT NULL DEFAULT '';
+    DROP INDEX IF EXISTS audit_time;
+    CREATE INDEX audit_node_time ON audit (node, time);
+    """,
 )
+# `user` is quoted: PostgreSQL reserves the word (unquoted it means the session's user).
+_INSERT: Final = (
+    'INSERT INTO audit (node, time, "user", role, address, action, target, result, context_id)'
+    " VALUES (?,?,?,?,?,?,?,?,?)"
+)
+_PRAGMAS: Final = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL")
 _Row = tuple[float, str | None, str | None, str, str, str, str, str | None]
 
 
@@ -68,11 +87,12 @@ def _clip(text: str) -> str:
 
 
 class AuditLog:
-    """Queue rows on the loop, write them in batches through aiosqlite."""
+    """Queue rows on the loop, write them in batches (this hub's node's rows only)."""
 
-    def __init__(self, hub: Hub, db: aiosqlite.Connection, keep_days: int) -> None:
+    def __init__(self, hub: Hub, db: Database, keep_days: int) -> None:
         self._hub = hub
         self._db = db
+        self.node = hub_node(hub)
         self._keep_days = keep_days
         self._pending: list[_Row] = []
         self._flush: asyncio.Task[None] | None = None
@@ -80,7 +100,7 @@ class AuditLog:
 
     @classmethod
     async def async_open(cls, hub: Hub, keep_days: int = DEFAULT_AUDIT_DAYS) -> AuditLog:
-        db = await async_open_database(hub.data_dir / AUDIT_FILE, SCHEMA)
+        db = await async_open_audit(hub.config.audit_db_url, hub.data_dir, hub_node(hub))
         log = cls(hub, db, keep_days)
         await log.async_purge()
         return log
@@ -129,34 +149,33 @@ class AuditLog:
         async with self._lock:
             rows, self._pending = self._pending, []
             if rows:
-                await self._db.executemany(_INSERT, rows)
-                await self._db.commit()
+                async with self._db.transaction():
+                    await self._db.executemany(_INSERT, [(self.node, *row) for row in rows])
 
     async def async_purge(self) -> int:
         cutoff = self._hub.scheduler.timestamp() - self._keep_days * 86400
         async with self._lock:
-            cursor = await self._db.execute("DELETE FROM audit WHERE time < ?", (cutoff,))
-            await self._db.commit()
-        return int(cursor.rowcount)
+            return await self._db.execute(
+                "DELETE FROM audit WHERE node = ? AND time < ?", (self.node, cutoff)
+            )
 
     async def async_query(
         self, since: float | None, user: str | None, limit: int
     ) -> list[dict[str, Any]]:
         await self.async_flush()
-        where: list[str] = ["1=1"]
-        args: list[Any] = []
+        where: list[str] = ["node = ?"]
+        args: list[Any] = [self.node]
         if since is not None:
             where.append("time >= ?")
             args.append(since)
         if user is not None:
-            where.append("user = ?")
+            where.append('"user" = ?')
             args.append(user)
         sql = (
-            "SELECT time, user, role, address, action, target, result, context_id FROM audit"
+            'SELECT time, "user", role, address, action, target, result, context_id FROM audit'
             f" WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?"
         )
-        async with self._db.execute(sql, (*args, limit)) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._db.fetchall(sql, (*args, limit))
         keys = ("time", "user", "role", "address", "action", "target", "result", "context_id")
         found = []
         for row in rows:
@@ -172,14 +191,40 @@ class AuditLog:
         await self._db.close()
 
 
-def record_cli(data_dir: Path, action: str, target: str, result: str = "ok") -> None:
-    """A row for a CLI change (no hub, no loop): plain sqlite3, blocking, one commit."""
-    path = Path(data_dir) / AUDIT_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with sqlite3.connect(path) as db:
-        db.executescript(SCHEMA)
-        db.execute(_INSERT, (time.time(), "cli", "admin", "local", action, target, result, None))
-    db.close()
+async def async_open_audit(db_url: str | None, data_dir: Path, node: str) -> Database:
+    """The audit log's database: `hub: audit_db_url:` (PostgreSQL) or `audit.db`."""
+    return await async_connect(
+        db_url or Path(data_dir) / AUDIT_FILE,
+        "audit",
+        SCHEMA,
+        MIGRATIONS,
+        _PRAGMAS,
+        node=node,
+        adopt=("audit",),
+    )
+
+
+def record_cli(
+    data_dir: Path,
+    action: str,
+    target: str,
+    result: str = "ok",
+    config: HubConfig | None = None,
+) -> None:
+    """A row for a CLI change (no hub, no loop): one short-lived connection of its own,
+    blocking until the row is committed. `config`: the `hub:` section (which database,
+    which node); None: the defaults."""
+    config = config or HubConfig()
+
+    async def write() -> None:
+        db = await async_open_audit(config.audit_db_url, data_dir, config_node(config))
+        try:
+            row = ("cli", "admin", "local", action, target, result, None)
+            await db.execute(_INSERT, (config_node(config), time.time(), *row))
+        finally:
+            await db.close()
+
+    asyncio.run(write())
 
 
 def _since(value: Any) -> float:

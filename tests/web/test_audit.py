@@ -1,4 +1,5 @@
-"""The audit log: who changed what, from where, with what result; admin-only; purged."""
+"""The audit log: who changed what, from where, with what result; admin-only; purged;
+in audit.db or on PostgreSQL (`hub: audit_db_url:`)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,9 @@ Client = TestClient[Any, Any]
 
 
 @pytest.fixture
-def hub_config() -> HubConfig:
-    return HubConfig(audit_days=30)
+def hub_config(db_url: str | None) -> HubConfig:
+    """Every test here runs with audit.db and with the log on PostgreSQL."""
+    return HubConfig(audit_days=30, audit_db_url=db_url)
 
 
 @pytest.fixture
@@ -90,7 +92,9 @@ async def test_gate_commands_logins_and_token_changes_are_audited(hub: Hub, clie
 
 async def test_cli_changes_are_audited(hub: Hub, client: Client) -> None:
     admin = bearer(await async_add_user(hub.data_dir, "ada", "admin"))
-    await asyncio.to_thread(record_cli, hub.data_dir, "user.add", "rita (resident)")
+    await asyncio.to_thread(
+        record_cli, hub.data_dir, "user.add", "rita (resident)", config=hub.config
+    )
 
     entries = await _entries(client, admin)
     assert [(e["user"], e["action"], e["target"]) for e in entries] == [

@@ -4,7 +4,8 @@ Per watched camera (`lpr: cameras:`): frames -> a cheap motion check in the lane
 the plate reader in a worker thread (one read in flight per camera) -> a vote over the
 reads of one vehicle pass -> one `plate_detected` event (fresh Context) with the plate,
 its list, the box, the runners-up and the saved snapshot and crop; the camera's
-`sensor.<camera>_last_plate` follows it. Lists come from config.yaml and `data/lpr.db`.
+`sensor.<camera>_last_plate` follows it. Lists come from config.yaml and `data/lpr.db`
+(or PostgreSQL, `db_url:`).
 
 The OCR engine is built at setup in a worker thread; when it cannot run (easyocr
 without weights, a broken install) the error says what is missing, the integration is
@@ -19,6 +20,7 @@ from typing import Any
 from hub.core.const import EVENT_HUB_STOP
 from hub.core.exceptions import HubError
 from hub.core.hub import Hub
+from hub.database import hub_node
 from hub.entity import async_add_entities
 from hub.integrations.camera import async_get_camera
 
@@ -54,7 +56,7 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> bool:
     lists = PlateLists(settings.lists)
     for entry in settings.entries:
         lists.add(entry)
-    store = await ListStore.async_open(hub.data_dir / DB_FILE)
+    store = await ListStore.async_open(settings.db_url or hub.data_dir / DB_FILE, hub_node(hub))
     for entry in await store.async_entries():
         if entry.list in lists.specs:
             lists.add(entry)

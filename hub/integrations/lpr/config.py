@@ -10,11 +10,13 @@ import numpy as np
 import voluptuous as vol
 
 from hub import validation as cv
+from hub.database import postgres_url
 from hub.plates import normalize_plate
 
 from .const import (
     CONF_CAMERA,
     CONF_CAMERAS,
+    CONF_DB_URL,
     CONF_ENGINE,
     CONF_FORMATS,
     CONF_FPS,
@@ -190,6 +192,9 @@ CONFIG_SCHEMA = vol.Schema(
             }
         ),
         vol.Optional(CONF_LISTS, default=dict): vol.Schema({cv.slug: LIST_SCHEMA}),
+        vol.Optional(
+            CONF_DB_URL, description="postgresql://user@host/db instead of lpr.db"
+        ): postgres_url,
     }
 )
 
@@ -225,6 +230,7 @@ class LprConfig:
     media: MediaSettings
     lists: list[ListSpec]
     entries: list[ListEntry]
+    db_url: str | None = None  # postgresql://...; None: lpr.db in the data directory
 
     @classmethod
     def from_config(cls, config: dict[str, Any], zone: tzinfo) -> LprConfig:
@@ -265,4 +271,5 @@ class LprConfig:
             media=MediaSettings(media[CONF_KEEP_DAYS], media[CONF_MAX_FILES]),
             lists=specs,
             entries=entries,
+            db_url=config.get(CONF_DB_URL),
         )

@@ -1,5 +1,6 @@
-"""Lists through the services and the REST API, kept in data/lpr.db across restarts, and
-matched on reads with their validity windows on the hub's clock."""
+"""Lists through the services and the REST API, kept in data/lpr.db (or PostgreSQL: every
+test runs on both) across restarts, and matched on reads with their validity windows on
+the hub's clock."""
 
 from __future__ import annotations
 
@@ -25,10 +26,16 @@ async def engine(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def client(hub: Hub, aiohttp_client: Any) -> TestClient[Any, Any]:
+def lpr_config(db_url: str | None) -> dict[str, Any]:
+    """The `lpr:` block: the lists, on SQLite and on PostgreSQL."""
+    return lpr.CONFIG_SCHEMA({"lists": LISTS, **({"db_url": db_url} if db_url else {})})
+
+
+@pytest.fixture
+async def client(hub: Hub, aiohttp_client: Any, lpr_config: dict[str, Any]) -> TestClient[Any, Any]:
     token = await asyncio.to_thread(create_token, hub.data_dir, "test")
     app = create_app(hub)
-    assert await lpr.async_setup(hub, lpr.CONFIG_SCHEMA({"lists": LISTS}))
+    assert await lpr.async_setup(hub, lpr_config)
     client: TestClient[Any, Any] = await aiohttp_client(
         app, headers={"Authorization": f"Bearer {token}"}
     )
@@ -98,8 +105,10 @@ async def test_bad_requests_say_what_is_wrong(
     assert message in (await response.json())["error"]
 
 
-async def test_services_manage_the_database_list(hub: Hub, clock: Clock) -> None:
-    assert await lpr.async_setup(hub, lpr.CONFIG_SCHEMA({"lists": LISTS}))
+async def test_services_manage_the_database_list(
+    hub: Hub, clock: Clock, lpr_config: dict[str, Any]
+) -> None:
+    assert await lpr.async_setup(hub, lpr_config)
     runtime: LprRuntime = hub.data["lpr"]
     start = clock.now()
     result = await hub.services.async_call(
@@ -132,13 +141,15 @@ async def test_services_manage_the_database_list(hub: Hub, clock: Clock) -> None
     assert runtime.lists.get("banned", "HD53HSG") is None
 
 
-async def test_database_entries_survive_a_restart(start_hub: Any) -> None:
+async def test_database_entries_survive_a_restart(
+    start_hub: Any, lpr_config: dict[str, Any]
+) -> None:
     hub = await start_hub()
-    assert await lpr.async_setup(hub, lpr.CONFIG_SCHEMA({"lists": LISTS}))
+    assert await lpr.async_setup(hub, lpr_config)
     await hub.services.async_call("lpr", "add_plate", {"list": "residents", "plate": "MH12DE1433"})
     await hub.async_stop()
     hub = await start_hub()
-    assert await lpr.async_setup(hub, lpr.CONFIG_SCHEMA({"lists": LISTS}))
+    assert await lpr.async_setup(hub, lpr_config)
     runtime: LprRuntime = hub.data["lpr"]
     entry = runtime.lists.get("residents", "MH12DE1433")
     assert entry is not None
