@@ -118,6 +118,7 @@ ROUTES: Final[dict[str, Access]] = {
     "GET /api/lpr/reads": OPERATOR,
     "GET /api/parking/sessions.csv": OPERATOR,
     "GET /api/parking/anomalies": OPERATOR,
+    "GET /api/parking/report": OPERATOR,  # revenue: staff only, never residents
     # the panel's own files: the shell holds no data
     "GET /": PUBLIC,
     "GET /lot": PUBLIC,

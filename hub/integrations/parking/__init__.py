@@ -26,6 +26,7 @@ from .entity import ActiveSessionsSensor, ReservationsSensor, RevenueTodaySensor
 from .http import async_register_http
 from .manager import ParkingManager
 from .passage import PassageWatcher
+from .report import async_register_report
 from .reservations import ReservationBook
 from .services import async_register_services
 from .store import ParkingStore
@@ -74,6 +75,7 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     data.on_unload.append(book.async_stop)
     data.on_unload.extend(async_register_services(hub, manager, book))
     async_register_http(hub, manager)
+    async_register_report(hub, manager)
 
     entities = []
     for lot_id in parking.lots:

@@ -38,6 +38,7 @@ from .const import (
     CONF_PASSAGE_WINDOW,
     CONF_PERIOD,
     CONF_RATE,
+    CONF_REPORT_ALL_NODES,
     CONF_RESERVATION_GRACE,
     CONF_SURCHARGE,
     CONF_TARIFF,
@@ -168,6 +169,11 @@ CONFIG_SCHEMA = vol.Schema(
         vol.Optional(
             CONF_DB_URL, description="postgresql://user@host/db instead of parking.db"
         ): postgres_url,
+        vol.Optional(
+            CONF_REPORT_ALL_NODES,
+            default=False,
+            description="Reports read every hub's sessions in the shared database",
+        ): cv.boolean,
         vol.Optional(CONF_LOTS): vol.All(
             vol.Schema({cv.slug: vol.Any(None, LOT_SCHEMA)}),
             lambda lots: {name: LOT_SCHEMA(lot or {}) for name, lot in lots.items()},
@@ -208,6 +214,7 @@ class LotConfig:
 class ParkingConfig:
     lots: dict[str, LotConfig]
     db_url: str | None = None  # postgresql://...; None: parking.db in the data directory
+    report_all_nodes: bool = False  # a central reporting hub (report.py)
 
     def lot_for_camera(self, camera: str) -> tuple[LotConfig, str] | None:
         """The lot a camera belongs to and its role there (None: no lot takes it)."""
@@ -258,4 +265,4 @@ def parking_config(config: dict[str, Any]) -> ParkingConfig:
             passage_window=conf[CONF_PASSAGE_WINDOW],
             reservation_grace=conf[CONF_RESERVATION_GRACE],
         )
-    return ParkingConfig(lots, config.get(CONF_DB_URL))
+    return ParkingConfig(lots, config.get(CONF_DB_URL), config.get(CONF_REPORT_ALL_NODES, False))

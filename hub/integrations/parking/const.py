@@ -52,6 +52,7 @@ RES_CANCELLED: Final = "cancelled"
 
 CONF_LOTS: Final = "lots"
 CONF_DB_URL: Final = "db_url"
+CONF_REPORT_ALL_NODES: Final = "report_all_nodes"
 CONF_NAME: Final = "name"
 CONF_CAPACITY: Final = "capacity"
 CONF_OCCUPANCY_LOT: Final = "occupancy_lot"

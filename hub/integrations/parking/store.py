@@ -112,6 +112,11 @@ class ParkingStore:
     async def async_close(self) -> None:
         await self._db.close()
 
+    @property
+    def database(self) -> Database:
+        """The connection, for report.py's read-only queries across nodes."""
+        return self._db
+
     # -- writes (each one committed before it returns) ------------------------------------
 
     async def async_save_session(self, row: dict[str, Any]) -> None:
