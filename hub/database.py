@@ -141,46 +141,81 @@ class Database(ABC):
 
 
 class SqliteDatabase(Database):
-    """aiosqlite in autocommit mode; the SQL goes through unchanged."""
+    """aiosqlite in autocommit mode; the SQL goes through unchanged.
+
+    One connection serves every task, so while one task's `transaction()` is open the
+    other tasks' calls wait (a fair lock, so calls still run in the order made): else
+    they would run inside it, be reported done before its COMMIT, and go with its
+    ROLLBACK. Calls of the task holding the transaction (a context variable, as in
+    PostgresDatabase) go straight in."""
 
     dialect = "sqlite"
 
     def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
         self._db = db
         self.label = str(path)
+        self._lock = asyncio.Lock()
+        self._owner: ContextVar[bool] = ContextVar(f"sqlite_{id(self)}", default=False)
 
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        if self._owner.get():
+            yield
+        else:
+            async with self._lock:
+                yield
+
+    # One hop to aiosqlite's thread per call (each hop is a thread switch, and the small
+    # stores make several per save): no separate cursor close, fetches in the same hop.
     async def execute(self, sql: str, params: Params = ()) -> int:
         try:
-            async with self._db.execute(sql, params) as cursor:
-                return max(cursor.rowcount, 0)
+            async with self._turn():
+                cursor = await self._db.execute(sql, params)
+            return max(cursor.rowcount, 0)
         except aiosqlite.Error as err:
             raise DatabaseError(f"{self.label}: {err}") from err
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         try:
-            await self._db.executemany(sql, rows)
+            async with self._turn():
+                await self._db.executemany(sql, rows)
         except aiosqlite.Error as err:
             raise DatabaseError(f"{self.label}: {err}") from err
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         try:
-            async with self._db.execute(sql, params) as cursor:
-                return list(await cursor.fetchall())
+            async with self._turn():
+                return list(await self._db.execute_fetchall(sql, params))
         except aiosqlite.Error as err:
             raise DatabaseError(f"{self.label}: {err}") from err
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
-        # Rolls back only if still open: a failed COMMIT may have ended it already, and a
-        # ROLLBACK then would raise and hide the error that matters.
-        await self.execute("BEGIN")
+        if self._owner.get():
+            raise RuntimeError("transactions do not nest")
+        async with self._lock:
+            # The owner mark is set only after BEGIN's real wait: a coroutine the hub
+            # runs inline until its first wait (Hub.async_run_coroutine) is in its own
+            # task's context from then on, where the mark must live and be reset.
+            await self._raw("BEGIN")
+            token = self._owner.set(True)
+            try:
+                yield
+                await self._raw("COMMIT")
+            except BaseException:
+                # Only if still open: a failed COMMIT may have ended it already, and a
+                # ROLLBACK then would raise and hide the error that matters.
+                if self._db.in_transaction:
+                    await self._db.execute("ROLLBACK")
+                raise
+            finally:
+                self._owner.reset(token)
+
+    async def _raw(self, sql: str) -> None:
         try:
-            yield
-            await self.execute("COMMIT")
-        except BaseException:
-            if self._db.in_transaction:
-                await self._db.execute("ROLLBACK")
-            raise
+            await self._db.execute(sql)
+        except aiosqlite.Error as err:
+            raise DatabaseError(f"{self.label}: {err}") from err
 
     async def close(self) -> None:
         await self._db.close()

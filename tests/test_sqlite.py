@@ -73,3 +73,32 @@ async def test_a_file_from_a_newer_parkhub_is_refused(tmp_path: Path) -> None:
     await asyncio.to_thread(_read, path, "PRAGMA user_version = 7")
     with pytest.raises(NewerSchemaError, match="schema version 7, newer than this ParkHub knows"):
         await async_connect(path, "test", SCHEMA)
+
+
+async def test_another_tasks_statement_waits_for_an_open_transaction(tmp_path: Path) -> None:
+    """One connection, many tasks: a statement made while another task's transaction is
+    open runs after it, so that transaction's ROLLBACK cannot take it along."""
+    path = tmp_path / "lpr.db"
+    db = await async_connect(path, "test", SCHEMA)
+    inside = asyncio.Event()
+
+    async def other() -> None:
+        await inside.wait()
+        await db.execute("INSERT INTO plates VALUES ('OTHER')")
+
+    async def mine() -> None:
+        async with db.transaction():
+            await db.execute("INSERT INTO plates VALUES ('MINE')")
+            inside.set()
+            await asyncio.sleep(0.05)
+            assert not task.done()
+            raise RuntimeError("changed my mind")
+
+    task = asyncio.create_task(other())
+    try:
+        with pytest.raises(RuntimeError, match="changed my mind"):
+            await mine()
+        await task
+    finally:
+        await db.close()
+    assert await read(path, "SELECT plate FROM plates") == [("OTHER",)]

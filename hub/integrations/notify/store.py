@@ -11,6 +11,7 @@ node, and each hub reads and resumes only its own: several hubs may share one da
 from __future__ import annotations
 
 from collections.abc import Collection
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Final
 
@@ -171,7 +172,8 @@ class OutboxStore:
         used again) is left as it was.
         """
         added: list[Notification] = []
-        async with self._db.transaction():
+        # One note (the usual call) needs no BEGIN/COMMIT around its one statement.
+        async with self._db.transaction() if len(notes) > 1 else nullcontext():
             for note in notes:
                 changed = await self._db.execute(
                     f"INSERT INTO outbox (node, {_COLUMNS}, status)"
