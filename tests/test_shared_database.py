@@ -5,13 +5,20 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import UTC
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from hub.config import HubConfig
+import pytest
+import voluptuous as vol
+
+from hub.config import HUB_SCHEMA, HubConfig
 from hub.core.hub import Hub
+from hub.integrations import lpr, notify
+from hub.integrations.lpr.config import LprConfig
 from hub.integrations.lpr.lists import ListEntry
 from hub.integrations.lpr.store import ListStore
+from hub.integrations.notify.config import NotifyConfig
 from hub.integrations.notify.models import Notification
 from hub.integrations.notify.store import OutboxStore
 from hub.web.audit import AuditLog, record_cli
@@ -137,3 +144,16 @@ async def test_lpr_and_audit_files_from_before_nodes_keep_their_rows(tmp_path: P
         await log.async_close()
     assert await asyncio.to_thread(_read, lpr_db, "SELECT node FROM plates") == [("west_lot",)]
     assert await asyncio.to_thread(_read, audit_db, "PRAGMA user_version") == [(2,)]
+
+
+def test_db_url_options_take_only_postgresql_urls() -> None:
+    url = "postgresql://parkhub:secret@db.example/parkhub"
+    assert HubConfig.from_dict(HUB_SCHEMA({"audit_db_url": url})).audit_db_url == url
+    assert NotifyConfig.from_dict(notify.CONFIG_SCHEMA({"db_url": url})).db_url == url
+    assert LprConfig.from_config(lpr.CONFIG_SCHEMA({"db_url": url}), UTC).db_url == url
+    assert NotifyConfig.from_dict(notify.CONFIG_SCHEMA({})).db_url is None
+    for schema, key in ((HUB_SCHEMA, "audit_db_url"), (notify.CONFIG_SCHEMA, "db_url")):
+        with pytest.raises(vol.Invalid, match=r"invalid db_url 'sqlite:///x\.db'"):
+            schema({key: "sqlite:///x.db"})
+    with pytest.raises(vol.Invalid, match="expected postgresql://"):
+        lpr.CONFIG_SCHEMA({"db_url": "mysql://db/parkhub"})
