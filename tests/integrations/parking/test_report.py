@@ -4,23 +4,28 @@ ordinary hub only its own; residents never."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from hub.config import HubConfig
 from hub.core.hub import Hub
 from hub.database import hub_node
 from hub.integrations.parking import CONFIG_SCHEMA, DOMAIN, ParkingData, async_setup
 from hub.integrations.parking.models import Session
 from hub.integrations.parking.report import peak
 from hub.integrations.parking.store import ParkingStore
+from tests.conftest import Clock
 from tests.web.accounts import async_add_user, bearer
 from tests.web.conftest import AiohttpClient
 
 from .conftest import LOT, SetupParking
+from .payloads import read_plate
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC).timestamp()
 H = 3600.0
@@ -121,6 +126,52 @@ async def test_a_central_hub_reports_every_hubs_lots(
     earlier = await _report(client, auth_header, **{"from": "2026-10-01", "to": "2026-10-31"})
     assert earlier["lots"] == []
     assert earlier["total"]["sessions"] == 0
+
+
+async def test_a_running_hubs_sessions_show_in_the_central_hubs_report(
+    hub: Hub,
+    clock: Clock,
+    app: web.Application,
+    aiohttp_client: AiohttpClient,
+    auth_header: dict[str, str],
+    postgres_url: str,
+    tmp_path: Path,
+) -> None:
+    """Two ParkHubs on one database: the west lot's own hub makes sessions from its plate
+    reads; the central reporting hub, with lots of its own, sees both hubs' lots."""
+    folder = tmp_path / "west"
+    await asyncio.to_thread(folder.mkdir)
+    west = Hub(HubConfig(name="West lot"), config_dir=folder, data_dir=folder)
+    west.scheduler.freeze(hub.scheduler.utcnow())
+    await async_setup(west, CONFIG_SCHEMA({**LOT, "db_url": postgres_url}))
+    await west.async_start()
+    try:
+        await async_setup(
+            hub, CONFIG_SCHEMA({**LOT, "db_url": postgres_url, "report_all_nodes": True})
+        )
+        client = await aiohttp_client(app)
+        start = hub.scheduler.utcnow().isoformat()
+        read_plate(west, "KA01AB1234")
+        read_plate(west, "MH12CD5678")
+        read_plate(hub, "NL42RES")
+        await west.async_block_till_done()
+        await clock.advance(hours=1)
+        west.scheduler.freeze(hub.scheduler.utcnow())
+        read_plate(west, "KA01AB1234", "camera.exit", "exit")
+        await west.async_block_till_done()
+        await hub.async_block_till_done()
+        await west.async_wait_writes()
+        await clock.advance(seconds=1)  # the period (default: until now) ends after the exit
+        body = await _report(client, auth_header, **{"from": start})
+    finally:
+        await west.async_stop()
+    rows = {row["node"]: row for row in body["lots"]}
+    assert set(rows) == {"west_lot", hub_node(hub)}
+    assert (rows["west_lot"]["sessions"], rows["west_lot"]["ended"]) == (2, 1)
+    assert rows["west_lot"]["average_stay_s"] == 3600
+    assert rows["west_lot"]["peak_occupancy"] == 2
+    assert (rows[hub_node(hub)]["sessions"], rows[hub_node(hub)]["ended"]) == (1, 0)
+    assert body["total"]["peak_occupancy"] == 3
 
 
 async def test_an_ordinary_hub_reports_its_own_node_only(
