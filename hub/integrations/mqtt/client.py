@@ -16,6 +16,12 @@ when full the oldest is dropped with a warning) and sent once after the next con
 A QoS 0 publish while disconnected is counted and dropped: state topics are republished
 in full after every connect anyway.
 
+Received QoS 1 and 2 messages are acknowledged by the owner (paho's `manual_ack`), through
+`acker(message)`: so a central hub can hold a worker's event unacknowledged until what it
+caused is committed, and a kill before that makes the broker send it again. An ack made
+after the connection it came on has dropped is not sent: the broker redelivers the
+message on the new connection, where it is acknowledged again.
+
 Reconnect backoff waits in real time (`asyncio.sleep`), not on the hub's clock: a broker
 coming back is a real-world event, and a hub whose clock a test has frozen must still
 reconnect (other integrations' tests rely on that).
@@ -99,6 +105,8 @@ class MqttClient:
         # callback lock, and a write that fails there would close the socket under that
         # same lock and hang the loop. Publishes made then are left to the writer.
         self._in_paho_read = False
+        # Counts connections, so an ack never goes out on a later one than its message's.
+        self._generation = 0
         # The wait before the next attempt while the broker is unreachable, else None.
         self.retry_delay: float | None = None
         self._paho = self._make_paho()
@@ -110,6 +118,7 @@ class MqttClient:
             client_id=s.client_id,
             protocol=paho.MQTTv311,
             clean_session=s.clean_session,
+            manual_ack=True,
         )
         if s.username is not None:
             client.username_pw_set(s.username, s.password)
@@ -301,6 +310,19 @@ class MqttClient:
         if self._connected:
             self._paho.unsubscribe(topic)
 
+    def acker(self, message: paho.MQTTMessage) -> Callable[[], None]:
+        """The acknowledgement of `message` (QoS 1 or 2), to call once it is handled; a
+        no-op for QoS 0, or once the connection it came on is gone."""
+        if not message.qos:
+            return _nothing
+        generation, mid, qos = self._generation, message.mid, message.qos
+
+        def ack() -> None:
+            if self._connected and self._generation == generation:
+                self._paho.ack(mid, qos)
+
+        return ack
+
     # -- paho callbacks (all on the loop, except socket ones during connect) ----------------
 
     def _on_connect(
@@ -316,6 +338,7 @@ class MqttClient:
                 self._connack.set_exception(MqttConnectError(f"refused: {reason}"))
             return
         self._connected = True
+        self._generation += 1
         if self._connack is not None and not self._connack.done():
             self._connack.set_result(None)
         self._on_connect_cb()
@@ -408,6 +431,10 @@ class MqttClient:
             func()
         else:
             self._loop.call_soon_threadsafe(func)
+
+
+def _nothing() -> None:
+    """The acknowledgement of a QoS 0 message."""
 
 
 def _is_current(client: paho.Client, sock: Any) -> bool:

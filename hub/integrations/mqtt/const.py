@@ -25,6 +25,7 @@ CONF_USERS: Final = "users"
 CONF_PUBLISH: Final = "publish"
 CONF_DISCOVERY: Final = "discovery"
 CONF_NODES: Final = "nodes"
+CONF_ACCEPT_NODES: Final = "accept_nodes"
 CONF_NODE_COMMAND_TIMEOUT: Final = "node_command_timeout"
 
 BROKER_EMBEDDED: Final = "embedded"
