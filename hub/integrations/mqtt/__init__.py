@@ -88,8 +88,9 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     parts: list[StatePublisher | DiscoveryOut | DiscoveryIn | CameraImages | NodeWorker] = [
         publisher
     ]
-    if conf.node is not None:
-        parts.append(NodeWorker(hub, runtime))
+    worker = NodeWorker(hub, runtime) if conf.node is not None else None
+    if worker is not None:
+        parts.append(worker)
     # Subscribed before the first connect: a persistent session replays at once.
     central = (
         NodeCentral(hub, runtime, conf.nodes, conf.accept_nodes)
@@ -103,6 +104,8 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
         parts.append(CameraImages(hub, runtime, discovery["camera_interval"], publisher.wanted))
 
     async def async_stop() -> None:
+        if worker is not None:
+            await worker.async_flush()
         for part in parts:
             part.async_stop()
         if central is not None:
@@ -129,6 +132,8 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
         for part in parts:
             await part.async_start()
         entities: list[Entity] = [BadMessagesSensor(runtime.bad_input)]
+        if worker is not None:
+            entities.append(worker.sensor)
         entities += [
             build_entity(runtime, platform, item)
             for platform in PLATFORMS

@@ -100,6 +100,9 @@ class MqttClient:
         # Resolved when the first connect attempt is over, whichever way it went.
         self.first_attempt: asyncio.Future[None] = loop.create_future()
         self._subacks: dict[int, asyncio.Future[None]] = {}
+        # mid -> called when the broker acknowledges that publish (`publish_tracked`).
+        # Kept across reconnects: paho sends unacknowledged QoS 1 publishes again, same mid.
+        self._puback_waiters: dict[int, Callable[[], None]] = {}
         self._writing_now = False
         # True while paho reads: its callbacks (connect, message) then run under paho's
         # callback lock, and a write that fails there would close the socket under that
@@ -128,6 +131,7 @@ class MqttClient:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_paho_message
         client.on_subscribe = self._on_subscribe
+        client.on_publish = self._on_publish
         client.on_socket_open = self._on_socket_open
         client.on_socket_close = self._on_socket_close
         client.on_socket_register_write = self._on_socket_register_write
@@ -273,21 +277,32 @@ class MqttClient:
             )
         self._queue.append((topic, payload, qos, retain))
 
-    def _publish_now(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
+    def publish_tracked(self, topic: str, payload: bytes, on_acked: Callable[[], None]) -> bool:
+        """Publish at QoS 1 now and call `on_acked()` when the broker has acknowledged it
+        (after a reconnect if need be: paho sends it again). False, and nothing sent,
+        while not connected: the caller keeps it for the next connect."""
+        if not self._connected:
+            return False
+        mid = self._publish_now(topic, payload, 1, False)
+        self._puback_waiters[mid] = on_acked
+        return True
+
+    def _publish_now(self, topic: str, payload: bytes, qos: int, retain: bool) -> int:
         """Commands (QoS 1) are latency bound: write at once rather than on the loop's next
         turn, and skip registering a writer (two epoll calls) unless the socket is full.
-        Inside a paho callback, paho's own writer registration sends it instead."""
+        Inside a paho callback, paho's own writer registration sends it instead.
+        Returns the message id."""
         if self._in_paho_read:
-            self._paho.publish(topic, payload, qos, retain)
-            return
+            return self._paho.publish(topic, payload, qos, retain).mid
         self._writing_now = True
         try:
-            self._paho.publish(topic, payload, qos, retain)
+            info = self._paho.publish(topic, payload, qos, retain)
             self._paho.loop_write()
         finally:
             self._writing_now = False
         if self._paho.want_write() and (sock := self._paho.socket()) is not None:
             self._loop.add_writer(sock, self._paho.loop_write)
+        return info.mid
 
     def flush_queue(self) -> None:
         """Send what was queued while disconnected, oldest first (the owner calls this
@@ -376,6 +391,18 @@ class MqttClient:
         future = self._subacks.pop(mid, None)
         if future is not None and not future.done():
             future.set_result(None)
+
+    def _on_publish(
+        self,
+        _client: paho.Client,
+        _userdata: Any,
+        mid: int,
+        _reason: ReasonCode,
+        _properties: Properties | None,
+    ) -> None:
+        waiter = self._puback_waiters.pop(mid, None)
+        if waiter is not None:
+            self._call_on_loop(waiter)
 
     def _on_paho_message(
         self, _client: paho.Client, _userdata: Any, message: paho.MQTTMessage

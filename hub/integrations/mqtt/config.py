@@ -46,6 +46,7 @@ from .const import (
     DEFAULT_PREFIX,
     DEFAULT_QUEUE_SIZE,
     DEFAULT_TLS_PORT,
+    NODE_BACKOFF_MAX,
     PAYLOAD_OFFLINE,
     TOPIC_NODES,
     TOPIC_STATUS,
@@ -200,7 +201,7 @@ class MqttConfig:
             will_topic=f"{prefix}/{TOPIC_STATUS}",
             will_payload=PAYLOAD_OFFLINE,
             queue_size=conf[CONF_QUEUE_SIZE],
-            backoff=(BACKOFF_MIN, BACKOFF_MAX),
+            backoff=(BACKOFF_MIN, NODE_BACKOFF_MAX if central or node else BACKOFF_MAX),
             clean_session=not central,
         )
         return cls(

@@ -30,23 +30,38 @@ def test_the_last_ids_survive_a_restart_and_the_files_stay_bounded(tmp_path: Pat
     last.close()
 
 
-def test_the_outbox_keeps_events_across_a_restart_bounded(tmp_path: Path) -> None:
+def test_the_outbox_keeps_events_until_acknowledged_across_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "outbox"
     outbox = Outbox(path, limit=3)
     outbox.load()
-    for n in range(5):
-        outbox.add(b'{"id":"%d"}' % n)
-    assert outbox.dropped == 2
-    outbox.close()
+    assert [outbox.add(b'{"id":"%d"}' % n) for n in range(5)] == [True] * 3 + [False] * 2
+    assert outbox.dropped == 2  # the newest two: the bound keeps the oldest, in order
+    sent = outbox.take_unsent()
+    assert [payload for _n, payload in sent] == [b'{"id":"0"}', b'{"id":"1"}', b'{"id":"2"}']
+    outbox.acked(sent[0][0])  # the broker has the first; the other two are in flight
+    outbox.close()  # what a kill -9 leaves: they are still on disk
     with path.open("ab") as file:
         file.write(b'{"id":"cut sh')  # what a kill in the middle of a write leaves
 
     again = Outbox(path, limit=3)
     again.load()
-    assert again.take() == [b'{"id":"0"}', b'{"id":"1"}', b'{"id":"2"}']
-    again.add(b'{"id":"5"}')
+    # Sent again from disk (the acknowledged one too: the central drops it by its id).
+    waiting = [payload for _n, payload in again.take_unsent()]
+    assert waiting == [b'{"id":"0"}', b'{"id":"1"}', b'{"id":"2"}']
     again.close()
-    emptied = Outbox(path, limit=3)
-    emptied.load()
-    assert emptied.take() == [b'{"id":"5"}']
-    emptied.close()
+
+
+def test_an_acknowledged_outbox_empties_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "outbox"
+    outbox = Outbox(path, limit=10)
+    outbox.load()
+    outbox.add(b'{"id":"a"}')
+    outbox.add(b'{"id":"b"}')
+    numbers = [number for number, _payload in outbox.take_unsent()]
+    outbox.requeue(numbers[1:])  # the connection dropped before the second went out
+    outbox.acked(numbers[0])
+    assert path.read_bytes() != b""
+    assert [payload for _n, payload in outbox.take_unsent()] == [b'{"id":"b"}']
+    outbox.acked(numbers[1])
+    assert path.read_bytes() == b""
+    outbox.close()

@@ -14,26 +14,23 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 import voluptuous as vol
 
 from hub.automations import AUTOMATIONS_SCHEMA, async_setup_automations
-from hub.config import HubConfig
 from hub.core.bus import Event
 from hub.core.context import Context
 from hub.core.exceptions import HubError
 from hub.core.hub import Hub
-from hub.entity import EntityRegistry
 from hub.integrations import gate, mqtt
 from hub.web import create_token
-from tests.conftest import LogGuard
 from tests.mqtt_broker import TEST_ACCOUNT, MosquittoBroker, MqttTestClient, free_port, wait_until
+
+from .nodes_support import MakeHub, state_of
 
 NODE = "west_gate"
 ROOT = f"parkhub/nodes/{NODE}"
@@ -56,36 +53,6 @@ OPEN_FOR_RESIDENTS = {
         }
     ],
 }
-
-MakeHub = Callable[..., Awaitable[Hub]]
-
-
-def state_of(hub: Hub, entity_id: str) -> str | None:
-    state = hub.states.get(entity_id)
-    return state.state if state else None
-
-
-@pytest.fixture
-async def make_hub(tmp_path: Path, log_guard: LogGuard) -> AsyncIterator[MakeHub]:
-    """Build hubs with mqtt set up (before start, as bootstrap does); all stopped after,
-    and the test fails on any exception they logged."""
-    hubs: list[Hub] = []
-
-    async def make(name: str, mqtt_conf: dict[str, Any], node: str | None = None) -> Hub:
-        folder = tmp_path / name
-        await asyncio.to_thread(ZoneInfo, "UTC")  # load the zone off the loop
-        hub = Hub(HubConfig(name=name, node=node), config_dir=folder, data_dir=folder / "data")
-        await hub.async_add_executor_job(lambda: hub.data_dir.mkdir(parents=True, exist_ok=True))
-        hub.entity_registry = EntityRegistry(hub)
-        await hub.entity_registry.async_load()
-        hubs.append(hub)
-        await mqtt.async_setup(hub, mqtt.CONFIG_SCHEMA(mqtt_conf))
-        return hub
-
-    yield make
-    for hub in reversed(hubs):
-        if hub.state.value not in ("STOPPING", "STOPPED"):
-            await hub.async_stop()
 
 
 async def _worker(make_hub: MakeHub, broker: MosquittoBroker) -> Hub:
