@@ -183,19 +183,22 @@ class ParkingStore:
         return await self._sessions(f"{clause}ORDER BY entry_time DESC LIMIT ?", (*args, limit))
 
     async def async_recent_contexts(self, limit: int) -> list[str]:
-        """The contexts that started the open sessions and ended the `limit` last closed
-        ones: reads already applied (a redelivered one must change nothing)."""
-        rows = await self._db.fetchall(
-            "SELECT context_id FROM sessions WHERE node = ? AND status = ?"
-            " AND context_id IS NOT NULL",
-            (self.node, STATUS_OPEN),
+        """The contexts that started or ended recent sessions (the open ones, the `limit`
+        last entered, the `limit` last ended), oldest first: reads already applied, which
+        a read delivered again must not apply twice."""
+        started = await self._db.fetchall(
+            "SELECT context_id FROM sessions WHERE node = ? AND context_id IS NOT NULL"
+            " AND (status = ? OR entry_time >= COALESCE((SELECT MIN(entry_time) FROM"
+            " (SELECT entry_time FROM sessions WHERE node = ? ORDER BY entry_time DESC"
+            " LIMIT ?) AS newest), 0)) ORDER BY entry_time",
+            (self.node, STATUS_OPEN, self.node, limit),
         )
         ended = await self._db.fetchall(
             "SELECT exit_context_id FROM sessions WHERE node = ? AND exit_context_id IS NOT NULL"
             " ORDER BY exit_time DESC LIMIT ?",
             (self.node, limit),
         )
-        return [str(row[0]) for row in (*rows, *reversed(ended))]
+        return [str(row[0]) for row in (*started, *reversed(ended))]
 
     async def async_session(self, session_id: str) -> Session | None:
         found = await self._sessions("AND id = ?", (session_id,))

@@ -27,6 +27,7 @@ from hub.core.context import Context
 from hub.core.exceptions import HubError
 from hub.core.hub import Hub
 from hub.integrations import gate, mqtt
+from hub.integrations.mqtt.config import MqttConfig
 from hub.web import create_token
 from tests.mqtt_broker import TEST_ACCOUNT, MosquittoBroker, MqttTestClient, free_port, wait_until
 
@@ -302,6 +303,58 @@ async def test_a_node_account_publishes_only_under_its_own_prefix(make_hub: Make
         assert admin.received("parkhub/gate/entry/set") == []
         assert node.received("parkhub/sensor/central_only/state") == []
         assert node.received(f"{ROOT}/sensor/probe/state") != []
+
+
+async def test_a_central_accepts_nodes_that_announce_themselves(make_hub: MakeHub) -> None:
+    """`accept_nodes: true` and no list: a worker with its own node account is mirrored
+    when its birth status appears; what it publishes as another node is refused by the
+    broker, so that node is never mirrored."""
+    port = free_port()
+    east = {"username": "east_gate", "password": "east-gate-password", "role": "node"}
+    central = await make_hub(
+        "central",
+        {
+            "broker": "embedded",
+            "embedded": {"port": port, "users": [TEST_ACCOUNT, NODE_ACCOUNT, east]},
+            "accept_nodes": True,
+        },
+    )
+    reads: list[Event] = []
+    central.bus.async_listen("plate_detected", reads.append)
+    await central.async_start()
+    worker = await make_hub(
+        "worker",
+        {"broker": f"mqtt://east_gate:{east['password']}@127.0.0.1:{port}"},
+        node="east_gate",
+    )
+    await gate.async_setup(worker, gate.CONFIG_SCHEMA([DEMO_ENTRY]))
+    await worker.async_start()
+    await wait_until(lambda: state_of(central, "gate.east_gate_entry") == "closed")
+    _read(worker, "KA01AB1234")
+    await wait_until(lambda: len(reads) == 1)
+    assert (reads[0].data["camera"], reads[0].data["node"]) == (
+        "camera.east_gate_entry",
+        "east_gate",
+    )
+    await central.services.async_call("gate", "open", {"entity_id": "gate.east_gate_entry"})
+    await wait_until(lambda: state_of(worker, "gate.entry") == "open")
+
+    # The east account speaking as west_gate: the broker drops it, nothing is mirrored.
+    async with MqttTestClient(port, username="east_gate", password=east["password"]) as forger:
+        await forger.publish(f"{ROOT}/status", "online", retain=True)
+        await forger.publish(f"{ROOT}/sensor/x/state", "forged", retain=True)
+        await forger.publish("parkhub/nodes/east_gate/sensor/probe/state", "ok", retain=True)
+    await wait_until(lambda: state_of(central, "sensor.east_gate_probe") == "ok")
+    assert [e for e in central.states.async_entity_ids() if "west_gate" in e] == []
+    assert state_of(central, "sensor.east_gate_outbox_dropped") == "0"
+
+
+def test_accept_nodes_is_a_boolean() -> None:
+    with pytest.raises(vol.Invalid, match="accept_nodes must be true or false"):
+        mqtt.CONFIG_SCHEMA({"accept_nodes": "sometimes"})
+    conf = MqttConfig.from_dict(mqtt.CONFIG_SCHEMA({"accept_nodes": True}))
+    # A central keeps a persistent session, as with a list of nodes.
+    assert (conf.accept_nodes, conf.connection.clean_session) == (True, False)
 
 
 def test_a_node_account_is_named_by_its_node_id() -> None:
