@@ -164,7 +164,8 @@ class NodeWorker:
 
 class OutboxSensor(Entity):
     """`sensor.outbox_dropped` on a worker: events a full outbox dropped since start, with
-    how many wait for the broker. The central mirrors it as `sensor.<node>_outbox_dropped`."""
+    how many wait for the broker. The central mirrors it as `sensor.<node>_outbox_dropped`.
+    Written at most once a second while events are dropped, and every SENSOR_INTERVAL."""
 
     domain: ClassVar[str] = "sensor"
     _attr_name = "Node outbox dropped"
@@ -174,7 +175,8 @@ class OutboxSensor(Entity):
         super().__init__()
         self.entity_id = "sensor.outbox_dropped"
         self._outbox = outbox
-        self._cancel: CALLBACK_TYPE | None = None
+        self._cancels: list[CALLBACK_TYPE] = []
+        self._cancel_update: CALLBACK_TYPE | None = None
 
     @property
     def state(self) -> int:
@@ -186,18 +188,22 @@ class OutboxSensor(Entity):
 
     async def async_added_to_hub(self) -> None:
         self._outbox.on_drop = self._dropped
-        self._cancel = self.hub.scheduler.async_track_interval(SENSOR_INTERVAL, self._refresh)
+        self._cancels.append(
+            self.hub.scheduler.async_track_interval(SENSOR_INTERVAL, self._refresh)
+        )
         self.async_on_remove(self._stop)
 
     def _dropped(self) -> None:
-        if self._outbox.dropped == 1 or self._outbox.dropped % 100 == 0:
-            self.async_write_state()
+        if self._cancel_update is None:
+            self._cancel_update = self.hub.scheduler.async_call_later(1.0, self._refresh)
 
     def _refresh(self, _now: object) -> None:
+        self._cancel_update = None
         self.async_write_state()
 
     def _stop(self) -> None:
         self._outbox.on_drop = None
-        if self._cancel is not None:
-            self._cancel()
-            self._cancel = None
+        for cancel in [*self._cancels, self._cancel_update]:
+            if cancel is not None:
+                cancel()
+        self._cancels, self._cancel_update = [], None

@@ -27,6 +27,7 @@ from hub.core.context import Context
 from hub.core.exceptions import HubError
 from hub.core.hub import Hub
 from hub.integrations import gate, mqtt
+from hub.integrations.mqtt import node_worker
 from hub.integrations.mqtt.config import MqttConfig
 from hub.web import create_token
 from tests.mqtt_broker import TEST_ACCOUNT, MosquittoBroker, MqttTestClient, free_port, wait_until
@@ -251,6 +252,40 @@ async def test_reads_made_without_a_broker_survive_a_worker_restart(
         await wait_until(lambda: len(reads) == 4, within=15)
         await asyncio.sleep(0.3)
         assert reads == ["KA01AB0000", *plates]
+    finally:
+        await asyncio.to_thread(broker.stop)
+
+
+async def test_a_full_outbox_drops_the_newest_reads_and_says_so(
+    make_hub: MakeHub,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Bound 3: of five reads made while the broker is away, the first three arrive, in
+    order; the drops are counted in an entity the central mirrors, and logged."""
+    monkeypatch.setattr(node_worker, "OUTBOX_SIZE", 3)
+    broker = await asyncio.to_thread(MosquittoBroker, tmp_path, None, True)
+    await asyncio.to_thread(broker.start)
+    try:
+        central = await _central(make_hub, broker)
+        reads: list[str] = []
+        central.bus.async_listen("plate_detected", lambda e: reads.append(e.data["plate"]))
+        worker = await _worker(make_hub, broker)
+        await wait_until(lambda: state_of(central, "sensor.west_gate_outbox_dropped") == "0")
+        await asyncio.to_thread(broker.stop, True)
+        await wait_until(lambda: not mqtt.is_connected(worker))
+        plates = [f"KA01AB{n:04d}" for n in range(5)]
+        for plate in plates:
+            _read(worker, plate)
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert any("west_gate: outbox full" in w and "1 dropped so far" in w for w in warnings)
+        await wait_until(lambda: state_of(worker, "sensor.outbox_dropped") == "2")
+        await asyncio.to_thread(broker.start)
+        await wait_until(lambda: len(reads) == 3, within=15)
+        await wait_until(lambda: state_of(central, "sensor.west_gate_outbox_dropped") == "2")
+        await asyncio.sleep(0.2)
+        assert reads == plates[:3]
     finally:
         await asyncio.to_thread(broker.stop)
 
