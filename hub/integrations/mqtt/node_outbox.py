@@ -44,6 +44,10 @@ _LOGGER = logging.getLogger(__name__)
 FSYNC_DELAY: Final = 0.05
 # A full outbox warns at most this often (each warning gives the count so far).
 WARN_INTERVAL: Final = 60.0
+# A file that never empties (a steady stream, always something in flight) is rewritten
+# with only what waits once this many times `limit` lines were appended, when few wait.
+COMPACT_AFTER: Final = 4
+COMPACT_WAITING: Final = 100
 
 RunBlocking = Callable[[Callable[[], Any]], Awaitable[Any]]
 
@@ -66,6 +70,8 @@ class Outbox:
         self._unsent: deque[int] = deque()  # waiting, not yet handed to the client
         self._next = 0
         self._fd: int | None = None
+        self._appended = 0  # lines in the file
+        self._retired: list[int] = []  # fds of replaced files, closed after the next sync
         self._sync_handle: asyncio.TimerHandle | None = None
         self._syncing: asyncio.Future[None] | None = None
         self._last_warning = 0.0
@@ -90,11 +96,13 @@ class Outbox:
         # A line cut short by a kill is not JSON's closing brace: skipped, and the file
         # rewritten without it, so the next append does not continue that line.
         lines = content.splitlines()
-        kept = [line for line in lines if line.endswith(b"}")][: self._limit]
+        # The newest: what was acknowledged is older than what was not.
+        kept = [line for line in lines if line.endswith(b"}")][-self._limit :]
         if len(kept) != len(lines) or (content and not content.endswith(b"\n")):
             write_atomically(self._path, b"".join(line + b"\n" for line in kept))
         for payload in kept:
             self._keep(payload)
+        self._appended = len(kept)
         self._fd = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         fsync_dir(self._path.parent)
 
@@ -113,6 +121,7 @@ class Outbox:
         self._keep(payload)
         if self._fd is not None:
             os.write(self._fd, payload + b"\n")
+            self._appended += 1
             self._schedule_sync()
         return True
 
@@ -143,10 +152,24 @@ class Outbox:
     def acked(self, number: int) -> None:
         """The broker has event `number`: forget it; an empty outbox empties its file."""
         gone = self._waiting.pop(number, None) is not None
-        if gone and not self._waiting and self._fd is not None:
+        if not gone or self._fd is None:
+            return
+        if not self._waiting:
             # What was appended is all delivered; a truncation lost to a power cut only
             # sends them again (the central drops them by id).
             os.ftruncate(self._fd, 0)
+            self._appended = 0
+        elif self._appended > COMPACT_AFTER * self._limit and len(self._waiting) <= COMPACT_WAITING:
+            self._compact()
+
+    def _compact(self) -> None:
+        """Rewrite the file with only what waits (rare, and small: on the loop)."""
+        assert self._fd is not None
+        write_atomically(self._path, b"".join(p + b"\n" for p in self._waiting.values()))
+        self._retired.append(self._fd)
+        self._fd = os.open(self._path, os.O_WRONLY | os.O_APPEND, 0o600)
+        self._appended = len(self._waiting)
+        self._schedule_sync()
 
     # -- fsync in batches -----------------------------------------------------------------
 
@@ -162,10 +185,17 @@ class Outbox:
             # One at a time: the next batch goes once this one is done.
             self._syncing.add_done_callback(lambda _f: self._schedule_sync())
             return
-        fd = self._fd
+        fd, retired = self._fd, self._retired
         if fd is None or self._run_blocking is None:
             return
-        self._syncing = asyncio.ensure_future(self._run_blocking(lambda: os.fsync(fd)))
+        self._retired = []
+
+        def sync() -> None:
+            for old in retired:
+                os.close(old)
+            os.fsync(fd)
+
+        self._syncing = asyncio.ensure_future(self._run_blocking(sync))
         self._syncing.add_done_callback(self._synced)
 
     def _synced(self, future: asyncio.Future[None]) -> None:
@@ -185,6 +215,9 @@ class Outbox:
             await self._run_blocking(lambda: os.fsync(fd))
 
     def close(self) -> None:
+        for fd in self._retired:
+            os.close(fd)
+        self._retired = []
         if self._sync_handle is not None:
             self._sync_handle.cancel()
             self._sync_handle = None

@@ -65,3 +65,27 @@ def test_an_acknowledged_outbox_empties_its_file(tmp_path: Path) -> None:
     outbox.acked(numbers[1])
     assert path.read_bytes() == b""
     outbox.close()
+
+
+def test_an_outbox_that_never_empties_is_rewritten_with_what_waits(tmp_path: Path) -> None:
+    """A steady stream keeps one event in flight at every moment: the file is compacted
+    instead of growing, and a restart sends what was not acknowledged."""
+    path = tmp_path / "outbox"
+    outbox = Outbox(path, limit=2)
+    outbox.load()
+    outbox.add(b'{"id":"0"}')
+    [(previous, _payload)] = outbox.take_unsent()
+    for n in range(1, 20):
+        outbox.add(b'{"id":"%d"}' % n)
+        [(number, _payload)] = outbox.take_unsent()
+        outbox.acked(previous)
+        previous = number
+        assert len(path.read_bytes().splitlines()) <= 4 * 2 + 1
+    outbox.close()
+    again = Outbox(path, limit=2)
+    again.load()
+    # What waits, after at most a few already acknowledged (dropped by the central).
+    sent = [payload for _n, payload in again.take_unsent()]
+    assert sent[-1] == b'{"id":"19"}'
+    assert len(sent) <= 2
+    again.close()
