@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import signal
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -189,6 +191,15 @@ async def test_a_central_and_two_workers_each_lane_opens_its_own_barrier(
             await process.async_kill()
 
 
+def _kill_when_grown(path: Path, size: int, pid: int) -> None:
+    """kill -9 `pid` as soon as `path` grows past `size` (polled every 0.2 ms)."""
+    deadline = time.monotonic() + 20
+    while path.stat().st_size <= size:
+        assert time.monotonic() < deadline, "no session was written"
+        time.sleep(0.0002)
+    os.kill(pid, signal.SIGKILL)
+
+
 BURST_CENTRAL = """\
 hub: {{name: Central, time_zone: UTC}}
 mqtt: {{broker: "{broker}", nodes: [west_gate], discovery: {{enabled: false}}}}
@@ -205,10 +216,10 @@ async def test_a_central_killed_during_a_burst_of_reads_parks_each_car_once(
 ) -> None:
     """40 reads (30 entries, then 10 of those cars leaving) sent at once; the central is
     killed with -9 while it works through them and started again: every car has exactly
-    one session, the 10 closed, and no read was applied twice (no anomaly). Measured
-    here: the kill finds ~20 sessions committed (the broker's window of unacknowledged
-    messages) and 8-20 ids recorded, so reads whose session was committed but whose id
-    was not come again, and parking must recognise them."""
+    one session, the 10 closed, and no read was applied twice (no anomaly). The kill
+    comes as the first session row is committed, before that read's id is on record:
+    the read comes again, and parking must recognise it (without that, this test sees a
+    `duplicate_entry` anomaly every time)."""
     config = BURST_CENTRAL.format(broker=mosquitto.url)
     central = await asyncio.to_thread(HubProcess, tmp_path / "central", config)
     plates = [f"KA01AB{n:04d}" for n in range(30)]
@@ -217,6 +228,10 @@ async def test_a_central_killed_during_a_burst_of_reads_parks_each_car_once(
         await central.async_start()
         async with MqttTestClient(mosquitto.port) as worker:
             await worker.publish("parkhub/nodes/west_gate/status", "online", retain=True)
+            # Killed the moment the first session rows are committed (parking.db's WAL
+            # grows), while the ids of those reads are still being gathered for an fsync.
+            wal = central.folder / "data" / "parking.db-wal"
+            size = await asyncio.to_thread(lambda: wal.stat().st_size)
             for n, (plate, direction) in enumerate(reads):
                 envelope = {
                     "id": f"{n:032x}",
@@ -229,9 +244,8 @@ async def test_a_central_killed_during_a_burst_of_reads_parks_each_car_once(
                 found = await central.async_request("GET", "/api/parking/sessions")
                 return list(found["sessions"])
 
-            async with asyncio.timeout(20):
-                while len(await sessions()) < 5:  # noqa: ASYNC110  (over HTTP)
-                    await asyncio.sleep(0.02)
+            assert central.process is not None
+            await asyncio.to_thread(_kill_when_grown, wal, size, central.process.pid)
             await central.async_kill()
             await central.async_start()
             async with asyncio.timeout(30):

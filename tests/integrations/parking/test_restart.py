@@ -80,7 +80,7 @@ async def test_a_read_delivered_again_after_a_restart_changes_nothing(
     await first.async_stop()
 
     second = await _start(start_hub, FROZEN_AT + timedelta(hours=1))
-    anomalies = recorded(second, "parking_anomaly")
+    anomalies = recorded(second, "anomaly")
     started = recorded(second, "parking_session_started")
     ended = recorded(second, "parking_session_ended")
     for context, camera, direction in (
