@@ -282,6 +282,7 @@ def main() -> None:
     parser.add_argument("--outage", type=float, default=0, help="outbox scenario: seconds")
     parser.add_argument("--before", type=float, default=3, help="outbox: reads before")
     parser.add_argument("--after", type=float, default=5, help="outbox: reads after the drain")
+    parser.add_argument("--parking", action="store_true", help="outbox: count parked cars")
     args = parser.parse_args()
     if args.outage > 0:
         from nodes_outbox import run_outbox

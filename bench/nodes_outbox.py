@@ -10,22 +10,34 @@ go on reading, then it is started again, and they read for `--after` seconds mor
 Prints JSON:
 
 - `reads_sent`, `reads_during_outage`;
-- `lost_reads` (no `plate_detected` from the central for it: target 0) and
-  `duplicated_reads` (more than one);
+- `lost_reads` (the central never fired `plate_detected` for it: target 0) and
+  `doubled_reads` (fired more than once), counted in the central's recorder database
+  after it has stopped (what the central's bus saw, not a copy sent back over MQTT);
+  with `--parking`, in its parking.db instead (every read a new car entering a lot that
+  watches every lane: what the central stores, with its durable writes in the path);
+- `lost_by_phase` (before, during, after the outage), `lost_read_at_s` (when the lost
+  ones were read, in seconds after the broker was stopped), `lost_before_the_central`
+  (lost ones this bench's own persistent subscriber never got from the broker either);
+- `not_republished`, `republished_twice`: reads whose `plate_detected` did not reach this
+  bench through the central's QoS 0 republish, or twice (the republish is QoS 0: reads
+  handled in the moment the broker stops are not lost, only their copy to the bench);
 - `drain_s`: from the broker being back to the central's `plate_detected` for the last
   read made during the outage;
 - `after_restore_ms`: read -> central `plate_detected` (p50, p99, max) for the reads made
   after the drain, i.e. the steady state once the backlog is gone;
-- `outbox_dropped` (the workers' `sensor.outbox_dropped`, summed: target 0).
+- `outbox_dropped` (the workers' `sensor.outbox_dropped`, summed: target 0) and
+  `outbox_left` (lines still in their outbox files at the end: never acknowledged).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -54,8 +66,10 @@ class Broker:
     def __init__(self, folder: Path) -> None:
         self.port = free_port()
         self.conf = folder / "mosquitto.conf"
+        # `user`: started as root, Mosquitto drops to user "mosquitto", which cannot write
+        # its persistence file here, and a restart would then forget every session.
         self.conf.write_text(
-            f"listener {self.port} {HOST}\nallow_anonymous true\n"
+            f"user {getpass.getuser()}\nlistener {self.port} {HOST}\nallow_anonymous true\n"
             f"persistence true\npersistence_location {folder}/\n"
             # The watcher's persistent session keeps the central's QoS 0 republishes too.
             "queue_qos0_messages true\nmax_queued_messages 1000000\nmax_inflight_messages 100\n"
@@ -90,8 +104,9 @@ class Watcher:
             CallbackAPIVersion.VERSION2, client_id="bench-watcher", clean_session=False
         )
         self.client.on_message = self._on_message
+        self.at_broker: set[str] = set()  # the workers' own events, as the broker passed them
         self.client.on_connect = lambda client, *_: client.subscribe(
-            "parkhub/event/plate_detected", 1
+            [("parkhub/event/plate_detected", 1), ("parkhub/nodes/+/events", 1)]
         )
         self.client.reconnect_delay_set(0.1, 0.5)
         self.client.connect(HOST, port)
@@ -99,6 +114,9 @@ class Watcher:
 
     def _on_message(self, _client: paho.Client, _userdata: Any, message: paho.MQTTMessage) -> None:
         now = time.perf_counter()
+        if message.topic.endswith("/events"):
+            self.at_broker.add(json.loads(message.payload)["data"]["plate"])
+            return
         plate = json.loads(message.payload)["plate"]
         with self._lock:
             self.seen.setdefault(plate, []).append(now)
@@ -127,6 +145,22 @@ def _read(hub: Hub, plate: str) -> None:
     hub.bus.async_fire("plate_detected", data)
 
 
+def _applied(data: Path, parking: bool) -> dict[str, int]:
+    """plate -> how many times the central applied its read (recorded it, or parked it)."""
+    if parking:
+        db = sqlite3.connect(data / "parking.db")
+        found = dict(db.execute("SELECT plate, COUNT(*) FROM sessions GROUP BY plate"))
+    else:
+        db = sqlite3.connect(data / "parkhub.db")
+        found = {}
+        rows = db.execute("SELECT event_data FROM events WHERE event_type = 'plate_detected'")
+        for (text,) in rows:
+            plate = json.loads(text)["plate"]
+            found[plate] = found.get(plate, 0) + 1
+    db.close()
+    return found
+
+
 def _percentiles(values: list[float]) -> dict[str, float]:
     if not values:
         return {}
@@ -144,7 +178,13 @@ async def run_outbox(args: argparse.Namespace, central_config: Any) -> dict[str,
         folder = Path(tmp)
         broker = Broker(folder)
         broker.start()
-        (folder / "config.yaml").write_text(central_config(broker.port, free_port(), lanes))
+        config = json.loads(central_config(broker.port, free_port(), lanes))
+        if args.parking:
+            # Each read opens a session: parking.db says what the central applied, how often.
+            cameras = {f"camera.{lane}_entry": "entry" for lane in lanes}
+            lot = {"cameras": cameras, "tariff": {"rate": 250}}
+            config["parking"] = {"lots": {"lanes": lot}}
+        (folder / "config.yaml").write_text(json.dumps(config))
         central = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "hub", "run", "--config", str(folder / "config.yaml"),
             "--data", str(folder / "data"), "--host", HOST,
@@ -156,6 +196,7 @@ async def run_outbox(args: argparse.Namespace, central_config: Any) -> dict[str,
         watcher: Watcher | None = None
         sent: dict[str, float] = {}
         phase: dict[str, str] = {}
+        central_log: list[str] = []
         try:
             log = b""
             async with asyncio.timeout(60):
@@ -166,8 +207,9 @@ async def run_outbox(args: argparse.Namespace, central_config: Any) -> dict[str,
                     log += line
 
             async def drain_log() -> None:  # a full pipe would stall the central
-                while await stderr.readline():
-                    pass
+                while line := await stderr.readline():
+                    if b"WARNING" in line or b"ERROR" in line or b"Traceback" in line:
+                        central_log.append(line.decode(errors="replace").rstrip())
 
             drainer = asyncio.create_task(drain_log())
             watcher = Watcher(broker.port)
@@ -191,6 +233,7 @@ async def run_outbox(args: argparse.Namespace, central_config: Any) -> dict[str,
                     await asyncio.sleep(0.01)
 
             await read_for(args.before, "before")
+            stopping = time.perf_counter()
             await asyncio.to_thread(broker.stop)
             await read_for(args.outage, "outage")
             await asyncio.to_thread(broker.start)
@@ -215,16 +258,29 @@ async def run_outbox(args: argparse.Namespace, central_config: Any) -> dict[str,
             for hub in workers:
                 state = hub.states.get("sensor.outbox_dropped")
                 dropped += int(state.state) if state is not None else 0
+            # Lines left in the workers' outbox files: events the broker never acknowledged.
+            left = sum(
+                len((folder / lane / "data" / "mqtt_nodes" / "outbox").read_bytes().splitlines())
+                for lane in lanes
+            )
         finally:
             for hub in workers:
                 await hub.async_stop()
             if watcher is not None:
                 watcher.close()
             if central.returncode is None:
-                central.kill()
+                central.terminate()  # graceful: the recorder writes what it holds
+                try:
+                    async with asyncio.timeout(30):
+                        await central.wait()
+                except TimeoutError:
+                    central.kill()
             await central.wait()
             broker.stop()
         drainer.cancel()
+        stored = _applied(folder / "data", args.parking)
+    for line in central_log[-40:]:  # the central's warnings and errors, to stderr
+        print(f"central: {line}", file=sys.stderr)
     seen = watcher.seen
     after = [p for p, label in phase.items() if label == "after"]
     return {
@@ -232,12 +288,26 @@ async def run_outbox(args: argparse.Namespace, central_config: Any) -> dict[str,
         "lanes": len(lanes),
         "reads_per_s": args.reads_per_s,
         "outage_s": args.outage,
+        "counted_in": "parking.db sessions" if args.parking else "recorder events",
         "reads_sent": len(sent),
         "reads_during_outage": len(outage_plates),
-        "lost_reads": sum(1 for p in sent if p not in seen),
-        "duplicated_reads": sum(1 for p in sent if len(seen.get(p, ())) > 1),
+        "lost_reads": sum(1 for p in sent if p not in stored),
+        "doubled_reads": sum(1 for p in sent if stored.get(p, 0) > 1),
+        "lost_by_phase": {
+            label: sum(1 for p, at in phase.items() if at == label and p not in stored)
+            for label in ("before", "outage", "after")
+        },
+        "lost_read_at_s": sorted(round(sent[p] - stopping, 3) for p in sent if p not in stored)[
+            :12
+        ],
+        "lost_before_the_central": sum(
+            1 for p in sent if p not in stored and p not in watcher.at_broker
+        ),
+        "not_republished": sum(1 for p in sent if p not in seen),
+        "republished_twice": sum(1 for p in sent if len(seen.get(p, ())) > 1),
         "drain_s": round(drained - back, 3),
         "after_restore_ms": _percentiles([seen[p][0] - sent[p] for p in after if p in seen]),
         "outbox_dropped": dropped,
+        "outbox_left": left,
         "bench_peak_rss_mb": peak_rss_mb(),
     }

@@ -34,7 +34,7 @@ from hub.core.bus import CALLBACK_TYPE, Event, EventOrigin
 from hub.core.const import EVENT_HUB_STARTED, STATE_UNAVAILABLE
 from hub.core.context import Context
 from hub.core.exceptions import HubError
-from hub.core.hub import CoreState
+from hub.core.hub import WRITE_WAIT_TIMEOUT, CoreState
 from hub.core.states import valid_entity_id
 from hub.integrations.gate.component import async_add_gates
 
@@ -250,19 +250,36 @@ class NodeMirror:
         # The envelope id as the context id: what the event causes is stored under it,
         # so a redelivery is recognised by the stores too (parking).
         context = Context(user_id=user, parent_id=parent, id=event_id)
+        before = self._hub.async_writes_in_flight()
         try:
             self._hub.bus.async_fire(
                 envelope["event_type"], data, origin=EventOrigin.remote, context=context
             )
         except HubError as err:  # an event type too long: not worth a redelivery
             self._runtime.bad_input.report(f"{self.root}/events", "bad node event", str(err)[:80])
-        # Listeners ran inline and registered their durable writes: commit, then ack.
-        task = self._hub.loop.create_task(self._commit(event_id), name=f"commit {event_id}")
+        # Listeners ran inline and registered the durable writes they started: those
+        # (not every write in flight: a backlog would make each event wait for all)
+        # are committed, then the id is recorded, then the broker is told.
+        started = self._hub.async_writes_in_flight() - before
+        task = self._hub.loop.create_task(
+            self._commit(event_id, started), name=f"commit {event_id}"
+        )
         self._commits.add(task)
         task.add_done_callback(self._commits.discard)
 
-    async def _commit(self, event_id: str) -> None:
-        await self._hub.async_wait_writes()
+    async def _commit(self, event_id: str, writes: frozenset[asyncio.Future[Any]]) -> None:
+        if writes:
+            _done, stuck = await asyncio.wait(writes, timeout=WRITE_WAIT_TIMEOUT)
+            if stuck:
+                # A barrier does not wait longer either (Hub.async_wait_writes); the
+                # event is acknowledged, and its write may still fail (docs/nodes.md).
+                _LOGGER.warning(
+                    "Node %s: event %s: %d writes not done after %.0f s; acknowledged",
+                    self.node,
+                    event_id,
+                    len(stuck),
+                    WRITE_WAIT_TIMEOUT,
+                )
         try:
             await self._seen.async_record(event_id)
         except OSError:
