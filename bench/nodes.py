@@ -1,6 +1,7 @@
 """A central hub fed by simulated worker nodes over a local Mosquitto.
 
     python bench/nodes.py --lanes 20 --reads-per-s 200 --slots-per-s 2000 --seconds 10
+    python bench/nodes.py --outage 10 --lanes 4 --reads-per-s 40   # the outbox scenario
 
 The central is a real `parkhub run` (recorder on, one automation per lane opening the
 lane's gate for a resident's read). The workers are simulated by one paho client in this
@@ -16,6 +17,10 @@ states, QoS 1 `plate_detected` envelopes, and replies to gate commands. Prints J
   the last read (target: 0);
 - `slot_changes_sent` and `slot_states_seen` (the central's republished states, QoS 0);
 - `central_cpu_percent` (of one core, over the run) and `central_rss_mb` (peak).
+
+`--outage S` runs the outbox scenario instead (bench/nodes_outbox.py): real worker
+hubs, the broker stopped for S seconds while they read, then messages lost, drain time
+and the central's latency afterwards.
 """
 
 from __future__ import annotations
@@ -274,7 +279,18 @@ def main() -> None:
     parser.add_argument("--reads-per-s", type=float, default=200)
     parser.add_argument("--slots-per-s", type=float, default=2000)
     parser.add_argument("--seconds", type=float, default=10)
-    print(json.dumps(asyncio.run(run(parser.parse_args())), indent=2))
+    parser.add_argument("--outage", type=float, default=0, help="outbox scenario: seconds")
+    parser.add_argument("--before", type=float, default=3, help="outbox: reads before")
+    parser.add_argument("--after", type=float, default=5, help="outbox: reads after the drain")
+    parser.add_argument("--parking", action="store_true", help="outbox: count parked cars")
+    args = parser.parse_args()
+    if args.outage > 0:
+        from nodes_outbox import run_outbox
+
+        result = asyncio.run(run_outbox(args, central_config))
+    else:
+        result = asyncio.run(run(args))
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -208,6 +208,12 @@ class Hub:
         self._writes.add(write)
         write.add_done_callback(self._writes.discard)
 
+    def async_writes_in_flight(self) -> frozenset[asyncio.Future[Any]]:
+        """The durable writes in flight now. Taken before and after firing an event, the
+        difference is what the event's listeners started (a worker node's event is
+        acknowledged once those are committed: mqtt/node_mirror.py)."""
+        return frozenset(self._writes)
+
     async def async_wait_writes(self) -> None:
         """Wait until the durable writes in flight now have finished (no wait when none are).
 

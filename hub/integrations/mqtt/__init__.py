@@ -30,7 +30,7 @@ from .counter import BadMessagesSensor
 from .discovery_in import DiscoveryIn
 from .discovery_out import DiscoveryOut
 from .models import ReceiveMessage
-from .node_mirror import NodeMirror
+from .node_central import NodeCentral
 from .node_worker import NodeWorker
 from .platforms import PLATFORMS, YAML_SCHEMA, async_add_mqtt_entities, build_entity
 from .publisher import PUBLISH_SCHEMA, StatePublisher
@@ -88,10 +88,15 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
     parts: list[StatePublisher | DiscoveryOut | DiscoveryIn | CameraImages | NodeWorker] = [
         publisher
     ]
-    if conf.node is not None:
-        parts.append(NodeWorker(hub, runtime))
+    worker = NodeWorker(hub, runtime) if conf.node is not None else None
+    if worker is not None:
+        parts.append(worker)
     # Subscribed before the first connect: a persistent session replays at once.
-    mirrors = [NodeMirror(hub, runtime, node) for node in conf.nodes]
+    central = (
+        NodeCentral(hub, runtime, conf.nodes, conf.accept_nodes)
+        if conf.nodes or conf.accept_nodes
+        else None
+    )
     discovery = config[CONF_DISCOVERY]
     if discovery["enabled"]:
         parts.append(DiscoveryOut(hub, runtime, discovery["prefix"], publisher.wanted))
@@ -99,13 +104,18 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
         parts.append(CameraImages(hub, runtime, discovery["camera_interval"], publisher.wanted))
 
     async def async_stop() -> None:
+        if worker is not None:
+            await worker.async_flush()
         for part in parts:
             part.async_stop()
+        if central is not None:
+            # Events being committed are acknowledged before the goodbye if they can be.
+            await central.async_drain()
         await runtime.async_stop()
         # After the goodbye: unsubscribing while connected would end the persistent
         # session's subscriptions, and the broker would keep nothing for the restart.
-        for mirror in mirrors:
-            mirror.async_stop()
+        if central is not None:
+            central.async_stop()
         if broker is not None:
             await broker.async_stop()
 
@@ -116,12 +126,14 @@ async def async_setup(hub: Hub, config: dict[str, Any]) -> None:
 
     unlisten = hub.bus.async_listen_once(EVENT_HUB_STOP, stop)
     try:
-        for mirror in mirrors:
-            await mirror.async_start()
+        if central is not None:
+            await central.async_start()
         await runtime.async_start()
         for part in parts:
             await part.async_start()
         entities: list[Entity] = [BadMessagesSensor(runtime.bad_input)]
+        if worker is not None:
+            entities.append(worker.sensor)
         entities += [
             build_entity(runtime, platform, item)
             for platform in PLATFORMS

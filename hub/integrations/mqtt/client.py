@@ -16,6 +16,12 @@ when full the oldest is dropped with a warning) and sent once after the next con
 A QoS 0 publish while disconnected is counted and dropped: state topics are republished
 in full after every connect anyway.
 
+Received QoS 1 and 2 messages are acknowledged by the owner (paho's `manual_ack`), through
+`acker(message)`: so a central hub can hold a worker's event unacknowledged until what it
+caused is committed, and a kill before that makes the broker send it again. An ack made
+after the connection it came on has dropped is not sent: the broker redelivers the
+message on the new connection, where it is acknowledged again.
+
 Reconnect backoff waits in real time (`asyncio.sleep`), not on the hub's clock: a broker
 coming back is a real-world event, and a hub whose clock a test has frozen must still
 reconnect (other integrations' tests rely on that).
@@ -94,11 +100,16 @@ class MqttClient:
         # Resolved when the first connect attempt is over, whichever way it went.
         self.first_attempt: asyncio.Future[None] = loop.create_future()
         self._subacks: dict[int, asyncio.Future[None]] = {}
+        # mid -> called when the broker acknowledges that publish (`publish_tracked`).
+        # Kept across reconnects: paho sends unacknowledged QoS 1 publishes again, same mid.
+        self._puback_waiters: dict[int, Callable[[], None]] = {}
         self._writing_now = False
         # True while paho reads: its callbacks (connect, message) then run under paho's
         # callback lock, and a write that fails there would close the socket under that
         # same lock and hang the loop. Publishes made then are left to the writer.
         self._in_paho_read = False
+        # Counts connections, so an ack never goes out on a later one than its message's.
+        self._generation = 0
         # The wait before the next attempt while the broker is unreachable, else None.
         self.retry_delay: float | None = None
         self._paho = self._make_paho()
@@ -110,6 +121,7 @@ class MqttClient:
             client_id=s.client_id,
             protocol=paho.MQTTv311,
             clean_session=s.clean_session,
+            manual_ack=True,
         )
         if s.username is not None:
             client.username_pw_set(s.username, s.password)
@@ -119,6 +131,7 @@ class MqttClient:
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_paho_message
         client.on_subscribe = self._on_subscribe
+        client.on_publish = self._on_publish
         client.on_socket_open = self._on_socket_open
         client.on_socket_close = self._on_socket_close
         client.on_socket_register_write = self._on_socket_register_write
@@ -264,21 +277,32 @@ class MqttClient:
             )
         self._queue.append((topic, payload, qos, retain))
 
-    def _publish_now(self, topic: str, payload: bytes, qos: int, retain: bool) -> None:
+    def publish_tracked(self, topic: str, payload: bytes, on_acked: Callable[[], None]) -> bool:
+        """Publish at QoS 1 now and call `on_acked()` when the broker has acknowledged it
+        (after a reconnect if need be: paho sends it again). False, and nothing sent,
+        while not connected: the caller keeps it for the next connect."""
+        if not self._connected:
+            return False
+        mid = self._publish_now(topic, payload, 1, False)
+        self._puback_waiters[mid] = on_acked
+        return True
+
+    def _publish_now(self, topic: str, payload: bytes, qos: int, retain: bool) -> int:
         """Commands (QoS 1) are latency bound: write at once rather than on the loop's next
         turn, and skip registering a writer (two epoll calls) unless the socket is full.
-        Inside a paho callback, paho's own writer registration sends it instead."""
+        Inside a paho callback, paho's own writer registration sends it instead.
+        Returns the message id."""
         if self._in_paho_read:
-            self._paho.publish(topic, payload, qos, retain)
-            return
+            return self._paho.publish(topic, payload, qos, retain).mid
         self._writing_now = True
         try:
-            self._paho.publish(topic, payload, qos, retain)
+            info = self._paho.publish(topic, payload, qos, retain)
             self._paho.loop_write()
         finally:
             self._writing_now = False
         if self._paho.want_write() and (sock := self._paho.socket()) is not None:
             self._loop.add_writer(sock, self._paho.loop_write)
+        return info.mid
 
     def flush_queue(self) -> None:
         """Send what was queued while disconnected, oldest first (the owner calls this
@@ -301,6 +325,19 @@ class MqttClient:
         if self._connected:
             self._paho.unsubscribe(topic)
 
+    def acker(self, message: paho.MQTTMessage) -> Callable[[], None]:
+        """The acknowledgement of `message` (QoS 1 or 2), to call once it is handled; a
+        no-op for QoS 0, or once the connection it came on is gone."""
+        if not message.qos:
+            return _nothing
+        generation, mid, qos = self._generation, message.mid, message.qos
+
+        def ack() -> None:
+            if self._connected and self._generation == generation:
+                self._paho.ack(mid, qos)
+
+        return ack
+
     # -- paho callbacks (all on the loop, except socket ones during connect) ----------------
 
     def _on_connect(
@@ -316,6 +353,7 @@ class MqttClient:
                 self._connack.set_exception(MqttConnectError(f"refused: {reason}"))
             return
         self._connected = True
+        self._generation += 1
         if self._connack is not None and not self._connack.done():
             self._connack.set_result(None)
         self._on_connect_cb()
@@ -353,6 +391,18 @@ class MqttClient:
         future = self._subacks.pop(mid, None)
         if future is not None and not future.done():
             future.set_result(None)
+
+    def _on_publish(
+        self,
+        _client: paho.Client,
+        _userdata: Any,
+        mid: int,
+        _reason: ReasonCode,
+        _properties: Properties | None,
+    ) -> None:
+        waiter = self._puback_waiters.pop(mid, None)
+        if waiter is not None:
+            self._call_on_loop(waiter)
 
     def _on_paho_message(
         self, _client: paho.Client, _userdata: Any, message: paho.MQTTMessage
@@ -408,6 +458,10 @@ class MqttClient:
             func()
         else:
             self._loop.call_soon_threadsafe(func)
+
+
+def _nothing() -> None:
+    """The acknowledgement of a QoS 0 message."""
 
 
 def _is_current(client: paho.Client, sock: Any) -> bool:

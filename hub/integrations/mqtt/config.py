@@ -18,6 +18,7 @@ from .const import (
     BACKOFF_MIN,
     BROKER_EMBEDDED,
     CENTRAL_CLIENT_ID,
+    CONF_ACCEPT_NODES,
     CONF_BROKER,
     CONF_CA_CERTS,
     CONF_CLIENT_CERT,
@@ -45,6 +46,7 @@ from .const import (
     DEFAULT_PREFIX,
     DEFAULT_QUEUE_SIZE,
     DEFAULT_TLS_PORT,
+    NODE_BACKOFF_MAX,
     PAYLOAD_OFFLINE,
     TOPIC_NODES,
     TOPIC_STATUS,
@@ -123,6 +125,11 @@ BASE_SCHEMA: dict[Any, Any] = {
     vol.Optional(CONF_MAX_PAYLOAD, default=DEFAULT_MAX_PAYLOAD): cv.positive_int,
     # A central hub: mirror these worker nodes (their `hub: node:` ids); see README.
     vol.Optional(CONF_NODES, default=[]): vol.All(cv.ensure_list, [cv.slug], _no_repeats),
+    # A central hub: also mirror any node that announces itself (its retained birth
+    # status or an event). The broker's accounts decide who may speak as which node.
+    vol.Optional(CONF_ACCEPT_NODES, default=False): vol.All(
+        cv.boolean, msg="accept_nodes must be true or false"
+    ),
     # A gate command to a node that is not done by then is never executed (a barrier
     # must not open for a car that left): the worker checks the deadline it carries.
     vol.Optional(
@@ -146,6 +153,7 @@ class MqttConfig:
     base_prefix: str = "parkhub"
     node: str | None = None
     nodes: tuple[str, ...] = ()
+    accept_nodes: bool = False
     node_command_timeout: float = DEFAULT_NODE_COMMAND_TIMEOUT
 
     @classmethod
@@ -172,10 +180,12 @@ class MqttConfig:
         if node is not None:
             prefix = f"{base_prefix}/{TOPIC_NODES}/{node}"
         nodes = tuple(conf[CONF_NODES])
+        accept_nodes = bool(conf.get(CONF_ACCEPT_NODES, False))
+        central = bool(nodes) or accept_nodes
         client_id = conf.get(CONF_CLIENT_ID)
         if client_id is None:
             # A central keeps a persistent session, which a new random id would lose.
-            client_id = CENTRAL_CLIENT_ID if nodes else f"parkhub-{secrets.token_hex(4)}"
+            client_id = CENTRAL_CLIENT_ID if central else f"parkhub-{secrets.token_hex(4)}"
         settings = ConnectionSettings(
             host=host,
             port=port,
@@ -191,8 +201,8 @@ class MqttConfig:
             will_topic=f"{prefix}/{TOPIC_STATUS}",
             will_payload=PAYLOAD_OFFLINE,
             queue_size=conf[CONF_QUEUE_SIZE],
-            backoff=(BACKOFF_MIN, BACKOFF_MAX),
-            clean_session=not nodes,
+            backoff=(BACKOFF_MIN, NODE_BACKOFF_MAX if central or node else BACKOFF_MAX),
+            clean_session=not central,
         )
         return cls(
             embedded=embedded,
@@ -205,5 +215,6 @@ class MqttConfig:
             base_prefix=base_prefix,
             node=node,
             nodes=nodes,
+            accept_nodes=accept_nodes,
             node_command_timeout=conf[CONF_NODE_COMMAND_TIMEOUT].total_seconds(),
         )

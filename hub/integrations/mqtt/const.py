@@ -25,6 +25,7 @@ CONF_USERS: Final = "users"
 CONF_PUBLISH: Final = "publish"
 CONF_DISCOVERY: Final = "discovery"
 CONF_NODES: Final = "nodes"
+CONF_ACCEPT_NODES: Final = "accept_nodes"
 CONF_NODE_COMMAND_TIMEOUT: Final = "node_command_timeout"
 
 BROKER_EMBEDDED: Final = "embedded"
@@ -47,6 +48,8 @@ DISCONNECT_TIMEOUT: Final = 2.0
 FIRST_CONNECT_WAIT: Final = 3.0
 BACKOFF_MIN: Final = 0.5
 BACKOFF_MAX: Final = 60.0
+# Worker nodes and their central retry more often: plate reads wait on the reconnect.
+NODE_BACKOFF_MAX: Final = 5.0
 MISC_INTERVAL: Final = 1.0
 SUBACK_TIMEOUT: Final = 5.0
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 __all__ = ["ConnectionSettings", "ReceiveMessage"]
 
@@ -14,6 +15,9 @@ class ReceiveMessage:
     `payload` is the UTF-8 text; a payload that is not valid UTF-8 or is over the size
     limit never reaches a callback (it is counted as bad input instead).
     `subscribed_topic` is the filter the callback subscribed with (wildcards included).
+    `ack` is set only for a subscriber that asked to acknowledge messages itself
+    (`async_subscribe(..., own_ack=True)`): it must call it once the message is handled,
+    or the broker holds it unacknowledged and sends it again after a reconnect.
     """
 
     topic: str
@@ -21,6 +25,7 @@ class ReceiveMessage:
     qos: int
     retain: bool
     subscribed_topic: str = ""
+    ack: Callable[[], None] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

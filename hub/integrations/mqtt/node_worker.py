@@ -7,8 +7,9 @@ This adds what a central hub needs to run parking and automations for it:
 - `<root>/events`: the events the central needs (`plate_detected`, ...), QoS 1, each an
   envelope with a unique id, its type, data, time and context. One topic for all, so the
   broker keeps them in order (per node, hence per lane); the id lets the central drop a
-  message the broker delivers twice. While the worker has no broker they wait on disk
-  (node_outbox.py) and go out, oldest first, right after the next connect.
+  message the broker delivers twice. Each waits on disk until the broker has it
+  (node_outbox.py): made while the worker has no broker, it goes out, oldest first,
+  right after the next connect; `sensor.outbox_dropped` counts what a full outbox lost.
 - `<root>/gate/<id>/command` in: `{"id", "command", "deadline", "context", ...}` from the
   central. Executed only before its `deadline` (Unix seconds: the boxes' clocks must be
   in step, NTP), because a command held by a broker or a queue while a box was away must
@@ -21,12 +22,14 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import TYPE_CHECKING, Any, Final
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from hub.core.bus import CALLBACK_TYPE, Event
 from hub.core.context import Context, new_id
 from hub.core.exceptions import HubError
 from hub.core.json import json_bytes
+from hub.entity import Entity
 
 from .models import ReceiveMessage
 from .node_outbox import Outbox
@@ -36,7 +39,7 @@ if TYPE_CHECKING:
 
     from .runtime import MqttRuntime
 
-__all__ = ["NODE_EVENTS", "SOURCE_CENTRAL", "NodeWorker"]
+__all__ = ["NODE_EVENTS", "SOURCE_CENTRAL", "NodeWorker", "OutboxSensor"]
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -47,8 +50,10 @@ NODE_EVENTS: Final = ("plate_detected", "gate_command", "anomaly")
 # `gate_command` for them is not sent back (it would be counted twice).
 SOURCE_CENTRAL: Final = "central"
 _COMMANDS: Final = frozenset({"open", "close", "toggle"})
-# Events kept on disk while the broker is away (newer ones dropped beyond).
+# Events kept on disk until the broker has them (newer ones dropped beyond).
 OUTBOX_SIZE: Final = 10_000
+# The outbox sensor's `waiting` attribute is refreshed at most this often.
+SENSOR_INTERVAL: Final = 5.0
 
 
 class NodeWorker:
@@ -59,7 +64,13 @@ class NodeWorker:
         self._runtime = runtime
         self._root = runtime.config.prefix
         self._unsubs: list[CALLBACK_TYPE] = []
-        self._outbox = Outbox(hub.data_dir / "mqtt_nodes" / "outbox", OUTBOX_SIZE)
+        self._outbox = Outbox(
+            hub.data_dir / "mqtt_nodes" / "outbox",
+            OUTBOX_SIZE,
+            hub.async_add_executor_job,
+            runtime.config.node or "",
+        )
+        self.sensor = OutboxSensor(self._outbox)
 
     async def async_start(self) -> None:
         await self._hub.async_add_executor_job(self._outbox.load)
@@ -72,6 +83,10 @@ class NodeWorker:
             await self._runtime.async_subscribe(f"{self._root}/gate/+/command", self._on_command, 1)
         )
 
+    async def async_flush(self) -> None:
+        """Fsync what the outbox holds (stop calls it before `async_stop`)."""
+        await self._outbox.async_flush()
+
     def async_stop(self) -> None:
         while self._unsubs:
             self._unsubs.pop()()
@@ -79,9 +94,13 @@ class NodeWorker:
 
     def _send_outbox(self) -> None:
         # Called right after a connect, before any newer event can be published.
-        events = f"{self._root}/events"
-        for payload in self._outbox.take():
-            self._runtime.async_publish(events, payload, 1, False)
+        client, outbox, topic = self._runtime.client, self._outbox, f"{self._root}/events"
+        unsent = outbox.take_unsent()
+        for index, (number, payload) in enumerate(unsent):
+            if not client.publish_tracked(topic, payload, partial(outbox.acked, number)):
+                # Gone in between: these go at the next connect (they are still waiting).
+                outbox.requeue([n for n, _payload in unsent[index:]])
+                return
 
     def _on_event(self, event: Event) -> None:
         if event.data.get("source") == SOURCE_CENTRAL:
@@ -93,12 +112,9 @@ class NodeWorker:
             "time_fired": event.time_fired_timestamp,
             "context": event.context.as_dict(),
         }
-        payload = json_bytes(envelope)
-        if self._runtime.is_connected() and not len(self._outbox):
-            self._runtime.async_publish(f"{self._root}/events", payload, 1, False)
-        else:
-            # On disk (bounded) until the next connect: survives a worker restart.
-            self._outbox.add(payload)
+        # On disk (bounded) until the broker has it: survives a worker killed meanwhile.
+        if self._outbox.add(json_bytes(envelope)) and self._runtime.is_connected():
+            self._send_outbox()
 
     async def _on_command(self, message: ReceiveMessage) -> None:
         object_id = message.topic.split("/")[-2]
@@ -144,3 +160,50 @@ class NodeWorker:
         self._runtime.async_publish(
             f"{self._root}/gate/{object_id}/reply", json_bytes(reply), 1, False
         )
+
+
+class OutboxSensor(Entity):
+    """`sensor.outbox_dropped` on a worker: events a full outbox dropped since start, with
+    how many wait for the broker. The central mirrors it as `sensor.<node>_outbox_dropped`.
+    Written at most once a second while events are dropped, and every SENSOR_INTERVAL."""
+
+    domain: ClassVar[str] = "sensor"
+    _attr_name = "Node outbox dropped"
+    _attr_icon = "mdi:tray-alert"
+
+    def __init__(self, outbox: Outbox) -> None:
+        super().__init__()
+        self.entity_id = "sensor.outbox_dropped"
+        self._outbox = outbox
+        self._cancels: list[CALLBACK_TYPE] = []
+        self._cancel_update: CALLBACK_TYPE | None = None
+
+    @property
+    def state(self) -> int:
+        return self._outbox.dropped
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        return {"waiting": len(self._outbox), "limit": OUTBOX_SIZE}
+
+    async def async_added_to_hub(self) -> None:
+        self._outbox.on_drop = self._dropped
+        self._cancels.append(
+            self.hub.scheduler.async_track_interval(SENSOR_INTERVAL, self._refresh)
+        )
+        self.async_on_remove(self._stop)
+
+    def _dropped(self) -> None:
+        if self._cancel_update is None:
+            self._cancel_update = self.hub.scheduler.async_call_later(1.0, self._refresh)
+
+    def _refresh(self, _now: object) -> None:
+        self._cancel_update = None
+        self.async_write_state()
+
+    def _stop(self) -> None:
+        self._outbox.on_drop = None
+        for cancel in [*self._cancels, self._cancel_update]:
+            if cancel is not None:
+                cancel()
+        self._cancels, self._cancel_update = [], None

@@ -113,10 +113,14 @@ class MqttRuntime:
         self.client.publish(topic, data, qos, retain, queue)
 
     async def async_subscribe(
-        self, topic: str, callback: MessageCallback, qos: int
+        self, topic: str, callback: MessageCallback, qos: int, own_ack: bool = False
     ) -> CALLBACK_TYPE:
-        """Subscribe; when connected, return once the broker has confirmed it (bounded)."""
-        sub = Subscription(topic, callback, qos)
+        """Subscribe; when connected, return once the broker has confirmed it (bounded).
+
+        `own_ack`: the callback acknowledges each QoS 1 message itself (`message.ack`),
+        once what it caused is stored; otherwise it is acknowledged when callbacks return.
+        """
+        sub = Subscription(topic, callback, qos, own_ack)
         self.subscriptions.add(sub)
 
         def remove() -> None:
@@ -135,29 +139,39 @@ class MqttRuntime:
         return remove
 
     def _on_message(self, message: paho.MQTTMessage) -> None:
+        ack = self.client.acker(message)
         topic = message.topic
         raw = message.payload
         if len(raw) > self.config.max_payload:
             self.bad_input.report(
                 topic, "payload too large", f"{len(raw)} bytes, limit {self.config.max_payload}"
             )
+            ack()
             return
         try:
             text = raw.decode()
         except UnicodeDecodeError:
             self.bad_input.report(topic, "payload is not UTF-8 text")
+            ack()
             return
         subs = self.subscriptions.matching(topic)
+        # One subscriber at most acknowledges by itself (the first that asked to).
+        owner = next((sub for sub in subs if sub.own_ack), None)
         for sub in subs:
-            msg = ReceiveMessage(topic, text, message.qos, bool(message.retain), sub.topic)
+            own = ack if sub is owner else None
+            msg = ReceiveMessage(topic, text, message.qos, bool(message.retain), sub.topic, own)
             try:
                 result = sub.callback(msg)
             except Exception:
                 _LOGGER.exception("Error handling MQTT message on %s", topic)
+                if own is not None:
+                    own()  # a message that breaks its handler is not worth a redelivery
                 continue
             if result is not None and isinstance(result, Coroutine):
                 # A real task (not started inline): the callback may use asyncio.timeout.
                 self.hub.async_create_task(_logged(result, topic), f"mqtt message on {topic}")
+        if owner is None:
+            ack()
 
 
 async def _logged(coro: Coroutine[Any, Any, None], topic: str) -> None:

@@ -20,6 +20,8 @@ class Subscription:
     topic: str
     callback: MessageCallback
     qos: int
+    # The callback acknowledges each message itself (ReceiveMessage.ack).
+    own_ack: bool = False
 
 
 def valid_filter(topic: str) -> bool:

@@ -6,11 +6,18 @@ starts the session's database write as a task registered with `Hub.async_track_w
 an automation reacting to the same read calls `gate.open`, and the gate waits for that
 write before it moves, so the session row is committed before the barrier opens. The
 `parking_session_*` events fire after the commit.
+
+A read is applied once: the context id of each read that started or ended a session is
+kept (stored as the session's `context_id` / `exit_context_id`, the last APPLIED_READS
+read back at start), and a read with a context id seen before changes nothing. A worker
+node's event keeps its envelope id as the context id on the central (mqtt/node_mirror.py),
+so a plate read the broker delivers again after a central was killed is dropped here.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -52,6 +59,10 @@ __all__ = ["ParkingManager"]
 
 _LOGGER = logging.getLogger(__name__)
 
+# Contexts of applied reads remembered (in memory; the newest read back at start).
+APPLIED_READS = 10_000
+APPLIED_LOADED = 1_000
+
 
 def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
@@ -82,11 +93,15 @@ class ParkingManager:
         self.listeners: list[Callable[[str], None]] = []
         # Called with (lot id, direction) for every read of a lot's camera (passages).
         self.read_listeners: list[Callable[[str, str], None]] = []
+        # Context ids of the reads that started or ended a session, oldest first.
+        self._applied: OrderedDict[str, None] = OrderedDict()
 
     # -- start-up -------------------------------------------------------------------------
 
     async def async_load(self) -> None:
         """Take back the open sessions and re-arm their overstay and long-stay timers."""
+        for context_id in await self.store.async_recent_contexts(APPLIED_LOADED):
+            self._applied_now(context_id)
         for session in await self.store.async_open_sessions():
             if session.lot not in self.open:
                 _LOGGER.warning(
@@ -110,6 +125,9 @@ class ParkingManager:
     def async_on_plate(self, event: Event) -> None:
         """`plate_detected`: start or end a session, or report what does not add up."""
         data = event.data
+        if event.context.id in self._applied:
+            _LOGGER.debug("plate_detected %s was applied already: ignored", event.context.id)
+            return
         plate = normalize_plate(data.get("plate"))
         camera = _text(data.get("camera")) or ""
         if not plate:
@@ -231,6 +249,7 @@ class ParkingManager:
             multiplier=surcharge_multiplier(lot.tariff, self._free_spaces(lot)),
             context_id=context.id,
         )
+        self._applied_now(context.id)
         reservation = self.reservations.async_use(lot, plate, now)
         if reservation is not None:
             session.reservation_id = reservation.id
@@ -264,6 +283,8 @@ class ParkingManager:
         session.exit_plate = exit_plate
         session.end_reason = reason
         session.fee = self.fee(session, now)
+        session.exit_context_id = context.id
+        self._applied_now(context.id)
         self.open[lot.id].pop(session.plate, None)
         self._disarm(session.id)
         ended = session.as_dict(self.currency)
@@ -436,6 +457,11 @@ class ParkingManager:
         task = self.hub.async_create_task(write(), f"parking session {session.id}")
         self.hub.async_track_write(task)
         report_write(task)
+
+    def _applied_now(self, context_id: str) -> None:
+        self._applied[context_id] = None
+        if len(self._applied) > APPLIED_READS:
+            self._applied.popitem(last=False)
 
     def _free_spaces(self, lot: LotConfig) -> int | None:
         state = self.hub.states.get(lot.free_spaces_entity)

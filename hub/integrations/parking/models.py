@@ -43,7 +43,8 @@ class Session:
     overstay_fired: bool = False
     long_stay_fired: bool = False
     reservation_id: str | None = None
-    context_id: str | None = None
+    context_id: str | None = None  # the entry read's (or the starting call's) context
+    exit_context_id: str | None = None  # the exit read's (or the ending call's) context
 
     @property
     def is_open(self) -> bool:

@@ -48,7 +48,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     overstay_fired INTEGER NOT NULL,
     long_stay_fired INTEGER NOT NULL,
     reservation_id TEXT,
-    context_id TEXT
+    context_id TEXT,
+    exit_context_id TEXT
 );
 CREATE INDEX IF NOT EXISTS sessions_status ON sessions (status, lot);
 CREATE INDEX IF NOT EXISTS sessions_plate ON sessions (plate, entry_time);
@@ -74,6 +75,11 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     """
     ALTER TABLE sessions ADD COLUMN node TEXT NOT NULL DEFAULT '';
     ALTER TABLE reservations ADD COLUMN node TEXT NOT NULL DEFAULT '';
+    """,
+    # 2 -> 3: the context of the read (or call) that ended a session, so a read delivered
+    # again (a worker node's event after a central restart) is recognised.
+    """
+    ALTER TABLE sessions ADD COLUMN exit_context_id TEXT;
     """,
 )
 _PRAGMAS: Final = ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL")
@@ -180,6 +186,24 @@ class ParkingStore:
             )
         clause = "".join(f"AND {condition} " for condition in where)
         return await self._sessions(f"{clause}ORDER BY entry_time DESC LIMIT ?", (*args, limit))
+
+    async def async_recent_contexts(self, limit: int) -> list[str]:
+        """The contexts that started or ended recent sessions (the open ones, the `limit`
+        last entered, the `limit` last ended), oldest first: reads already applied, which
+        a read delivered again must not apply twice."""
+        started = await self._db.fetchall(
+            "SELECT context_id FROM sessions WHERE node = ? AND context_id IS NOT NULL"
+            " AND (status = ? OR entry_time >= COALESCE((SELECT MIN(entry_time) FROM"
+            " (SELECT entry_time FROM sessions WHERE node = ? ORDER BY entry_time DESC"
+            " LIMIT ?) AS newest), 0)) ORDER BY entry_time",
+            (self.node, STATUS_OPEN, self.node, limit),
+        )
+        ended = await self._db.fetchall(
+            "SELECT exit_context_id FROM sessions WHERE node = ? AND exit_context_id IS NOT NULL"
+            " ORDER BY exit_time DESC LIMIT ?",
+            (self.node, limit),
+        )
+        return [str(row[0]) for row in (*started, *reversed(ended))]
 
     async def async_session(self, session_id: str) -> Session | None:
         found = await self._sessions("AND id = ?", (session_id,))

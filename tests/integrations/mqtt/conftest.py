@@ -17,6 +17,10 @@ from hub.core.hub import Hub
 from hub.integrations import mqtt
 from tests.mqtt_broker import TEST_ACCOUNT, MosquittoBroker, free_port
 
+from .nodes_support import make_hub
+
+__all__ = ["make_hub"]  # the worker-node tests' hubs (nodes_support.py)
+
 SetupMqtt = Callable[..., Awaitable[None]]
 
 

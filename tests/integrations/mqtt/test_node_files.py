@@ -30,23 +30,62 @@ def test_the_last_ids_survive_a_restart_and_the_files_stay_bounded(tmp_path: Pat
     last.close()
 
 
-def test_the_outbox_keeps_events_across_a_restart_bounded(tmp_path: Path) -> None:
+def test_the_outbox_keeps_events_until_acknowledged_across_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "outbox"
     outbox = Outbox(path, limit=3)
     outbox.load()
-    for n in range(5):
-        outbox.add(b'{"id":"%d"}' % n)
-    assert outbox.dropped == 2
-    outbox.close()
+    assert [outbox.add(b'{"id":"%d"}' % n) for n in range(5)] == [True] * 3 + [False] * 2
+    assert outbox.dropped == 2  # the newest two: the bound keeps the oldest, in order
+    sent = outbox.take_unsent()
+    assert [payload for _n, payload in sent] == [b'{"id":"0"}', b'{"id":"1"}', b'{"id":"2"}']
+    outbox.acked(sent[0][0])  # the broker has the first; the other two are in flight
+    outbox.close()  # what a kill -9 leaves: they are still on disk
     with path.open("ab") as file:
         file.write(b'{"id":"cut sh')  # what a kill in the middle of a write leaves
 
     again = Outbox(path, limit=3)
     again.load()
-    assert again.take() == [b'{"id":"0"}', b'{"id":"1"}', b'{"id":"2"}']
-    again.add(b'{"id":"5"}')
+    # Sent again from disk (the acknowledged one too: the central drops it by its id).
+    waiting = [payload for _n, payload in again.take_unsent()]
+    assert waiting == [b'{"id":"0"}', b'{"id":"1"}', b'{"id":"2"}']
     again.close()
-    emptied = Outbox(path, limit=3)
-    emptied.load()
-    assert emptied.take() == [b'{"id":"5"}']
-    emptied.close()
+
+
+def test_an_acknowledged_outbox_empties_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "outbox"
+    outbox = Outbox(path, limit=10)
+    outbox.load()
+    outbox.add(b'{"id":"a"}')
+    outbox.add(b'{"id":"b"}')
+    numbers = [number for number, _payload in outbox.take_unsent()]
+    outbox.requeue(numbers[1:])  # the connection dropped before the second went out
+    outbox.acked(numbers[0])
+    assert path.read_bytes() != b""
+    assert [payload for _n, payload in outbox.take_unsent()] == [b'{"id":"b"}']
+    outbox.acked(numbers[1])
+    assert path.read_bytes() == b""
+    outbox.close()
+
+
+def test_an_outbox_that_never_empties_is_rewritten_with_what_waits(tmp_path: Path) -> None:
+    """A steady stream keeps one event in flight at every moment: the file is compacted
+    instead of growing, and a restart sends what was not acknowledged."""
+    path = tmp_path / "outbox"
+    outbox = Outbox(path, limit=2)
+    outbox.load()
+    outbox.add(b'{"id":"0"}')
+    [(previous, _payload)] = outbox.take_unsent()
+    for n in range(1, 20):
+        outbox.add(b'{"id":"%d"}' % n)
+        [(number, _payload)] = outbox.take_unsent()
+        outbox.acked(previous)
+        previous = number
+        assert len(path.read_bytes().splitlines()) <= 4 * 2 + 1
+    outbox.close()
+    again = Outbox(path, limit=2)
+    again.load()
+    # What waits, after at most a few already acknowledged (dropped by the central).
+    sent = [payload for _n, payload in again.take_unsent()]
+    assert sent[-1] == b'{"id":"19"}'
+    assert len(sent) <= 2
+    again.close()

@@ -14,26 +14,25 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 import voluptuous as vol
 
 from hub.automations import AUTOMATIONS_SCHEMA, async_setup_automations
-from hub.config import HubConfig
 from hub.core.bus import Event
 from hub.core.context import Context
 from hub.core.exceptions import HubError
 from hub.core.hub import Hub
-from hub.entity import EntityRegistry
 from hub.integrations import gate, mqtt
+from hub.integrations.mqtt import node_worker
+from hub.integrations.mqtt.config import MqttConfig
 from hub.web import create_token
-from tests.conftest import LogGuard
 from tests.mqtt_broker import TEST_ACCOUNT, MosquittoBroker, MqttTestClient, free_port, wait_until
+
+from .nodes_support import MakeHub, state_of
 
 NODE = "west_gate"
 ROOT = f"parkhub/nodes/{NODE}"
@@ -56,36 +55,6 @@ OPEN_FOR_RESIDENTS = {
         }
     ],
 }
-
-MakeHub = Callable[..., Awaitable[Hub]]
-
-
-def state_of(hub: Hub, entity_id: str) -> str | None:
-    state = hub.states.get(entity_id)
-    return state.state if state else None
-
-
-@pytest.fixture
-async def make_hub(tmp_path: Path, log_guard: LogGuard) -> AsyncIterator[MakeHub]:
-    """Build hubs with mqtt set up (before start, as bootstrap does); all stopped after,
-    and the test fails on any exception they logged."""
-    hubs: list[Hub] = []
-
-    async def make(name: str, mqtt_conf: dict[str, Any], node: str | None = None) -> Hub:
-        folder = tmp_path / name
-        await asyncio.to_thread(ZoneInfo, "UTC")  # load the zone off the loop
-        hub = Hub(HubConfig(name=name, node=node), config_dir=folder, data_dir=folder / "data")
-        await hub.async_add_executor_job(lambda: hub.data_dir.mkdir(parents=True, exist_ok=True))
-        hub.entity_registry = EntityRegistry(hub)
-        await hub.entity_registry.async_load()
-        hubs.append(hub)
-        await mqtt.async_setup(hub, mqtt.CONFIG_SCHEMA(mqtt_conf))
-        return hub
-
-    yield make
-    for hub in reversed(hubs):
-        if hub.state.value not in ("STOPPING", "STOPPED"):
-            await hub.async_stop()
 
 
 async def _worker(make_hub: MakeHub, broker: MosquittoBroker) -> Hub:
@@ -287,6 +256,40 @@ async def test_reads_made_without_a_broker_survive_a_worker_restart(
         await asyncio.to_thread(broker.stop)
 
 
+async def test_a_full_outbox_drops_the_newest_reads_and_says_so(
+    make_hub: MakeHub,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Bound 3: of five reads made while the broker is away, the first three arrive, in
+    order; the drops are counted in an entity the central mirrors, and logged."""
+    monkeypatch.setattr(node_worker, "OUTBOX_SIZE", 3)
+    broker = await asyncio.to_thread(MosquittoBroker, tmp_path, None, True)
+    await asyncio.to_thread(broker.start)
+    try:
+        central = await _central(make_hub, broker)
+        reads: list[str] = []
+        central.bus.async_listen("plate_detected", lambda e: reads.append(e.data["plate"]))
+        worker = await _worker(make_hub, broker)
+        await wait_until(lambda: state_of(central, "sensor.west_gate_outbox_dropped") == "0")
+        await asyncio.to_thread(broker.stop, True)
+        await wait_until(lambda: not mqtt.is_connected(worker))
+        plates = [f"KA01AB{n:04d}" for n in range(5)]
+        for plate in plates:
+            _read(worker, plate)
+        warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+        assert any("west_gate: outbox full" in w and "1 dropped so far" in w for w in warnings)
+        await wait_until(lambda: state_of(worker, "sensor.outbox_dropped") == "2")
+        await asyncio.to_thread(broker.start)
+        await wait_until(lambda: len(reads) == 3, within=15)
+        await wait_until(lambda: state_of(central, "sensor.west_gate_outbox_dropped") == "2")
+        await asyncio.sleep(0.2)
+        assert reads == plates[:3]
+    finally:
+        await asyncio.to_thread(broker.stop)
+
+
 async def _worker_without_broker(make_hub: MakeHub, broker: MosquittoBroker) -> Hub:
     worker = await make_hub("worker", {"broker": broker.url}, node=NODE)
     await gate.async_setup(worker, gate.CONFIG_SCHEMA([DEMO_ENTRY]))
@@ -335,6 +338,58 @@ async def test_a_node_account_publishes_only_under_its_own_prefix(make_hub: Make
         assert admin.received("parkhub/gate/entry/set") == []
         assert node.received("parkhub/sensor/central_only/state") == []
         assert node.received(f"{ROOT}/sensor/probe/state") != []
+
+
+async def test_a_central_accepts_nodes_that_announce_themselves(make_hub: MakeHub) -> None:
+    """`accept_nodes: true` and no list: a worker with its own node account is mirrored
+    when its birth status appears; what it publishes as another node is refused by the
+    broker, so that node is never mirrored."""
+    port = free_port()
+    east = {"username": "east_gate", "password": "east-gate-password", "role": "node"}
+    central = await make_hub(
+        "central",
+        {
+            "broker": "embedded",
+            "embedded": {"port": port, "users": [TEST_ACCOUNT, NODE_ACCOUNT, east]},
+            "accept_nodes": True,
+        },
+    )
+    reads: list[Event] = []
+    central.bus.async_listen("plate_detected", reads.append)
+    await central.async_start()
+    worker = await make_hub(
+        "worker",
+        {"broker": f"mqtt://east_gate:{east['password']}@127.0.0.1:{port}"},
+        node="east_gate",
+    )
+    await gate.async_setup(worker, gate.CONFIG_SCHEMA([DEMO_ENTRY]))
+    await worker.async_start()
+    await wait_until(lambda: state_of(central, "gate.east_gate_entry") == "closed")
+    _read(worker, "KA01AB1234")
+    await wait_until(lambda: len(reads) == 1)
+    assert (reads[0].data["camera"], reads[0].data["node"]) == (
+        "camera.east_gate_entry",
+        "east_gate",
+    )
+    await central.services.async_call("gate", "open", {"entity_id": "gate.east_gate_entry"})
+    await wait_until(lambda: state_of(worker, "gate.entry") == "open")
+
+    # The east account speaking as west_gate: the broker drops it, nothing is mirrored.
+    async with MqttTestClient(port, username="east_gate", password=east["password"]) as forger:
+        await forger.publish(f"{ROOT}/status", "online", retain=True)
+        await forger.publish(f"{ROOT}/sensor/x/state", "forged", retain=True)
+        await forger.publish("parkhub/nodes/east_gate/sensor/probe/state", "ok", retain=True)
+    await wait_until(lambda: state_of(central, "sensor.east_gate_probe") == "ok")
+    assert [e for e in central.states.async_entity_ids() if "west_gate" in e] == []
+    assert state_of(central, "sensor.east_gate_outbox_dropped") == "0"
+
+
+def test_accept_nodes_is_a_boolean() -> None:
+    with pytest.raises(vol.Invalid, match="accept_nodes must be true or false"):
+        mqtt.CONFIG_SCHEMA({"accept_nodes": "sometimes"})
+    conf = MqttConfig.from_dict(mqtt.CONFIG_SCHEMA({"accept_nodes": True}))
+    # A central keeps a persistent session, as with a list of nodes.
+    assert (conf.accept_nodes, conf.connection.clean_session) == (True, False)
 
 
 def test_a_node_account_is_named_by_its_node_id() -> None:

@@ -10,7 +10,7 @@ from hub.integrations.parking import CONFIG_SCHEMA, async_setup
 from tests.integrations.conftest import FROZEN_AT, StartHub
 
 from .conftest import LOT, db_rows, recorded, state
-from .payloads import read_plate
+from .payloads import plate_data, read_plate
 
 
 async def _start(start_hub: StartHub, at: datetime) -> Hub:
@@ -63,3 +63,44 @@ async def test_open_sessions_come_back_with_their_timers(start_hub: StartHub) ->
         ("PH12CAR", "closed"),
     ]
     assert datetime.fromtimestamp(rows[2]["exit_time"], UTC) > FROZEN_AT
+
+
+async def test_a_read_delivered_again_after_a_restart_changes_nothing(
+    start_hub: StartHub,
+) -> None:
+    """A worker node's read keeps its id as its context on the central; a central killed
+    after the session was committed but before the read was acknowledged gets the same
+    read again after its restart: no second session, no anomaly, no second exit."""
+    first = await _start(start_hub, FROZEN_AT)
+    entry = read_plate(first, "KA01AB1234")
+    await first.scheduler.async_advance(timedelta(minutes=30))
+    exit_read = read_plate(first, "KA01AB1234", camera="camera.exit", direction="exit")
+    entry_other = read_plate(first, "NL42RES")
+    await first.async_block_till_done()
+    await first.async_stop()
+
+    second = await _start(start_hub, FROZEN_AT + timedelta(hours=1))
+    anomalies = recorded(second, "anomaly")
+    started = recorded(second, "parking_session_started")
+    ended = recorded(second, "parking_session_ended")
+    for context, camera, direction in (
+        (entry, "camera.entry", "entry"),
+        (exit_read, "camera.exit", "exit"),
+        (entry_other, "camera.entry", "entry"),
+    ):
+        data = plate_data(
+            "KA01AB1234" if context is not entry_other else "NL42RES", camera, direction
+        )
+        second.bus.async_fire("plate_detected", data, context=context)
+    await second.async_block_till_done()
+    assert (anomalies, started, ended) == ([], [], [])
+    rows: list[dict[str, Any]] = await db_rows(second, "SELECT * FROM sessions ORDER BY plate")
+    assert [(row["plate"], row["status"]) for row in rows] == [
+        ("KA01AB1234", "closed"),
+        ("NL42RES", "open"),
+    ]
+    assert rows[0]["exit_context_id"] == exit_read.id
+    # A new read of the same car (a new context) is a new pass: it starts a session.
+    read_plate(second, "KA01AB1234")
+    await second.async_block_till_done()
+    assert [event.data["plate"] for event in started] == ["KA01AB1234"]
