@@ -7,16 +7,26 @@
     python scripts/occupancy/train_net.py --patches /tmp/occupancy-patches --write
 
 `--leave-out VIEW` trains on every other view and prints the left-out view's accuracy
-and both recalls (threshold 0.5, nothing tuned on it); `--write` trains on every view
-and writes hub/integrations/occupancy/slot_net.onnx. Prints one JSON object.
+and both recalls (threshold 0.5, nothing tuned on it) and, labelled in-sample, the
+accuracy on the views it trained on; `--within VIEW` is the sanity check inside one
+camera (earlier capture times to train, later ones to test); `--write` trains on every
+view and writes hub/integrations/occupancy/slot_net.onnx. Prints one JSON object; one
+JSON line a epoch on stderr (loss, seconds, accuracy on the held-out view: a learning
+curve to read, never used to pick anything inside a run).
+
+The network: `--arch small` (last session's 10k-weight depthwise net, 32x32) or `--arch
+conv --size 48 --width 32` (a plain mAlexNet-like net, 113k weights, 450 kB ONNX; see
+docs/occupancy.md for what each measured and cost). `--epochs` x `--per-view` patches
+of each training view are drawn; `--aug` scales how often each augmentation is applied.
 
 Deterministic: one thread, `torch.use_deterministic_algorithms`, every random draw from
 generators seeded by `--seed`, so the same data and seed give the same file, bit for bit
 (the card beside the file records its sha256).
 
-The network sees a slot as the runtime cuts it (sampler.py): a 32x32 colour patch with
-the slot's outline stretched over it. Each view weighs the same and each class weighs
-the same within a view, so the big views do not drown the small ones. The augmentations
+The network sees a slot as the runtime cuts it (sampler.py): a square colour patch with
+the slot's outline stretched over it (the stored 64x64 patches are shrunk to `--size`).
+Each view weighs the same and each class weighs the same within a view, so the big views
+do not drown the small ones. The augmentations
 make a camera never seen look like one seen: quarter turns and mirror images (the slot
 can lie any way round), small rotations, perspective and stretch, far-away spaces
 (shrunk and blown up again), blur, JPEG, brightness, contrast, gamma, colour casts and
@@ -32,6 +42,7 @@ import json
 import math
 import sys
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
@@ -45,12 +56,14 @@ OUT = ROOT / "hub" / "integrations" / "occupancy" / "slot_net.onnx"
 VIEWS = ("ufpr05", "aerial", "carpark", "cnr-a", "cnr-b")
 # Trained on (with --extra) but never left out: views that are not real cameras.
 EXTRA = ("demo",)
-SIZE = 32
+SIZE = 32  # the network's input side; --size changes it (stored patches are 64x64)
 SEED = 16
 EPOCHS = 6
 PER_VIEW = 2000  # patches drawn from each training view per epoch (half of each class)
 BATCH = 128
 WIDTHS = (16, 32, 32, 64, 64)
+ARCHS = ("small", "conv")
+AUG = 1.0  # scales every augmentation's probability (Options.aug)
 
 
 def _block(cin: int, cout: int, stride: int) -> list[nn.Module]:
@@ -98,12 +111,52 @@ class SlotNet(nn.Module):
         return self.head(self.dropout(self.features(x))).squeeze(1)
 
 
+class ConvNet(nn.Module):
+    """A plain, wider net in the spirit of mAlexNet (Amato et al. 2016, made for parking
+    occupancy across cameras): a strided 5x5 convolution, then 3x3 convolutions with
+    max-pooling, global average pooling and two fully connected layers. `width` scales
+    every layer; about 60k weights at width 32."""
+
+    def __init__(self, width: int = 32) -> None:
+        super().__init__()
+        a, b, c = width, 2 * width, 4 * width
+
+        def conv(cin: int, cout: int, k: int, stride: int = 1) -> list[nn.Module]:
+            return [
+                nn.Conv2d(cin, cout, k, stride, k // 2, bias=False),
+                nn.BatchNorm2d(cout),
+                nn.ReLU(inplace=True),
+            ]
+
+        self.features = nn.Sequential(
+            *conv(3, a, 5, 2),
+            *conv(a, a, 3),
+            nn.MaxPool2d(2),
+            *conv(a, b, 3),
+            nn.MaxPool2d(2),
+            *conv(b, c, 3),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
+        )
+        self.head = nn.Sequential(
+            nn.Dropout(0.3), nn.Linear(c, 64), nn.ReLU(inplace=True), nn.Linear(64, 1)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x: (N, 3, S, S) in 0..1 (BGR)."""
+        return self.head(self.features(x - 0.5)).squeeze(1)
+
+
+def make_net(arch: str, width: int, normalise: bool = False) -> nn.Module:
+    return ConvNet(width) if arch == "conv" else SlotNet(normalise)
+
+
 class Exported(nn.Module):
     """What ships: (N, 32, 32, 3) uint8 BGR patches, as the sampler cuts them -> (N,)
     logits. The layout change and scaling are inside the graph, so the runtime hands
     over its patches untouched."""
 
-    def __init__(self, net: SlotNet) -> None:
+    def __init__(self, net: nn.Module) -> None:
         super().__init__()
         self.net = net
 
@@ -119,13 +172,15 @@ def load(directory: Path, extra: bool = False) -> dict[str, dict[str, np.ndarray
     views = {}
     for name in VIEWS + (EXTRA if extra else ()):
         with np.load(directory / f"{name}.npz") as data:
-            views[name] = {key: data[key] for key in ("patches", "occupied")}
+            views[name] = {key: data[key] for key in ("patches", "occupied", "names", "groups")}
     return views
 
 
 def to_net(patches: np.ndarray) -> np.ndarray:
-    """(N, 64, 64, 3) stored patches -> (N, 32, 32, 3) as the runtime cuts them."""
+    """(N, 64, 64, 3) stored patches -> (N, SIZE, SIZE, 3) as the runtime cuts them."""
     n = len(patches)
+    if SIZE == 64:
+        return patches
     tall = patches.reshape(n * 64, 64, 3)
     return cv2.resize(tall, (SIZE, SIZE * n), interpolation=cv2.INTER_AREA).reshape(
         n, SIZE, SIZE, 3
@@ -133,20 +188,51 @@ def to_net(patches: np.ndarray) -> np.ndarray:
 
 
 def _draw(
-    views: dict[str, dict[str, np.ndarray]], names: list[str], rng: np.random.Generator
+    views: dict[str, dict[str, np.ndarray]],
+    names: list[str],
+    rng: np.random.Generator,
+    per_view: int = PER_VIEW,
+    view_batches: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """One epoch's patches: PER_VIEW from each view, half occupied, half empty."""
+    """One epoch's patches: per_view from each view, half occupied, half empty; with
+    view_batches every BATCH in a row comes from one view (so batch-norm statistics
+    are one camera's, as they are when a lot's slots are adapted to, see adapt())."""
     chosen, labels = [], []
     for name in names:
         occupied = views[name]["occupied"]
         for kind in (True, False):
             pool = np.flatnonzero(occupied == kind)
-            picked = rng.choice(pool, PER_VIEW // 2, replace=len(pool) < PER_VIEW // 2)
+            picked = rng.choice(pool, per_view // 2, replace=len(pool) < per_view // 2)
             chosen.append(views[name]["patches"][picked])
             labels.append(np.full(len(picked), kind))
     x, y = np.concatenate(chosen), np.concatenate(labels)
-    order = rng.permutation(len(y))
+    if not view_batches:
+        order = rng.permutation(len(y))
+        return x[order], y[order]
+    blocks = []
+    for first in range(0, len(y), per_view):
+        inside = first + rng.permutation(per_view)
+        blocks += [inside[i : i + BATCH] for i in range(0, per_view, BATCH)]
+    order = np.concatenate([blocks[i] for i in rng.permutation(len(blocks))])
     return x[order], y[order]
+
+
+@torch.no_grad()
+def adapt(net: nn.Module, patches: np.ndarray) -> nn.Module:
+    """A copy of net whose batch-norm statistics are re-measured on one view's patches,
+    labels unused (AdaBN, Li et al. 2016): what a lot could do with unlabelled frames."""
+    import copy
+
+    adapted = copy.deepcopy(net)
+    for module in adapted.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            module.reset_running_stats()
+            module.momentum = None  # a plain average over every batch
+    adapted.train()
+    small = torch.from_numpy(to_net(patches)).permute(0, 3, 1, 2).float() / 255.0
+    for start in range(0, len(small), BATCH):
+        adapted(small[start : start + BATCH])
+    return adapted.eval()
 
 
 def _jpeg(patches: np.ndarray, rng: np.random.Generator, share: float) -> np.ndarray:
@@ -188,7 +274,7 @@ def _geometry(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     points = torch.stack([xs, ys, torch.ones_like(xs)], -1).reshape(1, -1, 3)
     mapped = points @ h.transpose(1, 2)
     grid = (mapped[..., :2] / mapped[..., 2:]).reshape(n, SIZE, SIZE, 2)
-    small = F.avg_pool2d(x, 2)  # 64 -> 32 first, so sampling does not alias
+    small = F.avg_pool2d(x, 2) if SIZE <= 32 else x  # 64 -> 32 first: no aliasing
     return F.grid_sample(
         small, grid, mode="bilinear", padding_mode="reflection", align_corners=False
     )
@@ -203,7 +289,7 @@ def _clutter(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     ys, xs = torch.meshgrid(lin, lin, indexing="ij")
 
     def some(p: float) -> torch.Tensor:
-        return (torch.rand(n, generator=g) < p)[:, None, None, None]
+        return (torch.rand(n, generator=g) < p * AUG)[:, None, None, None]
 
     def line(width_low: float, width_high: float) -> tuple[torch.Tensor, torch.Tensor]:
         theta = _u(g, n, 0, math.pi)[:, None, None]
@@ -234,11 +320,11 @@ def _photometric(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     n = len(x)
 
     def some(p: float) -> torch.Tensor:
-        return (torch.rand(n, generator=g) < p)[:, None, None, None]
+        return (torch.rand(n, generator=g) < p * AUG)[:, None, None, None]
 
     # Far away: shrunk to 8-24 px and blown up again.
     far = some(0.35)
-    side = int(torch.randint(8, 25, (1,), generator=g))
+    side = int(torch.randint(SIZE // 4, 3 * SIZE // 4 + 1, (1,), generator=g))
     low = F.interpolate(x, size=(side, side), mode="area")
     x = torch.where(far, F.interpolate(low, size=(SIZE, SIZE), mode="bilinear"), x)
     # Blur.
@@ -273,8 +359,8 @@ def _photometric(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
     x = _clutter(x, g)
     # Partial occlusion: a block of one colour over up to a quarter of the patch.
     occluded = some(0.2)
-    w = torch.randint(4, 16, (n,), generator=g)
-    hgt = torch.randint(4, 16, (n,), generator=g)
+    w = torch.randint(SIZE // 8, SIZE // 2, (n,), generator=g)
+    hgt = torch.randint(SIZE // 8, SIZE // 2, (n,), generator=g)
     x0 = (torch.rand(n, generator=g) * (SIZE - w)).long()
     y0 = (torch.rand(n, generator=g) * (SIZE - hgt)).long()
     index = torch.arange(SIZE)
@@ -291,38 +377,70 @@ def _photometric(x: torch.Tensor, g: torch.Generator) -> torch.Tensor:
 # -- training and measuring ---------------------------------------------------------------
 
 
+@dataclass
+class Options:
+    """How one network is trained (the command line's choices)."""
+
+    seed: int = SEED
+    epochs: int = EPOCHS
+    per_view: int = PER_VIEW
+    arch: str = "small"
+    width: int = 32
+    aug: float = 1.0  # 0: quarter turns and mirrors only; 1: every augmentation
+    normalise: bool = False
+    lr: float = 4e-3
+    view_batches: bool = False
+
+
 def train(
     views: dict[str, dict[str, np.ndarray]],
     names: list[str],
-    seed: int,
-    epochs: int,
-    normalise: bool = False,
-) -> SlotNet:
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    g = torch.Generator().manual_seed(seed)
-    net = SlotNet(normalise)
-    steps = epochs * math.ceil(len(names) * PER_VIEW / BATCH)
-    optimiser = torch.optim.AdamW(net.parameters(), lr=4e-3, weight_decay=1e-3)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, 4e-3, total_steps=steps)
-    for _epoch in range(epochs):
-        patches, labels = _draw(views, names, rng)
-        patches = _jpeg(patches, rng, 0.3)
+    options: Options,
+    watch: dict[str, dict[str, np.ndarray]] | None = None,
+) -> nn.Module:
+    """Train on `names`; after every epoch print the accuracy on each `watch` view (a
+    learning curve, never used to choose anything inside a run)."""
+    global AUG
+    AUG = options.aug
+    torch.manual_seed(options.seed)
+    rng = np.random.default_rng(options.seed)
+    g = torch.Generator().manual_seed(options.seed)
+    net = make_net(options.arch, options.width, options.normalise)
+    steps = options.epochs * math.ceil(len(names) * options.per_view / BATCH)
+    optimiser = torch.optim.AdamW(net.parameters(), lr=options.lr, weight_decay=1e-3)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, options.lr, total_steps=steps)
+    for epoch in range(options.epochs):
+        started = time.perf_counter()
+        patches, labels = _draw(views, names, rng, options.per_view, options.view_batches)
+        patches = _jpeg(patches, rng, 0.3 * options.aug)
         net.train()
+        total = 0.0
         for start in range(0, len(labels), BATCH):
             chunk = torch.from_numpy(patches[start : start + BATCH]).permute(0, 3, 1, 2)
-            x = _photometric(_geometry(chunk.float() / 255.0, g), g)
+            x = _geometry(chunk.float() / 255.0, g)
+            if options.aug > 0:
+                x = _photometric(x, g)
             y = torch.from_numpy(labels[start : start + BATCH]).float()
             loss = F.binary_cross_entropy_with_logits(net(x), y * 0.94 + 0.03)
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
             schedule.step()
+            total += float(loss.detach()) * len(y)
+        line: dict[str, object] = {
+            "epoch": epoch,
+            "loss": round(total / len(labels), 4),
+            "s": round(time.perf_counter() - started, 1),
+        }
+        for name, view in (watch or {}).items():
+            net.eval()
+            line[name] = score(logits(net, view["patches"]) >= 0, view["occupied"])["accuracy"]
+        print(json.dumps(line), file=sys.stderr, flush=True)
     return net.eval()
 
 
 @torch.no_grad()
-def logits(net: SlotNet, patches: np.ndarray) -> np.ndarray:
+def logits(net: nn.Module, patches: np.ndarray) -> np.ndarray:
     """Logits of stored (N, 64, 64, 3) patches, cut down as the runtime cuts them."""
     small = torch.from_numpy(to_net(patches))
     exported = Exported(net).eval()
@@ -338,7 +456,7 @@ def score(predicted: np.ndarray, truth: np.ndarray) -> dict[str, float | int | N
     }
 
 
-def export(net: SlotNet, path: Path) -> str:
+def export(net: nn.Module, path: Path) -> str:
     example = torch.zeros(4, SIZE, SIZE, 3, dtype=torch.uint8)
     torch.onnx.export(
         Exported(net).eval(),
@@ -354,32 +472,76 @@ def export(net: SlotNet, path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def split_within(view: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """A sanity split inside one camera: the earlier half of its capture times (or days)
+    to train on, the later half to test on (never the same frame on both sides)."""
+    pairs = zip(view["names"], view["groups"], strict=True)
+    keys = np.array([n.rsplit("/", 1)[-1].split("_")[1] if "/" in n else g for n, g in pairs])
+    order = np.unique(keys)
+    first = set(order[: len(order) // 2].tolist())
+    earlier = np.array([k in first for k in keys])
+    return earlier, ~earlier
+
+
 def main() -> None:
+    global SIZE
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patches", type=Path, required=True, help="patches.py --out")
     parser.add_argument("--leave-out", choices=VIEWS, action="append", default=[])
+    parser.add_argument(
+        "--within",
+        choices=VIEWS,
+        help="sanity: earlier half of a view to train on, the rest to test",
+    )
     parser.add_argument("--write", action="store_true", help="train on all, write the model")
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--nets", type=Path, help="with --leave-out: write without_VIEW.onnx here")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--per-view", type=int, default=PER_VIEW)
+    parser.add_argument("--size", type=int, default=SIZE, choices=(32, 48, 64))
+    parser.add_argument("--arch", choices=ARCHS, default="small")
+    parser.add_argument("--width", type=int, default=32, help="--arch conv: first layer's width")
+    parser.add_argument("--aug", type=float, default=1.0, help="augmentation strength 0-1")
+    parser.add_argument("--lr", type=float, default=4e-3)
     parser.add_argument("--normalise", action="store_true", help="per-patch normalisation")
+    parser.add_argument("--view-batches", action="store_true", help="each batch from one view")
+    parser.add_argument(
+        "--adapt", action="store_true", help="also score the left-out view after adapt()"
+    )
     parser.add_argument("--extra", action="store_true", help="also train on the demo lot")
     args = parser.parse_args()
+    SIZE = args.size
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
+    options = Options(
+        args.seed,
+        args.epochs,
+        args.per_view,
+        args.arch,
+        args.width,
+        args.aug,
+        args.normalise,
+        args.lr,
+        args.view_batches,
+    )
     views = load(args.patches, args.extra)
     trained = [*VIEWS, *(EXTRA if args.extra else ())]
-    report: dict[str, object] = {
-        "seed": args.seed,
-        "epochs": args.epochs,
-        "normalise": args.normalise,
-    }
+    report: dict[str, object] = {**asdict(options), "size": SIZE}
+    if args.within:
+        whole = views[args.within]
+        earlier, later = split_within(whole)
+        part = {k: v[earlier] for k, v in whole.items()}
+        rest = {k: v[later] for k, v in whole.items()}
+        net = train({"part": part}, ["part"], options, {"later": rest, "earlier": part})
+        report["within"] = {
+            "view": args.within,
+            "earlier_in_sample": score(logits(net, part["patches"]) >= 0, part["occupied"]),
+            "later": score(logits(net, rest["patches"]) >= 0, rest["occupied"]),
+        }
     for held in args.leave_out:
         started = time.perf_counter()
-        net = train(
-            views, [v for v in trained if v != held], args.seed, args.epochs, args.normalise
-        )
+        net = train(views, [v for v in trained if v != held], options, {held: views[held]})
         truth = views[held]["occupied"]
         if args.nets is not None:
             args.nets.mkdir(parents=True, exist_ok=True)
@@ -387,14 +549,24 @@ def main() -> None:
         report[f"without_{held}"] = {
             **score(logits(net, views[held]["patches"]) >= 0, truth),
             "train_s": round(time.perf_counter() - started, 1),
+            "in_sample": {
+                v: score(logits(net, views[v]["patches"]) >= 0, views[v]["occupied"])["accuracy"]
+                for v in VIEWS
+                if v != held
+            },
         }
+        if args.adapt:
+            adapted = adapt(net, views[held]["patches"])
+            report[f"without_{held}"]["adapted_unlabelled"] = score(  # type: ignore[index]
+                logits(adapted, views[held]["patches"]) >= 0, truth
+            )
         print(json.dumps(report), file=sys.stderr, flush=True)
     if args.write:
-        net = train(views, trained, args.seed, args.epochs, args.normalise)
+        net = train(views, trained, options)
         report["sha256"] = export(net, args.out)
         report["file"] = str(args.out)
         report["bytes"] = args.out.stat().st_size
-        report["trained_on_all"] = {
+        report["trained_on_all_in_sample"] = {
             v: score(logits(net, views[v]["patches"]) >= 0, views[v]["occupied"]) for v in VIEWS
         }
     print(json.dumps(report))
