@@ -46,6 +46,8 @@ def main() -> None:
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--train", type=Path, required=True, help="train.py's summary JSON")
     parser.add_argument("--figures", type=Path, help="a JSON object of measured figures")
+    parser.add_argument("--shards", type=int, default=10, help="synth.py shards trained on")
+    parser.add_argument("--count", type=int, default=5000, help="plates per shard")
     args = parser.parse_args()
     data = args.model.read_bytes()
     trained = json.loads(args.train.read_text())
@@ -87,8 +89,8 @@ def main() -> None:
         "rebuild": (
             "pip install -e '.[train]' && apt-get install "
             + " ".join(item.split(" ")[0] for item in FONT_PACKAGES)
-            + " && for s in $(seq 0 1); do python scripts/lpr/synth.py --out /tmp/synth "
-            "--count 8000 --seed 1 --shard $s --backgrounds "
+            + f" && for s in $(seq 0 {args.shards - 1}); do python scripts/lpr/synth.py "
+            f"--out /tmp/synth --count {args.count} --seed 1 --shard $s --backgrounds "
             "../shared/datasets/lpr/ealpr-boxes/images; done && "
             f"python scripts/lpr/train.py --synth /tmp/synth --leave-out {leave_out} "
             f"--out hub/integrations/lpr/models/platenet.onnx --seed {trained['seed']} "
