@@ -11,7 +11,9 @@ from hub.core.bus import Event
 from hub.core.hub import Hub
 from hub.integrations import camera, demo, lpr
 from hub.integrations.demo import DemoLot
+from hub.integrations.lpr.const import DOMAIN as LPR_DOMAIN
 from hub.integrations.lpr.engines import OcrEngine, create_engine
+from tests.mqtt_broker import wait_until
 
 RESIDENT = "KA01AB1234"  # the demo's first arrival with seed 7, a resident
 # The entry lane where plates show, less the frame's timestamp (bottom left).
@@ -64,8 +66,22 @@ async def setup_demo_lpr(hub: Hub, **lpr_options: Any) -> DemoLot:
         **lpr_options,
     }
     assert await lpr.async_setup(hub, lpr.CONFIG_SCHEMA(config))
+    await wait_for_reference_frames(hub)
     data: demo.DemoData = hub.data["demo"]
     return data.lot
+
+
+async def wait_for_reference_frames(hub: Hub, within: float = 30.0) -> None:
+    """Wait until every lane's motion detector holds its first frame.
+
+    The first frame is only the reference. A test that moves the frozen clock before it
+    arrives makes the car's frame the reference, and the frames after it are the same
+    picture: no motion, no read. (On a loaded machine the first frame comes late.)
+    """
+    runtime = hub.data[LPR_DOMAIN]
+    await wait_until(
+        lambda: all(w._motion._previous is not None for w in runtime.watchers.values()), within
+    )
 
 
 class Recorded(list[Event]):
