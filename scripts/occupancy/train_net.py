@@ -18,6 +18,8 @@ The network: `--arch small` (last session's 10k-weight depthwise net, 32x32) or 
 conv --size 48 --width 32` (a plain mAlexNet-like net, 113k weights, 450 kB ONNX; see
 docs/occupancy.md for what each measured and cost). `--epochs` x `--per-view` patches
 of each training view are drawn; `--aug` scales how often each augmentation is applied.
+`--context stats|median` expresses each patch relative to the other slots of its frame
+first (in_context; measured in docs/occupancy.md's third attempt, it did not help).
 
 Deterministic: one thread, `torch.use_deterministic_algorithms`, every random draw from
 generators seeded by `--seed`, so the same data and seed give the same file, bit for bit
