@@ -18,6 +18,8 @@ The network: `--arch small` (last session's 10k-weight depthwise net, 32x32) or 
 conv --size 48 --width 32` (a plain mAlexNet-like net, 113k weights, 450 kB ONNX; see
 docs/occupancy.md for what each measured and cost). `--epochs` x `--per-view` patches
 of each training view are drawn; `--aug` scales how often each augmentation is applied.
+`--context stats|median` expresses each patch relative to the other slots of its frame
+first (in_context; measured in docs/occupancy.md's third attempt, it did not help).
 
 Deterministic: one thread, `torch.use_deterministic_algorithms`, every random draw from
 generators seeded by `--seed`, so the same data and seed give the same file, bit for bit
@@ -64,6 +66,8 @@ BATCH = 128
 WIDTHS = (16, 32, 32, 64, 64)
 ARCHS = ("small", "conv")
 AUG = 1.0  # scales every augmentation's probability (Options.aug)
+CONTEXTS = ("none", "stats", "median")
+MIN_FRAME = 8  # a frame with fewer labelled slots takes its view's statistics instead
 
 
 def _block(cin: int, cout: int, stride: int) -> list[nn.Module]:
@@ -168,12 +172,56 @@ class Exported(nn.Module):
 # -- data ---------------------------------------------------------------------------------
 
 
-def load(directory: Path, extra: bool = False) -> dict[str, dict[str, np.ndarray]]:
+def load(
+    directory: Path, extra: bool = False, context: str = "none"
+) -> dict[str, dict[str, np.ndarray]]:
     views = {}
     for name in VIEWS + (EXTRA if extra else ()):
         with np.load(directory / f"{name}.npz") as data:
             views[name] = {key: data[key] for key in ("patches", "occupied", "names", "groups")}
+        if context != "none":
+            views[name]["patches"] = in_context(views[name], context)
     return views
+
+
+def frame_of(name: str) -> str:
+    """The frame a stored patch was cut from: `frame.jpg#slot` for outlined views,
+    `A/busy/20150703_0805_14.jpg` (day, time, slot) for the CNRPark crops."""
+    if "#" in name:
+        return name.split("#", 1)[0]
+    day, time_, *_ = name.rsplit("/", 1)[-1].split("_")
+    return f"{day}_{time_}"
+
+
+def in_context(view: dict[str, np.ndarray], context: str) -> np.ndarray:
+    """Each patch expressed relative to the other slots of its frame (labels unused),
+    as the runtime could do with all of a frame's slots in one batch: the texture model
+    measures its features against the whole view, a patch-only net cannot.
+
+    `stats`: per channel, (patch - the frame's mean) / the frame's standard deviation
+    over every pixel of every slot, mapped back to uint8 as 128 + 40 z (so +-3.2 sd).
+    `median`: the frame's per-pixel median patch subtracted, 128 + difference: what
+    every slot of the frame shares (paint, kerb, asphalt tone) cancels. A frame with
+    fewer than MIN_FRAME labelled slots uses its view's (group's) statistics."""
+    patches = view["patches"].astype(np.float32)
+    frames = np.array([frame_of(str(n)) for n in view["names"]])
+    keys = frames.copy()
+    names, counts = np.unique(frames, return_counts=True)
+    small = set(names[counts < MIN_FRAME].tolist())
+    for index, frame in enumerate(frames):
+        if frame in small:
+            keys[index] = "group:" + str(view["groups"][index])
+    out = np.empty_like(patches)
+    for key in np.unique(keys):
+        members = keys == key
+        group = patches[members]
+        if context == "stats":
+            mean = group.mean((0, 1, 2))
+            sd = group.std((0, 1, 2)) + 4.0
+            out[members] = 128.0 + 40.0 * (group - mean) / sd
+        else:
+            out[members] = 128.0 + group - np.median(group, 0)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
 def to_net(patches: np.ndarray) -> np.ndarray:
@@ -510,6 +558,12 @@ def main() -> None:
         "--adapt", action="store_true", help="also score the left-out view after adapt()"
     )
     parser.add_argument("--extra", action="store_true", help="also train on the demo lot")
+    parser.add_argument(
+        "--context",
+        choices=CONTEXTS,
+        default="none",
+        help="express each patch relative to its frame's slots (see in_context)",
+    )
     args = parser.parse_args()
     SIZE = args.size
     torch.set_num_threads(1)
@@ -525,9 +579,9 @@ def main() -> None:
         args.lr,
         args.view_batches,
     )
-    views = load(args.patches, args.extra)
+    views = load(args.patches, args.extra, args.context)
     trained = [*VIEWS, *(EXTRA if args.extra else ())]
-    report: dict[str, object] = {**asdict(options), "size": SIZE}
+    report: dict[str, object] = {**asdict(options), "size": SIZE, "context": args.context}
     if args.within:
         whole = views[args.within]
         earlier, later = split_within(whole)
