@@ -30,7 +30,6 @@ import asyncio
 import json
 import os
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -39,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as paho
-from _common import free_port, peak_rss_mb, start_mosquitto
+from _common import free_port, peak_rss_mb, start_hub, start_mosquitto
 from paho.mqtt.enums import CallbackAPIVersion
 
 HOST = "127.0.0.1"
@@ -192,22 +191,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             folder, "max_queued_messages 100000\nmax_inflight_messages 100\n"
         )
         (folder / "config.yaml").write_text(central_config(port, free_port(), lanes))
-        central = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "hub", "run", "--config", str(folder / "config.yaml"),
-            "--data", str(folder / "data"), "--host", HOST,
-            stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        try:
+            central = await start_hub(folder)
+        except BaseException:
+            broker.kill()
+            broker.wait()
+            raise
         assert central.stderr is not None
         stderr = central.stderr
-        log = b""
         workers: Workers | None = None
         try:
-            async with asyncio.timeout(60):
-                while b"Serving on" not in log:
-                    line = await stderr.readline()
-                    if not line:
-                        raise SystemExit(f"the central exited: {log.decode()}")
-                    log += line
 
             async def drain() -> None:  # a full pipe would stall the central
                 while await stderr.readline():

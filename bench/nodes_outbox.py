@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as paho
-from _common import free_port, peak_rss_mb
+from _common import free_port, peak_rss_mb, start_hub
 from paho.mqtt.enums import CallbackAPIVersion
 
 HOST = "127.0.0.1"
@@ -185,11 +185,11 @@ async def run_outbox(args: argparse.Namespace, central_config: Any) -> dict[str,
             lot = {"cameras": cameras, "tariff": {"rate": 250}}
             config["parking"] = {"lots": {"lanes": lot}}
         (folder / "config.yaml").write_text(json.dumps(config))
-        central = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "hub", "run", "--config", str(folder / "config.yaml"),
-            "--data", str(folder / "data"), "--host", HOST,
-            stderr=asyncio.subprocess.PIPE, cwd=ROOT,
-        )  # fmt: skip
+        try:
+            central = await start_hub(folder)
+        except BaseException:
+            broker.stop()
+            raise
         assert central.stderr is not None
         stderr = central.stderr
         workers: list[Hub] = []
@@ -198,13 +198,6 @@ async def run_outbox(args: argparse.Namespace, central_config: Any) -> dict[str,
         phase: dict[str, str] = {}
         central_log: list[str] = []
         try:
-            log = b""
-            async with asyncio.timeout(60):
-                while b"Serving on" not in log:
-                    line = await stderr.readline()
-                    if not line:
-                        raise SystemExit(f"the central exited: {log.decode()}")
-                    log += line
 
             async def drain_log() -> None:  # a full pipe would stall the central
                 while line := await stderr.readline():
