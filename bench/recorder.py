@@ -24,7 +24,6 @@ import json
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -40,20 +39,6 @@ ENTITIES = 200
 def _size_mb(data_dir: Path) -> float:
     """The database with its WAL, after the hub is stopped."""
     return sum(f.stat().st_size for f in data_dir.glob("bench.db*")) / 1e6
-
-
-async def _fresh_database(server_url: str) -> str:
-    """A new, empty database on the server; its URL."""
-    import asyncpg
-
-    name = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = await asyncpg.connect(server_url)
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    base, _, query = server_url.partition("?")
-    return f"{base.rpartition('/')[0]}/{name}" + (f"?{query}" if query else "")
 
 
 async def _pg_size_mb(url: str) -> float:
@@ -73,7 +58,11 @@ async def run_case(
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         hub = Hub(HubConfig(), config_dir=data_dir, data_dir=data_dir)
-        db_url = None if server_url is None else await _fresh_database(server_url)
+        db_url = None
+        if server_url is not None:
+            from tests.postgres import async_create_database
+
+            db_url = await async_create_database(server_url, "bench")
         config = RecorderConfig(db_path=data_dir / "bench.db", db_url=db_url)
         recorder = await async_setup_recorder(hub, config)
         await hub.async_start()

@@ -141,16 +141,21 @@ def postgres_server() -> Iterator[str]:
 async def postgres_url(postgres_server: str) -> str:
     """A fresh, empty database on the session's cluster (left for the cluster's end: the
     hub that uses it may be stopped after this fixture's teardown)."""
+    return await async_create_database(postgres_server, "t")
+
+
+async def async_create_database(server_url: str, prefix: str) -> str:
+    """A new, empty database `<prefix>_<random>` on the server; its URL."""
     import asyncpg
 
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(postgres_server)
+    name = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(server_url)
     try:
         await admin.execute(f"CREATE DATABASE {name}")
     finally:
         await admin.close()
-    base, _, query = postgres_server.partition("?")
-    return f"{base.rpartition('/')[0]}/{name}?{query}"
+    base, _, query = server_url.partition("?")
+    return f"{base.rpartition('/')[0]}/{name}" + (f"?{query}" if query else "")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
