@@ -4,7 +4,6 @@ node; their SQLite files from before nodes are migrated with every row kept."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import UTC
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,6 +22,7 @@ from hub.integrations.notify.models import Notification
 from hub.integrations.notify.store import OutboxStore
 from hub.web.audit import AuditLog, record_cli
 from tests.postgres import count_rows
+from tests.sqlite_files import async_script, async_sql
 
 
 async def _hub(config: HubConfig, folder: Path) -> Hub:
@@ -94,34 +94,16 @@ async def test_two_hubs_audit_logs_share_one_database(postgres_url: str, tmp_pat
     assert not await asyncio.to_thread((tmp_path / "audit.db").exists)
 
 
-def _write(path: Path, script: str) -> None:
-    db = sqlite3.connect(path)
-    try:
-        db.executescript(script)
-    finally:
-        db.close()
-
-
-def _read(path: Path, sql: str) -> list[tuple[object, ...]]:
-    db = sqlite3.connect(path)
-    try:
-        return db.execute(sql).fetchall()
-    finally:
-        db.close()
-
-
 async def test_lpr_and_audit_files_from_before_nodes_keep_their_rows(tmp_path: Path) -> None:
     lpr_db, audit_db = tmp_path / "lpr.db", tmp_path / "audit.db"
-    await asyncio.to_thread(
-        _write,
+    await async_script(
         lpr_db,
         "CREATE TABLE plates (list TEXT NOT NULL, plate TEXT NOT NULL, note TEXT,"
         " valid_from REAL, valid_until REAL, added REAL NOT NULL, PRIMARY KEY (list, plate));"
         "INSERT INTO plates VALUES ('residents', 'KA01AB1234', 'flat 4', NULL, NULL, 1.0);"
         "PRAGMA user_version = 1;",
     )
-    await asyncio.to_thread(
-        _write,
+    await async_script(
         audit_db,
         "CREATE TABLE audit (id INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL,"
         " user TEXT, role TEXT, address TEXT, action TEXT NOT NULL, target TEXT,"
@@ -142,8 +124,8 @@ async def test_lpr_and_audit_files_from_before_nodes_keep_their_rows(tmp_path: P
         assert [e["user"] for e in await log.async_query(None, None, 10)] == ["ada"]
     finally:
         await log.async_close()
-    assert await asyncio.to_thread(_read, lpr_db, "SELECT node FROM plates") == [("west_lot",)]
-    assert await asyncio.to_thread(_read, audit_db, "PRAGMA user_version") == [(2,)]
+    assert await async_sql(lpr_db, "SELECT node FROM plates") == [("west_lot",)]
+    assert await async_sql(audit_db, "PRAGMA user_version") == [(2,)]
 
 
 def test_db_url_options_take_only_postgresql_urls() -> None:

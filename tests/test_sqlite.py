@@ -14,21 +14,9 @@ from hub.database import NewerSchemaError, async_connect
 from hub.integrations.lpr.store import ListStore
 from hub.integrations.notify.store import OutboxStore
 from hub.integrations.parking.store import ParkingStore
+from tests.sqlite_files import async_sql
 
 SCHEMA = "CREATE TABLE IF NOT EXISTS plates (plate TEXT PRIMARY KEY);"
-
-
-def _read(path: Path, sql: str) -> list[tuple[object, ...]]:
-    db = sqlite3.connect(path)
-    try:
-        with db:
-            return db.execute(sql).fetchall()
-    finally:
-        db.close()
-
-
-async def read(path: Path, sql: str) -> list[tuple[object, ...]]:
-    return await asyncio.to_thread(_read, path, sql)
 
 
 @pytest.mark.parametrize(
@@ -39,23 +27,23 @@ async def test_each_store_stamps_its_version(tmp_path: Path, store: type, name: 
     opened = await store.async_open(tmp_path / name)
     await opened.async_close()
     latest = 1 + len(importlib.import_module(store.__module__).MIGRATIONS)
-    assert await read(tmp_path / name, "PRAGMA user_version") == [(latest,)]
+    assert await async_sql(tmp_path / name, "PRAGMA user_version") == [(latest,)]
 
 
 async def test_a_file_from_before_versions_keeps_its_rows_and_migrates(tmp_path: Path) -> None:
     path = tmp_path / "lpr.db"
-    await asyncio.to_thread(_read, path, SCHEMA)  # an old file: tables, user_version 0
-    await asyncio.to_thread(_read, path, "INSERT INTO plates VALUES ('KA01AB1234')")
+    await async_sql(path, SCHEMA)  # an old file: tables, user_version 0
+    await async_sql(path, "INSERT INTO plates VALUES ('KA01AB1234')")
     migrations = ["ALTER TABLE plates ADD COLUMN note TEXT;", "UPDATE plates SET note = 'v3';"]
     db = await async_connect(path, "test", SCHEMA, migrations)
     await db.close()
-    assert await read(path, "PRAGMA user_version") == [(3,)]
-    assert await read(path, "SELECT plate, note FROM plates") == [("KA01AB1234", "v3")]
+    assert await async_sql(path, "PRAGMA user_version") == [(3,)]
+    assert await async_sql(path, "SELECT plate, note FROM plates") == [("KA01AB1234", "v3")]
     # Opening again runs nothing twice (the UPDATE would not show, an ALTER would fail).
-    await asyncio.to_thread(_read, path, "UPDATE plates SET note = 'kept'")
+    await async_sql(path, "UPDATE plates SET note = 'kept'")
     db = await async_connect(path, "test", SCHEMA, migrations)
     await db.close()
-    assert await read(path, "SELECT note FROM plates") == [("kept",)]
+    assert await async_sql(path, "SELECT note FROM plates") == [("kept",)]
 
 
 async def test_a_failed_migration_leaves_the_file_at_its_old_version(tmp_path: Path) -> None:
@@ -64,13 +52,13 @@ async def test_a_failed_migration_leaves_the_file_at_its_old_version(tmp_path: P
     await db.close()
     with pytest.raises(sqlite3.OperationalError):
         await async_connect(path, "test", SCHEMA, ["ALTER TABLE plates ADD COLUMN x; BROKEN;"])
-    assert await read(path, "PRAGMA user_version") == [(1,)]
-    assert await read(path, "SELECT name FROM pragma_table_info('plates')") == [("plate",)]
+    assert await async_sql(path, "PRAGMA user_version") == [(1,)]
+    assert await async_sql(path, "SELECT name FROM pragma_table_info('plates')") == [("plate",)]
 
 
 async def test_a_file_from_a_newer_parkhub_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "notify.db"
-    await asyncio.to_thread(_read, path, "PRAGMA user_version = 7")
+    await async_sql(path, "PRAGMA user_version = 7")
     with pytest.raises(NewerSchemaError, match="schema version 7, newer than this ParkHub knows"):
         await async_connect(path, "test", SCHEMA)
 
@@ -101,4 +89,4 @@ async def test_another_tasks_statement_waits_for_an_open_transaction(tmp_path: P
         await task
     finally:
         await db.close()
-    assert await read(path, "SELECT plate FROM plates") == [("OTHER",)]
+    assert await async_sql(path, "SELECT plate FROM plates") == [("OTHER",)]

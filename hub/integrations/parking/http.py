@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 
     from .manager import ParkingManager
 
-__all__ = ["async_register_http"]
+__all__ = ["async_register_http", "query_moment", "query_timestamp"]
 
 MAX_LIMIT = 1000
 
@@ -67,7 +67,7 @@ _plate = cv.plate
 STATUSES = ("open", "closed", "paid", "unpaid")
 
 
-def _moment(value: Any) -> str:
+def query_moment(value: Any) -> str:
     """A date (`2026-12-07`) or an ISO 8601 time, 1970 to 9999 (the shared date check, so
     a `to` date's extra day still fits the calendar); parsed against the hub's zone later."""
     text = str(value).strip()
@@ -79,7 +79,7 @@ def _moment(value: Any) -> str:
     return text
 
 
-def _timestamp(text: str, zone: tzinfo, *, end: bool) -> float:
+def query_timestamp(text: str, zone: tzinfo, *, end: bool) -> float:
     moment = datetime.fromisoformat(text)
     if len(text) <= 10 and end:  # a bare date `to` means through the end of that day
         moment += timedelta(days=1)
@@ -91,8 +91,8 @@ def _timestamp(text: str, zone: tzinfo, *, end: bool) -> float:
 QUERY_SCHEMA = vol.Schema(
     {
         vol.Optional("active"): _flag,
-        vol.Optional("from"): _moment,
-        vol.Optional("to"): _moment,
+        vol.Optional("from"): query_moment,
+        vol.Optional("to"): query_moment,
         vol.Optional("status"): vol.In(STATUSES, msg=f"expected one of {', '.join(STATUSES)}"),
         vol.Optional("plate"): _plate,
         vol.Optional("lot"): str,
@@ -139,8 +139,12 @@ def async_register_http(hub: Hub, manager: ParkingManager) -> None:
                 plate,
                 active,
                 data["limit"],
-                entered_from=_timestamp(data["from"], zone, end=False) if "from" in data else None,
-                entered_before=_timestamp(data["to"], zone, end=True) if "to" in data else None,
+                entered_from=query_timestamp(data["from"], zone, end=False)
+                if "from" in data
+                else None,
+                entered_before=query_timestamp(data["to"], zone, end=True)
+                if "to" in data
+                else None,
                 paid={"paid": True, "unpaid": False}.get(status or ""),
             )
         if len(plates) > 1:

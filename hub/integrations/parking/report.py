@@ -29,7 +29,7 @@ from hub.core.exceptions import ServiceValidationError
 from hub.web.api_doc import api_doc
 from hub.web.helpers import async_register_route, json_response, validate
 
-from .http import _moment, _timestamp
+from .http import query_moment, query_timestamp
 from .models import iso
 
 if TYPE_CHECKING:
@@ -45,9 +45,9 @@ MAX_DAYS: Final = 3700  # ten years and some: a bound, so a typo cannot scan for
 REPORT_QUERY: Final = vol.Schema(
     {
         vol.Optional("from", description="Start: a date or ISO time (default: 30 days ago)"): (
-            _moment
+            query_moment
         ),
-        vol.Optional("to", description="End: a date (through that day) or ISO time"): _moment,
+        vol.Optional("to", description="End: a date (through that day) or ISO time"): query_moment,
         vol.Optional("lot", description="One lot id"): vol.All(str, vol.Length(max=64)),
         vol.Optional("node", description="One hub's node (a reporting hub)"): cv.slug,
     }
@@ -209,9 +209,9 @@ def async_register_report(hub: Hub, manager: ParkingManager) -> None:
         data = validate(REPORT_QUERY, dict(request.query), "query")
         zone = hub.time_zone
         now = hub.scheduler.timestamp()
-        end = _timestamp(data["to"], zone, end=True) if "to" in data else now
+        end = query_timestamp(data["to"], zone, end=True) if "to" in data else now
         start = (
-            _timestamp(data["from"], zone, end=False)
+            query_timestamp(data["from"], zone, end=False)
             if "from" in data
             else end - timedelta(days=DEFAULT_DAYS).total_seconds()
         )

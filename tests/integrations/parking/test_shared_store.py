@@ -3,12 +3,11 @@ with its sessions, and hubs sharing one PostgreSQL database keep their sessions 
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
 from pathlib import Path
 
 from hub.integrations.parking.models import Session
 from hub.integrations.parking.store import ParkingStore
+from tests.sqlite_files import async_script
 
 # parking.db as version 1 had it (the columns before `node`), with one open session.
 _V1 = """
@@ -29,17 +28,9 @@ PRAGMA user_version = 1;
 """
 
 
-def _write(path: Path, script: str) -> None:
-    db = sqlite3.connect(path)
-    try:
-        db.executescript(script)
-    finally:
-        db.close()
-
-
 async def test_a_version_1_parking_db_keeps_its_open_sessions(tmp_path: Path) -> None:
     path = tmp_path / "parking.db"
-    await asyncio.to_thread(_write, path, _V1)
+    await async_script(path, _V1)
     store = await ParkingStore.async_open(path, "west_lot")
     try:
         [session] = await store.async_open_sessions()
