@@ -24,17 +24,17 @@ the central as `sensor.<node>_outbox_dropped`) and logged as warnings.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from hub.core.files import write_atomically
-
-from .node_seen import fsync_dir
+from hub.core.group_fsync import GroupFsync, RunBlocking, fsync_dir
 
 __all__ = ["FSYNC_DELAY", "Outbox"]
 
@@ -49,8 +49,6 @@ WARN_INTERVAL: Final = 60.0
 COMPACT_AFTER: Final = 4
 COMPACT_WAITING: Final = 100
 
-RunBlocking = Callable[[Callable[[], Any]], Awaitable[Any]]
-
 
 class Outbox:
     """Event payloads not yet acknowledged by the broker, in order, in memory and on disk."""
@@ -64,16 +62,13 @@ class Outbox:
     ) -> None:
         self._path = path
         self._limit = limit
-        self._run_blocking = run_blocking
         self._name = name
         self._waiting: OrderedDict[int, bytes] = OrderedDict()
         self._unsent: deque[int] = deque()  # waiting, not yet handed to the client
         self._next = 0
-        self._fd: int | None = None
+        self._file = GroupFsync(path.parent, run_blocking, FSYNC_DELAY, None)
         self._appended = 0  # lines in the file
-        self._retired: list[int] = []  # fds of replaced files, closed after the next sync
-        self._sync_handle: asyncio.TimerHandle | None = None
-        self._syncing: asyncio.Future[None] | None = None
+        self._syncing: asyncio.Task[None] | None = None
         self._last_warning = 0.0
         self.dropped = 0
         # Called after a drop (the worker's sensor).
@@ -103,7 +98,7 @@ class Outbox:
         for payload in kept:
             self._keep(payload)
         self._appended = len(kept)
-        self._fd = os.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._file.open(self._path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, new_name=False)
         fsync_dir(self._path.parent)
 
     def _keep(self, payload: bytes) -> int:
@@ -119,8 +114,8 @@ class Outbox:
             self._drop()
             return False
         self._keep(payload)
-        if self._fd is not None:
-            os.write(self._fd, payload + b"\n")
+        if self._file.fd is not None:
+            self._file.write(payload + b"\n")
             self._appended += 1
             self._schedule_sync()
         return True
@@ -152,75 +147,49 @@ class Outbox:
     def acked(self, number: int) -> None:
         """The broker has event `number`: forget it; an empty outbox empties its file."""
         gone = self._waiting.pop(number, None) is not None
-        if not gone or self._fd is None:
+        if not gone or self._file.fd is None:
             return
         if not self._waiting:
             # What was appended is all delivered; a truncation lost to a power cut only
             # sends them again (the central drops them by id).
-            os.ftruncate(self._fd, 0)
+            os.ftruncate(self._file.fd, 0)
             self._appended = 0
         elif self._appended > COMPACT_AFTER * self._limit and len(self._waiting) <= COMPACT_WAITING:
             self._compact()
 
     def _compact(self) -> None:
         """Rewrite the file with only what waits (rare, and small: on the loop)."""
-        assert self._fd is not None
         write_atomically(self._path, b"".join(p + b"\n" for p in self._waiting.values()))
-        self._retired.append(self._fd)
-        self._fd = os.open(self._path, os.O_WRONLY | os.O_APPEND, 0o600)
+        self._file.open(self._path, os.O_WRONLY | os.O_APPEND, new_name=True)
         self._appended = len(self._waiting)
         self._schedule_sync()
 
     # -- fsync in batches -----------------------------------------------------------------
 
     def _schedule_sync(self) -> None:
-        if self._run_blocking is None or self._sync_handle is not None:
-            return
-        loop = asyncio.get_running_loop()
-        self._sync_handle = loop.call_later(FSYNC_DELAY, self._start_sync)
+        """Fsync within FSYNC_DELAY of now, in the background: the caller does not wait
+        (the broker's PUBACK, not the disk, decides when an event is done)."""
+        if self._syncing is None and self._file.pending:
+            self._syncing = asyncio.get_running_loop().create_task(self._async_sync())
 
-    def _start_sync(self) -> None:
-        self._sync_handle = None
-        if self._syncing is not None:
-            # One at a time: the next batch goes once this one is done.
-            self._syncing.add_done_callback(lambda _f: self._schedule_sync())
-            return
-        fd, retired = self._fd, self._retired
-        if fd is None or self._run_blocking is None:
-            return
-        self._retired = []
-
-        def sync() -> None:
-            for old in retired:
-                os.close(old)
-            os.fsync(fd)
-
-        self._syncing = asyncio.ensure_future(self._run_blocking(sync))
-        self._syncing.add_done_callback(self._synced)
-
-    def _synced(self, future: asyncio.Future[None]) -> None:
-        self._syncing = None
-        if not future.cancelled() and (err := future.exception()) is not None:
+    async def _async_sync(self) -> None:
+        try:
+            while self._file.pending:
+                await self._file.async_durable()
+        except OSError as err:
             _LOGGER.error("Node %s: cannot fsync the outbox: %s", self._name, err)
+        finally:
+            self._syncing = None
 
     async def async_flush(self) -> None:
         """Fsync now what was appended (at stop)."""
-        if self._sync_handle is not None:
-            self._sync_handle.cancel()
-            self._sync_handle = None
         if self._syncing is not None:
             await asyncio.wait({self._syncing})
-        fd = self._fd
-        if fd is not None and self._run_blocking is not None:
-            await self._run_blocking(lambda: os.fsync(fd))
+        with contextlib.suppress(OSError):  # logged by the background sync
+            await self._file.async_durable()
 
     def close(self) -> None:
-        for fd in self._retired:
-            os.close(fd)
-        self._retired = []
-        if self._sync_handle is not None:
-            self._sync_handle.cancel()
-            self._sync_handle = None
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        if self._syncing is not None:
+            self._syncing.cancel()
+            self._syncing = None
+        self._file.close()

@@ -8,11 +8,8 @@ persistent session. An id is recorded here only after what the event caused is c
 killed before the record, the event comes again and is handled again (its stored effects
 are idempotent by the event id: parking); killed after, the redelivery is dropped here.
 
-Why an append-only file with group commit: each id is one `os.write` on the loop (a few
-microseconds), and `async_record` waits for an `fsync` in a worker thread that covers
-every id written before it started, so many ids share one fsync (bounded latency: the
-gathering wait, one fsync in flight and the next). A new segment file gets its
-directory fsynced too.
+Why an append-only file: each id is one `os.write` on the loop, and `async_record` waits
+for a group commit (hub/core/group_fsync.py) that many ids share.
 
 Bounded by two segments: `<node>.0` and `<node>.1` each take up to `limit` ids; when the
 current one is full, the older one is emptied and becomes current. So the last `limit`
@@ -21,15 +18,14 @@ to `2 * limit` ids are remembered, and nothing is ever rewritten in place.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
-__all__ = ["SeenIds", "fsync_dir"]
+from hub.core.group_fsync import GroupFsync, RunBlocking, fsync_dir
+
+__all__ = ["SeenIds"]
 
 _SEGMENTS: Final = 2
 # How long a commit gathers ids before its fsync: more ids share one (an fsync costs the
@@ -39,17 +35,7 @@ SYNC_GATHER: Final = 0.05
 # ...unless this many wait already (a replayed backlog: the broker sends only so many
 # unacknowledged messages at once, Mosquitto 20 by default).
 SYNC_BATCH: Final = 16
-
-RunBlocking = Callable[[Callable[[], Any]], Awaitable[Any]]
-
-
-def fsync_dir(folder: Path) -> None:
-    """Make a file created or renamed in `folder` survive a power cut (blocking)."""
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+_APPEND: Final = os.O_WRONLY | os.O_APPEND | os.O_CREAT
 
 
 class SeenIds:
@@ -61,18 +47,10 @@ class SeenIds:
         self._folder = folder
         self._node = node
         self._limit = limit
-        self._run_blocking = run_blocking
         self._ids: OrderedDict[str, None] = OrderedDict()
         self._current = 0
         self._count = 0  # ids in the current segment
-        self._fd: int | None = None
-        # Group commit: writes made, writes known durable, the fsync running now.
-        self._written = 0
-        self._durable = 0
-        self._syncing: asyncio.Future[None] | None = None
-        self._batch_full = asyncio.Event()
-        self._retired: list[int] = []  # segments' fds rotated away, closed after a sync
-        self._new_file = False
+        self._file = GroupFsync(folder, run_blocking, SYNC_GATHER, SYNC_BATCH)
 
     def _path(self, segment: int) -> Path:
         return self._folder / f"{self._node}.{segment}"
@@ -97,7 +75,7 @@ class SeenIds:
         if found:
             _mtime, self._current, lines = found[-1]
             self._count = len(lines)
-        self._fd = os.open(self._path(self._current), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._file.open(self._path(self._current), _APPEND, new_name=False)
         fsync_dir(self._folder)
 
     def _remember(self, event_id: str) -> None:
@@ -113,67 +91,21 @@ class SeenIds:
         Ids are one line each: a newline in one is replaced."""
         event_id = event_id.replace("\n", " ")
         self._remember(event_id)
-        if self._fd is None:
+        if self._file.fd is None:
             return
         if self._count >= self._limit:
-            self._rotate()
-        os.write(self._fd, f"{event_id}\n".encode())
+            # Truncating the older segment is one syscall; what it held is past the bound.
+            self._current = (self._current + 1) % _SEGMENTS
+            self._file.open(self._path(self._current), _APPEND | os.O_TRUNC, new_name=True)
+            self._count = 0
+        self._file.write(f"{event_id}\n".encode())
         self._count += 1
-        self._written += 1
 
     async def async_record(self, event_id: str) -> None:
         """`add`, then wait until the id is on disk for good (a power cut keeps it)."""
         self.add(event_id)
-        target = self._written
-        if target - self._durable >= SYNC_BATCH:
-            self._batch_full.set()
-        while self._durable < target and self._fd is not None and self._run_blocking:
-            if self._syncing is None:
-                self._syncing = asyncio.ensure_future(self._sync())
-            await asyncio.shield(self._syncing)
-
-    async def _sync(self) -> None:
-        if self._written - self._durable < SYNC_BATCH:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(SYNC_GATHER):
-                    await self._batch_full.wait()
-        self._batch_full.clear()
-        upto = self._written
-        fd, retired, new_file = self._fd, self._retired, self._new_file
-        self._retired, self._new_file = [], False
-        assert self._run_blocking is not None
-
-        def sync() -> None:
-            for old in retired:
-                os.fsync(old)
-                os.close(old)
-            if fd is not None:
-                os.fsync(fd)
-            if new_file:
-                fsync_dir(self._folder)
-
-        try:
-            await self._run_blocking(sync)
-            self._durable = max(self._durable, upto)
-        finally:
-            self._syncing = None
-
-    def _rotate(self) -> None:
-        # Truncating the older segment is one syscall; what it held is past the bound. The
-        # old fd is closed by the next sync, after its last writes are fsynced.
-        assert self._fd is not None
-        self._retired.append(self._fd)
-        self._current = (self._current + 1) % _SEGMENTS
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_TRUNC
-        self._fd = os.open(self._path(self._current), flags, 0o600)
-        self._count = 0
-        self._new_file = True
+        await self._file.async_durable()
 
     def close(self) -> None:
         """Close the files (after the last `async_record` has returned)."""
-        for fd in self._retired:
-            os.close(fd)
-        self._retired = []
-        if self._fd is not None:
-            os.close(self._fd)
-            self._fd = None
+        self._file.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from hub.integrations.mqtt.node_outbox import Outbox
@@ -89,3 +91,31 @@ def test_an_outbox_that_never_empties_is_rewritten_with_what_waits(tmp_path: Pat
     assert sent[-1] == b'{"id":"19"}'
     assert len(sent) <= 2
     again.close()
+
+
+async def test_ids_recorded_together_share_fsyncs_and_each_waits_for_one(tmp_path: Path) -> None:
+    """A replayed backlog of 100 ids costs a handful of fsyncs, not 100, and no record
+    returns before an fsync that started after its write has finished."""
+    synced: list[None] = []  # one per finished fsync
+
+    async def run_blocking(job: Callable[[], object]) -> object:
+        result = await asyncio.to_thread(job)
+        synced.append(None)
+        return result
+
+    seen = SeenIds(tmp_path, "west_gate", limit=40, run_blocking=run_blocking)
+    await asyncio.to_thread(seen.load)
+    finished: dict[str, int] = {}
+
+    async def record(event_id: str) -> None:
+        await seen.async_record(event_id)
+        finished[event_id] = len(synced)
+
+    await asyncio.gather(*(record(f"id{n}") for n in range(100)))
+    await asyncio.to_thread(seen.close)
+    assert 1 <= len(synced) <= 12
+    # Every record waited for at least one fsync, and the files hold the newest ids.
+    assert min(finished.values()) >= 1
+    again = SeenIds(tmp_path, "west_gate", limit=40)
+    await asyncio.to_thread(again.load)
+    assert all(f"id{n}" in again for n in range(60, 100))
