@@ -35,7 +35,14 @@ from . import policy
 from .auth import TokenInfo, TokenStore
 from .helpers import AUTH_KEY, CONTEXT_KEY, json_error, read_json
 from .policy import Access
-from .sessions import COOKIE_NAME, CSRF_HEADER, LoginLimiter, LoginSession, SessionStore
+from .sessions import (
+    COOKIE_NAME,
+    CSRF_HEADER,
+    SESSIONS_FILE,
+    LoginLimiter,
+    LoginSession,
+    SessionStore,
+)
 from .users import User, UserStore
 
 if TYPE_CHECKING:
@@ -83,7 +90,7 @@ class AccessControl:
         self.hub = hub
         self.users = UserStore(hub.data_dir, hub.async_add_executor_job)
         self.tokens = TokenStore(hub.data_dir, hub.async_add_executor_job, self.users)
-        self.sessions = SessionStore()
+        self.sessions = SessionStore(hub.data_dir / SESSIONS_FILE, hub.async_add_executor_job)
         self.limiter = LoginLimiter()
         self.audit: AuditLog | None = None
         self.onboarding_code: str | None = None
@@ -98,7 +105,7 @@ class AccessControl:
 
     def session_principal(self, session: LoginSession) -> TokenInfo | None:
         user = self.users.get(session.user_id)
-        if user is None or user.password != session.stamp:  # gone, or password changed
+        if user is None or not session.made_with(user.password):  # gone, or password changed
             return None
         return TokenInfo(session.id, user.name, user.role, user.id, user.name, "cookie")
 
@@ -347,6 +354,7 @@ async def async_revalidate_loop(app: web.Application) -> AsyncIterator[None]:
     access = app[ACCESS_KEY]
     await access.users.async_refresh()
     await access.tokens.async_load()
+    await access.hub.async_add_executor_job(access.sessions.load)
 
     async def loop() -> None:
         while True:

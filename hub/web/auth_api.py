@@ -33,7 +33,7 @@ from .api_doc import api_doc
 from .auth import TokenInfo, list_tokens, remove_user_tokens, revoke_token
 from .helpers import AUTH_KEY, ensure_object, json_error, json_response, read_json, validate
 from .policy import Access, role_level
-from .sessions import COOKIE_NAME, SESSION_IDLE, LoginSession
+from .sessions import COOKIE_NAME, SESSION_IDLE
 from .users import MAX_NAME, MAX_PASSWORD, ROLES, User, UserError
 
 __all__ = ["async_register_auth_api", "async_start_onboarding"]
@@ -81,10 +81,10 @@ def _too_many(wait: float) -> web.Response:
     )
 
 
-def _set_cookie(request: web.Request, response: web.Response, session: LoginSession) -> None:
+def _set_cookie(request: web.Request, response: web.Response, cookie: str) -> None:
     response.set_cookie(
         COOKIE_NAME,
-        session.id,
+        cookie,
         max_age=int(SESSION_IDLE),
         path="/",
         httponly=True,
@@ -93,10 +93,12 @@ def _set_cookie(request: web.Request, response: web.Response, session: LoginSess
     )
 
 
-def _signed_in(request: web.Request, user: User) -> web.Response:
-    session = _access(request).sessions.create(user.id, user.password)
+async def _async_signed_in(request: web.Request, user: User) -> web.Response:
+    sessions = _access(request).sessions
+    cookie, session = sessions.create(user.id, user.password)
+    await sessions.async_saved()  # a restart right after still knows it
     response = json_response({"user": user.name, "role": user.role, "csrf_token": session.csrf})
-    _set_cookie(request, response, session)
+    _set_cookie(request, response, cookie)
     return response
 
 
@@ -133,14 +135,16 @@ async def _login(request: web.Request) -> web.Response:
     access.limiter.succeeded(*keys)
     principal = TokenInfo("", user.name, user.role, user.id, user.name, "cookie")
     _audit(request, "login", user.name, "ok", principal)
-    return _signed_in(request, user)
+    return await _async_signed_in(request, user)
 
 
 @api_doc("Sign out: ends the login session", tag="auth", response={"type": "object"}, errors=())
 async def _logout(request: web.Request) -> web.Response:
     principal = request[AUTH_KEY]
     if principal.via == "cookie":
-        _access(request).sessions.remove(principal.id)
+        sessions = _access(request).sessions
+        sessions.remove(principal.id)
+        await sessions.async_saved()  # gone for good, also after a restart
     response = json_response({"message": "logged out"})
     response.del_cookie(COOKIE_NAME, path="/")
     return response
@@ -192,6 +196,7 @@ async def _password(request: web.Request) -> web.Response:
     access.sessions.remove_user(principal.user_id, keep=keep)
     if keep is not None:
         access.sessions.restamp(keep, user.password)
+    await access.sessions.async_saved()
     access.close_invalid()
     _audit(request, "password", principal.user, "ok")
     return json_response({"message": "password changed"})
@@ -258,7 +263,7 @@ async def _onboard(request: web.Request) -> web.Response:
     principal = TokenInfo("", user.name, user.role, user.id, user.name, "cookie")
     _audit(request, "onboarding", user.name, "ok", principal)
     _LOGGER.info("Onboarding done: %s is the first admin", user.name)
-    return _signed_in(request, user)
+    return await _async_signed_in(request, user)
 
 
 # -- tokens ------------------------------------------------------------------------------
@@ -348,6 +353,7 @@ async def _remove_user(request: web.Request) -> web.Response:
         return json_error(404, f"name: {err}")
     await access.users.run(remove_user_tokens, access.users.data_dir, user.id)
     access.sessions.remove_user(user.id)
+    await access.sessions.async_saved()
     await access.tokens.async_load()
     access.close_invalid()
     _audit(request, "user.remove", name, "ok")

@@ -11,9 +11,10 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from hub.core.hub import Hub
+from hub.web import create_app
 from hub.web.access import ACCESS_KEY
-from hub.web.sessions import COOKIE_NAME, LoginLimiter
-from hub.web.users import list_users
+from hub.web.sessions import COOKIE_NAME, SESSIONS_FILE, LoginLimiter
+from hub.web.users import list_users, set_password
 
 from .accounts import PASSWORD, async_add_user, async_login
 from .conftest import AiohttpClient, connect_ws
@@ -137,6 +138,62 @@ async def test_password_change(hub: Hub, client: Client) -> None:
     assert old.status == 401
     new = await client.post("/auth/login", json={"username": "rita", "password": "a new password"})
     assert new.status == 200
+
+
+async def _signed_in_cookie(client: Client, name: str) -> tuple[str, str]:
+    """Sign `name` in; their cookie value and CSRF token (the jar is emptied again)."""
+    response = await client.post("/auth/login", json={"username": name, "password": PASSWORD})
+    assert response.status == 200
+    client.session.cookie_jar.clear()
+    return response.cookies[COOKIE_NAME].value, (await response.json())["csrf_token"]
+
+
+async def test_sessions_outlive_a_restart_but_not_a_logout_or_a_password_change(
+    hub: Hub, app: web.Application, aiohttp_client: AiohttpClient
+) -> None:
+    """An update or a power cut must not sign every phone out; what ended before the
+    restart stays ended, and the file on disk cannot sign anyone in."""
+    await async_add_user(hub.data_dir, "olga", "operator")
+    await async_add_user(hub.data_dir, "rita", "resident")
+    await async_add_user(hub.data_dir, "omar", "operator")
+    before = await aiohttp_client(app)
+    olga, olga_csrf = await _signed_in_cookie(before, "olga")
+    rita, rita_csrf = await _signed_in_cookie(before, "rita")
+    omar, _csrf = await _signed_in_cookie(before, "omar")
+    logout = await before.post(
+        "/auth/logout", headers={"Cookie": f"{COOKIE_NAME}={rita}", "X-CSRF-Token": rita_csrf}
+    )
+    assert logout.status == 200
+    await before.close()
+    # While the hub is down, omar's password is changed with the CLI.
+    await asyncio.to_thread(set_password, hub.data_dir, "omar", "changed while down")
+    stored = await asyncio.to_thread((hub.data_dir / SESSIONS_FILE).read_text)
+    assert not any(cookie in stored for cookie in (olga, rita, omar))
+
+    after = await aiohttp_client(create_app(hub))
+    session = await after.get("/auth/session", headers={"Cookie": f"{COOKIE_NAME}={olga}"})
+    assert session.status == 200
+    assert (await session.json())["csrf_token"] == olga_csrf  # the open tab's token still works
+    for ended in (rita, omar):
+        refused = await after.get("/auth/session", headers={"Cookie": f"{COOKIE_NAME}={ended}"})
+        assert refused.status == 401
+        assert "log in again" in (await refused.json())["error"]
+
+
+async def test_an_unreadable_sessions_file_signs_everyone_out_and_the_hub_runs(
+    hub: Hub, app: web.Application, aiohttp_client: AiohttpClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    await async_add_user(hub.data_dir, "olga", "operator")
+    await asyncio.to_thread((hub.data_dir / SESSIONS_FILE).write_text, '{"sessions": [{"id": ')
+    client = await aiohttp_client(app)
+
+    assert "Login sessions not restored" in caplog.text
+    assert SESSIONS_FILE in caplog.text
+    assert (await client.get("/auth/session", headers={"Cookie": f"{COOKIE_NAME}=x"})).status == 401
+    await async_login(client, "olga")  # and signing in works, writing a good file again
+    assert (await client.get("/auth/session")).status == 200
+    stored = await asyncio.to_thread((hub.data_dir / SESSIONS_FILE).read_text)
+    assert stored.startswith('{"sessions":[{"id":')
 
 
 class FakeClock:
