@@ -92,7 +92,7 @@ async def _check_us(hub: Hub, app: Any, tokens: dict[str, str], n: int) -> dict[
     access = app[ACCESS_KEY]
     rita = access.users.by_name("rita")
     # Stamped with the password hash, as a login does: a session dies with its password.
-    session = access.sessions.create(rita.id, rita.password)
+    cookie, _session = access.sessions.create(rita.id, rita.password)
     rule = policy.route_rule("GET", "/api/states")
 
     start = time.perf_counter()
@@ -103,7 +103,7 @@ async def _check_us(hub: Hub, app: Any, tokens: dict[str, str], n: int) -> dict[
     token_us = (time.perf_counter() - start) / n * 1e6
     start = time.perf_counter()
     for _ in range(n):
-        found = access.sessions.get(session.id)
+        found = access.sessions.get(cookie)
         assert found is not None
         principal = access.session_principal(found)
         assert principal is not None
