@@ -99,7 +99,9 @@ class SessionStore:
         self._run_blocking = run_blocking
         self._clock = clock
         self._saving: asyncio.Task[None] | None = None
-        self._dirty = False
+        # Changes made, and changes in the file: a waiter waits for its own change only.
+        self._version = 0
+        self._saved_version = 0
         self._saved_at = clock()
 
     # -- the file ------------------------------------------------------------------------
@@ -130,7 +132,7 @@ class SessionStore:
 
     def _changed(self) -> None:
         """Write the file soon, in the executor (one write at a time, the latest wins)."""
-        self._dirty = True
+        self._version += 1
         if self._path is None or self._run_blocking is None or self._saving is not None:
             return
         self._saving = asyncio.get_running_loop().create_task(self._async_save())
@@ -139,21 +141,24 @@ class SessionStore:
         assert self._path is not None
         assert self._run_blocking is not None
         try:
-            while self._dirty:
-                self._dirty = False
+            while self._saved_version < self._version:
+                version = self._version
                 self._saved_at = self._clock()
                 content = json_bytes(
                     {"sessions": [_as_entry(session) for session in self._sessions.values()]}
                 )
                 await self._run_blocking(write_atomically, self._path, content)
+                self._saved_version = version
         except OSError as err:
             _LOGGER.error("Cannot save login sessions to %s: %s", self._path, err)
         finally:
             self._saving = None
 
     async def async_saved(self) -> None:
-        """Wait until the file holds every change made so far (a logout, a revocation)."""
-        while self._saving is not None:
+        """Wait until the file holds every change made so far (a logout, a revocation);
+        a file that cannot be written is logged, not raised: the change holds in memory."""
+        version = self._version
+        while self._saving is not None and self._saved_version < version:
             await asyncio.shield(self._saving)
 
     # -- sessions ------------------------------------------------------------------------
