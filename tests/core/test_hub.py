@@ -7,10 +7,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from hub.config import HubConfig
 from hub.core.bus import Event
 from hub.core.const import EVENT_HUB_STARTED, EVENT_HUB_STOP
 from hub.core.hub import CoreState, Hub
+from tests.conftest import LogGuard
 
 
 async def test_start_and_stop_fire_events_and_end_everything(tmp_path: Path) -> None:
@@ -84,7 +87,9 @@ async def test_block_till_done_waits_for_tasks_started_by_tasks(hub: Hub) -> Non
     assert done == ["outer", "inner"]
 
 
-async def test_failed_task_is_logged(hub: Hub, log_guard, caplog) -> None:
+async def test_failed_task_is_logged(
+    hub: Hub, log_guard: LogGuard, caplog: pytest.LogCaptureFixture
+) -> None:
     log_guard.allowed = True
 
     async def broken() -> None:
@@ -97,7 +102,7 @@ async def test_failed_task_is_logged(hub: Hub, log_guard, caplog) -> None:
 
 
 async def test_stop_from_a_task_cancels_what_is_stuck_but_finishes(
-    tmp_path: Path, monkeypatch, caplog
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A SIGTERM handler stops the hub from a tracked task; a listener that never returns
     is cancelled after the timeout, and the stop itself still completes."""

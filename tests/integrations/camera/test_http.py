@@ -7,6 +7,7 @@ from typing import Any
 
 import cv2
 import numpy as np
+import pytest
 from aiohttp.test_utils import TestClient
 
 from hub.core.hub import Hub
@@ -128,7 +129,11 @@ async def test_mjpeg_bad_fps(
 
 
 async def test_snapshot_of_a_camera_that_is_down(
-    hub: Hub, frame_server: FrameServer, aiohttp_client: Any, token: str, monkeypatch
+    hub: Hub,
+    frame_server: FrameServer,
+    aiohttp_client: Any,
+    token: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("hub.integrations.camera.http.SNAPSHOT_TIMEOUT", 0.3)
     frame_server.down = True

@@ -15,12 +15,13 @@ import numpy as np
 from hub.bootstrap import async_build_hub, load
 from hub.web import create_token
 from tests.bundled_config import write_test_config
+from tests.conftest import LogGuard
 from tests.mqtt_broker import free_port
 
 CAMERAS = {"camera.overhead": (1280, 720), "camera.entry": (960, 540), "camera.exit": (960, 540)}
 
 
-async def test_bundled_config_runs_the_demo_cameras(tmp_path: Path, log_guard) -> None:
+async def test_bundled_config_runs_the_demo_cameras(tmp_path: Path, log_guard: LogGuard) -> None:
     port = free_port()
     path = await asyncio.to_thread(write_test_config, tmp_path, port, free_port())
     loaded = await asyncio.to_thread(load, path)
