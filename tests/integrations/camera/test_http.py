@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from hub.core.hub import Hub
 from hub.integrations.camera import async_get_camera, async_register_overlay
 from hub.web import create_app
+from tests.states import get_state
 
 from .conftest import FrameServer, setup_cameras, wait_until
 
@@ -98,7 +99,7 @@ async def test_mjpeg_restream_with_overlays(
     response = await client.get("/api/camera/camera.gate/stream.mjpeg?fps=10&overlays=1")
     assert response.status == 200
     assert response.headers["Content-Type"].startswith("multipart/x-mixed-replace")
-    await wait_until(lambda: hub.states.get("camera.gate").state == "streaming")
+    await wait_until(lambda: get_state(hub, "camera.gate").state == "streaming")
 
     parts: list[bytes] = []
     buffer = b""
@@ -116,7 +117,7 @@ async def test_mjpeg_restream_with_overlays(
     images = [await asyncio.to_thread(decode, part) for part in parts]
     assert all(image.shape == (240, 320, 3) and is_red(image[60, 60]) for image in images)
     # The viewer left: the camera goes back to idle once the restream notices.
-    await wait_until(lambda: hub.states.get("camera.gate").state == "idle")
+    await wait_until(lambda: get_state(hub, "camera.gate").state == "idle")
 
 
 async def test_mjpeg_bad_fps(
