@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from hub.core.bus import Event
+from hub.core.bus import CALLBACK_TYPE, Event
 from hub.core.const import MATCH_ALL
 from hub.core.context import Context
 from hub.core.exceptions import ServiceValidationError
@@ -81,7 +81,7 @@ async def test_listen_once_fires_once_even_when_fired_from_inside(hub: Hub) -> N
 
 async def test_listener_may_unsubscribe_itself_during_dispatch(hub: Hub) -> None:
     seen: list[str] = []
-    unsubscribe_first = None
+    unsubscribe_first: CALLBACK_TYPE | None = None
 
     def first(event: Event) -> None:
         seen.append("first")

@@ -16,6 +16,11 @@ from hub.core.hub import CoreState, Hub
 from tests.conftest import LogGuard
 
 
+def _state(hub: Hub) -> CoreState:
+    """The hub's state read afresh: mypy keeps an earlier `assert hub.state is` across awaits."""
+    return hub.state
+
+
 async def test_start_and_stop_fire_events_and_end_everything(tmp_path: Path) -> None:
     hub = Hub(HubConfig(), config_dir=tmp_path, data_dir=tmp_path)
     events: list[str] = []
@@ -42,7 +47,7 @@ async def test_start_and_stop_fire_events_and_end_everything(tmp_path: Path) -> 
     assert forever.cancelled()
     assert not worker_thread.is_alive()
     assert hub.scheduler.pending == 0
-    assert hub.state is CoreState.stopped
+    assert _state(hub) is CoreState.stopped
 
 
 async def test_close_jobs_run_last_in_reverse_order(tmp_path: Path) -> None:
