@@ -72,7 +72,12 @@ LIST_KINDS = {"residents": "allow", "banned": "block"}  # the bundled lpr: lists
 
 def plate(hub: Hub, text: str, **data: Any) -> None:
     """A plate_detected event shaped as the plate reader fires it (list and listed agree)."""
-    event = {"plate": text, "confidence": 0.95, "camera": "camera.entry", "direction": "entry"}
+    event: dict[str, Any] = {
+        "plate": text,
+        "confidence": 0.95,
+        "camera": "camera.entry",
+        "direction": "entry",
+    }
     event |= data
     event["listed"] = LIST_KINDS.get(event.get("list") or "", "none")
     hub.bus.async_fire("plate_detected", event)

@@ -107,7 +107,12 @@ async def test_real_clock_timer_fires_on_its_own(hub: Hub) -> None:
 async def test_real_clock_earlier_timer_rearms(hub: Hub) -> None:
     order: list[str] = []
     done = asyncio.Event()
-    hub.scheduler.async_call_later(0.08, lambda now: (order.append("late"), done.set()))
+
+    def late(now: datetime) -> None:
+        order.append("late")
+        done.set()
+
+    hub.scheduler.async_call_later(0.08, late)
     hub.scheduler.async_call_later(0.01, lambda now: order.append("early"))
     await asyncio.wait_for(done.wait(), 2)
     assert order == ["early", "late"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from hub.core.bus import Event
@@ -15,7 +17,8 @@ async def test_set_creates_state_and_announces_it(hub: Hub) -> None:
     changes: list[Event] = []
     hub.bus.async_listen(EVENT_STATE_CHANGED, changes.append)
 
-    state = hub.states.async_set("sensor.lot_free_spaces", 12, {"total": 20})
+    from_json = json.loads('{"state": 12}')["state"]  # untyped, as a REST body's state is
+    state = hub.states.async_set("sensor.lot_free_spaces", from_json, {"total": 20})
 
     assert state is not None
     assert hub.states.get("sensor.lot_free_spaces") is state

@@ -122,7 +122,9 @@ async def test_homeassistant_api_rest(served: ServedHub) -> None:
         assert states == ()  # already open: nothing changed
 
         # set_state posts the whole State model back: the keys HA ignores are ignored.
-        new = await client.async_set_state(ha_api.State(entity_id="sensor.visitors", state="3"))
+        new = await client.async_set_state(
+            ha_api.State(entity_id="sensor.visitors", state="3", attributes={}, context=None)
+        )
         assert new.state == "3"
         assert get_state(hub, "sensor.visitors").state == "3"
 

@@ -14,6 +14,7 @@ from hub.core.hub import Hub
 from hub.integrations.camera import async_get_camera, async_register_overlay
 from hub.web import create_app
 from tests.states import get_state
+from tests.web.conftest import AiohttpClient
 
 from .conftest import FrameServer, setup_cameras, wait_until
 
@@ -34,7 +35,7 @@ def is_red(pixel: np.ndarray) -> bool:
 
 
 async def make_client(
-    hub: Hub, frame_server: FrameServer, aiohttp_client: Any, token: str
+    hub: Hub, frame_server: FrameServer, aiohttp_client: AiohttpClient, token: str
 ) -> TestClient[Any, Any]:
     app = create_app(hub)
     await setup_cameras(hub, {"id": "gate", "source": "mjpeg", "url": frame_server.url("/stream")})

@@ -43,6 +43,7 @@ async def test_bundled_config_runs_the_demo_cameras(tmp_path: Path, log_guard: L
                     assert response.status == 200
                     data = await response.read()
                 image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+                assert image is not None, f"{camera}: not an image"
                 assert image.shape == (height, width, 3)
                 assert get_state(hub, camera).attributes["resolution"] == f"{width}x{height}"
         # The demo's ground truth is there for tests, and agrees with its slots file.

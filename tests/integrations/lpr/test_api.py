@@ -28,7 +28,10 @@ async def engine(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def lpr_config(db_url: str | None) -> dict[str, Any]:
     """The `lpr:` block: the lists, on SQLite and on PostgreSQL."""
-    return lpr.CONFIG_SCHEMA({"lists": LISTS, **({"db_url": db_url} if db_url else {})})
+    config: dict[str, Any] = lpr.CONFIG_SCHEMA(
+        {"lists": LISTS, **({"db_url": db_url} if db_url else {})}
+    )
+    return config
 
 
 @pytest.fixture

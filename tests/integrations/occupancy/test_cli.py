@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -202,11 +203,11 @@ def test_calibrate_from_a_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert json.loads(out)["labelled_slots"] == 12
 
 
-def _iou(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> float:
+def _iou(a: Sequence[tuple[float, float]], b: Sequence[tuple[float, float]]) -> float:
     canvas_a = np.zeros((720, 1280), np.uint8)
     canvas_b = np.zeros_like(canvas_a)
-    cv2.fillPoly(canvas_a, [np.int32(a)], 1)
-    cv2.fillPoly(canvas_b, [np.int32(b)], 1)
+    cv2.fillPoly(canvas_a, [np.array(a, np.int32)], 1)
+    cv2.fillPoly(canvas_b, [np.array(b, np.int32)], 1)
     return float((canvas_a & canvas_b).sum() / max(1, (canvas_a | canvas_b).sum()))
 
 
