@@ -48,7 +48,7 @@ async def test_single_drops_and_logs_once(
     clock: Clock,
     calls: list[ServiceCall],
     setup_automations: SetupAutomations,
-    caplog: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     manager = await slow_automation(setup_automations)
     await fire(hub, 1, 2, 3)
@@ -83,7 +83,7 @@ async def test_queued_runs_in_order_up_to_max(
     clock: Clock,
     calls: list[ServiceCall],
     setup_automations: SetupAutomations,
-    caplog: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     manager = await slow_automation(setup_automations, mode="queued", max=3)
     await fire(hub, 1, 2, 3, 4)  # 1 runs, 2 and 3 wait, 4 is over max
@@ -104,7 +104,7 @@ async def test_parallel_runs_together_up_to_max(
     clock: Clock,
     calls: list[ServiceCall],
     setup_automations: SetupAutomations,
-    caplog: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     await slow_automation(setup_automations, mode="parallel", max=2)
     await fire(hub, 1, 2, 3)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -13,7 +12,7 @@ from hub.config import HubConfig
 from hub.core.bus import Event
 from hub.core.const import EVENT_HUB_STARTED, EVENT_HUB_STOP
 from hub.core.hub import CoreState, Hub
-from tests.conftest import LogGuard
+from tests.conftest import Clock, LogGuard
 
 
 def _state(hub: Hub) -> CoreState:
@@ -129,7 +128,7 @@ async def test_stop_from_a_task_cancels_what_is_stuck_but_finishes(
     assert "Timed out waiting for hub_stop listeners; cancelling 1 tasks" in caplog.text
 
 
-async def test_waiting_on_the_clock_does_not_count_as_work(hub: Hub, clock: Any) -> None:
+async def test_waiting_on_the_clock_does_not_count_as_work(hub: Hub, clock: Clock) -> None:
     """A tracked task in `async_await_untracked` lets `async_block_till_done` return, and
     counts again once what it waits for is done (so `clock.advance` sees it finish)."""
     steps: list[str] = []
@@ -180,7 +179,7 @@ async def test_wait_writes_waits_for_the_writes_in_flight(hub: Hub) -> None:
 
 
 async def test_a_hung_write_does_not_keep_the_gate_shut(
-    hub: Hub, monkeypatch: Any, caplog: Any
+    hub: Hub, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     import hub.core.hub as hub_module
 

@@ -43,7 +43,7 @@ async def make_client(
 
 
 async def test_snapshot_with_and_without_overlays(
-    hub: Hub, frame_server: FrameServer, aiohttp_client: Any, token: str
+    hub: Hub, frame_server: FrameServer, aiohttp_client: AiohttpClient, token: str
 ) -> None:
     client = await make_client(hub, frame_server, aiohttp_client, token)
     async_register_overlay(hub, "camera.gate", red_box)
@@ -66,7 +66,7 @@ async def test_snapshot_with_and_without_overlays(
 
 
 async def test_unregistered_overlay_is_no_longer_drawn(
-    hub: Hub, frame_server: FrameServer, aiohttp_client: Any, token: str
+    hub: Hub, frame_server: FrameServer, aiohttp_client: AiohttpClient, token: str
 ) -> None:
     client = await make_client(hub, frame_server, aiohttp_client, token)
     remove = async_register_overlay(hub, "camera.gate", red_box)
@@ -77,7 +77,7 @@ async def test_unregistered_overlay_is_no_longer_drawn(
 
 
 async def test_snapshot_errors(
-    hub: Hub, frame_server: FrameServer, aiohttp_client: Any, token: str
+    hub: Hub, frame_server: FrameServer, aiohttp_client: AiohttpClient, token: str
 ) -> None:
     client = await make_client(hub, frame_server, aiohttp_client, token)
     missing = await client.get("/api/camera/camera.nope/snapshot.jpg")
@@ -93,7 +93,7 @@ async def test_snapshot_errors(
 
 
 async def test_mjpeg_restream_with_overlays(
-    hub: Hub, frame_server: FrameServer, aiohttp_client: Any, token: str
+    hub: Hub, frame_server: FrameServer, aiohttp_client: AiohttpClient, token: str
 ) -> None:
     client = await make_client(hub, frame_server, aiohttp_client, token)
     async_register_overlay(hub, "camera.gate", red_box)
@@ -122,7 +122,7 @@ async def test_mjpeg_restream_with_overlays(
 
 
 async def test_mjpeg_bad_fps(
-    hub: Hub, frame_server: FrameServer, aiohttp_client: Any, token: str
+    hub: Hub, frame_server: FrameServer, aiohttp_client: AiohttpClient, token: str
 ) -> None:
     client = await make_client(hub, frame_server, aiohttp_client, token)
     response = await client.get("/api/camera/camera.gate/stream.mjpeg?fps=fast")
@@ -133,7 +133,7 @@ async def test_mjpeg_bad_fps(
 async def test_snapshot_of_a_camera_that_is_down(
     hub: Hub,
     frame_server: FrameServer,
-    aiohttp_client: Any,
+    aiohttp_client: AiohttpClient,
     token: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

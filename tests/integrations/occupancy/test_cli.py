@@ -7,7 +7,6 @@ import json
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -16,6 +15,7 @@ from aiohttp import web
 
 from hub.__main__ import main
 from hub.integrations.occupancy.slots import read_slots_file
+from tests.integrations.camera.conftest import AiohttpServer
 
 from .scenes import bays, draw_lot, write_pklot
 
@@ -250,7 +250,7 @@ def test_slots_suggest_from_a_running_hub_that_is_not_there(
 
 
 async def test_slots_suggest_reads_snapshots_from_a_running_hub(
-    tmp_path: Path, aiohttp_server: Any, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, aiohttp_server: AiohttpServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     polygons = bays(columns=8, rows=2)
     ok, jpeg = cv2.imencode(".jpg", draw_lot([i % 2 == 0 for i in range(16)], polygons, seed=2))
