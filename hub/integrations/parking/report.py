@@ -138,6 +138,7 @@ async def async_report(
     if lot is not None:
         where += " AND lot = ?"
         args.append(lot)
+    await manager.store.async_after_saves()
     db = manager.store.database
     rows: dict[tuple[str, str], LotFigures] = {}
 

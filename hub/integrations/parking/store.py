@@ -3,13 +3,17 @@ save committed before it returns.
 
 A save writes the whole record (an upsert), so the database always holds the last state
 the hub decided on; SQLite runs with `synchronous=FULL` because a session the gate opened
-for must survive a power cut too. Open sessions and live reservations are read back at
-start. Rows carry the hub's `node`, and every read keeps to this hub's own: several hubs
-may share one PostgreSQL database (a SQLite file adopts its rows under the current node).
+for must survive a power cut too. Saves made while a commit is under way wait for it and
+then share the next one (group commit, in the order made): a backlog of reads (a worker
+node's outbox after an outage) is not held to one fsync per session. Open sessions and
+live reservations are read back at start. Rows carry the hub's `node`, and every read
+keeps to this hub's own: several hubs may share one PostgreSQL database (a SQLite file
+adopts its rows under the current node).
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, Final
@@ -88,6 +92,19 @@ _SESSION_COLUMNS: Final = tuple(field.name for field in fields(Session))
 _RES_COLUMNS: Final = tuple(field.name for field in fields(Reservation))
 
 
+# A save waiting for its commit: the statement, its parameters, the caller's future.
+_Queued = tuple[str, tuple[Any, ...], "asyncio.Future[None]"]
+
+
+def _settle(done: asyncio.Future[None], error: Exception | None) -> None:
+    if done.done():  # the caller gave up waiting (cancelled); the row is written anyway
+        return
+    if error is None:
+        done.set_result(None)
+    else:
+        done.set_exception(error)
+
+
 def _quoted(columns: tuple[str, ...]) -> str:
     return ", ".join(f'"{name}"' for name in columns)
 
@@ -98,6 +115,10 @@ class ParkingStore:
     def __init__(self, db: Database, node: str) -> None:
         self._db = db
         self.node = node
+        # Saves waiting for the next commit, in order, and the task committing them.
+        self._queued: list[_Queued] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._last_save: asyncio.Future[None] | None = None
 
     @classmethod
     async def async_open(cls, target: Path | str, node: str = "") -> ParkingStore:
@@ -116,6 +137,8 @@ class ParkingStore:
         return cls(db, node)
 
     async def async_close(self) -> None:
+        if self._writer is not None:
+            await asyncio.wait({self._writer})
         await self._db.close()
 
     @property
@@ -133,11 +156,55 @@ class ParkingStore:
         await self._save("reservations", _RES_COLUMNS, row)
 
     async def _save(self, table: str, columns: tuple[str, ...], row: dict[str, Any]) -> None:
-        await self._db.execute(
-            _upsert(table, columns), (self.node, *(row[name] for name in columns))
-        )
+        done = asyncio.get_running_loop().create_future()
+        params = (self.node, *(row[name] for name in columns))
+        self._queued.append((_upsert(table, columns), params, done))
+        self._last_save = done
+        if self._writer is None:
+            self._writer = asyncio.get_running_loop().create_task(self._async_commit_queued())
+        await done
+
+    async def _async_commit_queued(self) -> None:
+        batch: list[_Queued] = []
+        try:
+            while self._queued:
+                batch, self._queued = self._queued, []
+                if len(batch) == 1 or not await self._async_commit_together(batch):
+                    await self._async_commit_each(batch)
+        finally:
+            self._writer = None
+            for _sql, _params, done in (*batch, *self._queued):
+                done.cancel()  # only if still waiting: the hub is stopping this task
+
+    async def _async_commit_together(self, batch: list[_Queued]) -> bool:
+        """One transaction for the batch; False if a row failed (then none is kept)."""
+        try:
+            async with self._db.transaction():
+                for sql, params, _done in batch:
+                    await self._db.execute(sql, params)
+        except Exception:
+            return False
+        for _sql, _params, done in batch:
+            _settle(done, None)
+        return True
+
+    async def _async_commit_each(self, batch: list[_Queued]) -> None:
+        """Each row on its own, so one bad row fails only its own caller."""
+        for sql, params, done in batch:
+            try:
+                await self._db.execute(sql, params)
+            except Exception as err:
+                _settle(done, err)
+            else:
+                _settle(done, None)
 
     # -- reads ----------------------------------------------------------------------------
+
+    async def async_after_saves(self) -> None:
+        """A read sees every save made before it (they may still wait for their commit)."""
+        last = self._last_save
+        if last is not None and not last.done():
+            await asyncio.wait({last})
 
     async def async_open_sessions(self) -> list[Session]:
         return await self._sessions("AND status = ? ORDER BY entry_time", (STATUS_OPEN,))
@@ -191,6 +258,7 @@ class ParkingStore:
         """The contexts that started or ended recent sessions (the open ones, the `limit`
         last entered, the `limit` last ended), oldest first: reads already applied, which
         a read delivered again must not apply twice."""
+        await self.async_after_saves()
         started = await self._db.fetchall(
             "SELECT context_id FROM sessions WHERE node = ? AND context_id IS NOT NULL"
             " AND (status = ? OR entry_time >= COALESCE((SELECT MIN(entry_time) FROM"
@@ -211,6 +279,7 @@ class ParkingStore:
 
     async def async_revenue_since(self, lot: str, since: float) -> tuple[int, int]:
         """Fees charged and amounts paid for sessions of `lot` that ended since `since`."""
+        await self.async_after_saves()
         row = await self._db.fetchone(
             "SELECT COALESCE(SUM(fee), 0), COALESCE(SUM(paid_amount), 0) FROM sessions"
             " WHERE node = ? AND lot = ? AND exit_time >= ?",
@@ -220,6 +289,7 @@ class ParkingStore:
 
     async def _sessions(self, clause: str, args: tuple[Any, ...]) -> list[Session]:
         """This node's sessions; `clause` continues the WHERE (starting with AND)."""
+        await self.async_after_saves()
         rows = await self._db.fetchall(
             f"SELECT {_quoted(_SESSION_COLUMNS)} FROM sessions WHERE node = ? {clause}",
             (self.node, *args),
@@ -227,6 +297,7 @@ class ParkingStore:
         return [Session.from_row(dict(zip(_SESSION_COLUMNS, row, strict=True))) for row in rows]
 
     async def _reservations(self, clause: str, args: tuple[Any, ...]) -> list[Reservation]:
+        await self.async_after_saves()
         rows = await self._db.fetchall(
             f"SELECT {_quoted(_RES_COLUMNS)} FROM reservations WHERE node = ? {clause}",
             (self.node, *args),

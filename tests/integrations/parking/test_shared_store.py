@@ -3,6 +3,7 @@ with its sessions, and hubs sharing one PostgreSQL database keep their sessions 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from hub.integrations.parking.models import Session
@@ -54,3 +55,29 @@ async def test_two_hubs_share_one_postgres_database_without_mixing(postgres_url:
     finally:
         await west.async_close()
         await east.async_close()
+
+
+async def test_saves_made_at_once_are_all_kept_and_a_bad_one_fails_alone(tmp_path: Path) -> None:
+    """A backlog of reads saves many sessions at once: they share commits, every caller
+    returns once its own row is committed, a read made after them sees them all, and a
+    row the database refuses fails only its own caller."""
+    store = await ParkingStore.async_open(tmp_path / "parking.db", "west_lot")
+    try:
+        good = [Session(f"s{n}", "main", f"KA01AB{n:04d}", 1000.0 + n) for n in range(200)]
+        bad = Session("broken", "main", None, 5.0)  # type: ignore[arg-type]
+        saves = [store.async_save_session(session.row()) for session in good[:100]]
+        saves.append(store.async_save_session(bad.row()))
+        saves += [store.async_save_session(session.row()) for session in good[100:]]
+        results = await asyncio.gather(*saves, return_exceptions=True)
+        errors = [result for result in results if isinstance(result, Exception)]
+        assert len(errors) == 1
+        assert "NOT NULL" in str(errors[0])
+        assert results.index(errors[0]) == 100
+        assert len(await store.async_open_sessions()) == 200
+    finally:
+        await store.async_close()
+    again = await ParkingStore.async_open(tmp_path / "parking.db", "west_lot")
+    try:
+        assert {s.id for s in await again.async_open_sessions()} == {s.id for s in good}
+    finally:
+        await again.async_close()
