@@ -39,9 +39,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
+
+if TYPE_CHECKING:  # the load generator side never imports the hub
+    from hub.core.hub import Hub
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -52,7 +55,7 @@ CHURN_ENTITIES = 100
 # -- the hub side (--serve) ------------------------------------------------------------
 
 
-def _populate(hub: Any, count: int) -> None:
+def _populate(hub: Hub, count: int) -> None:
     """`count` states shaped like a lot's, and the entities the churn changes."""
     for index in range(count - CHURN_ENTITIES):
         lot, slot = divmod(index, 200)
@@ -73,7 +76,7 @@ def _populate(hub: Any, count: int) -> None:
         hub.states.async_set(f"sensor.bench_{index}", "0", {"friendly_name": f"Bench {index}"})
 
 
-async def _churn(hub: Any, rate: int, seconds: float) -> int:
+async def _churn(hub: Hub, rate: int, seconds: float) -> int:
     """`rate` changes a second for `seconds`, in 10 ms ticks; each state is its set time."""
     per_tick, tick = max(1, rate // 100), 0.01
     start = time.monotonic()

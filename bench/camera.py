@@ -105,11 +105,16 @@ async def run(cameras: int, fps: float, take: float, seconds: float) -> dict[str
         ]
         await camera.async_setup(hub, camera.CONFIG_SCHEMA({"cameras": entries}))
         counts = dict.fromkeys(range(cameras), 0)
+
+        def counter(i: int) -> camera.FrameCallback:
+            def count(_frame: camera.Frame) -> None:
+                counts[i] += 1
+
+            return count
+
         for i in range(cameras):
             cam = await camera.async_get_camera(hub, f"camera.cam{i}")
-            cam.async_subscribe_frames(
-                lambda _f, i=i: counts.__setitem__(i, counts[i] + 1), fps=take
-            )
+            cam.async_subscribe_frames(counter(i), fps=take)
         await asyncio.sleep(2)  # connect and settle
         for i in counts:
             counts[i] = 0

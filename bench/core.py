@@ -23,17 +23,17 @@ from _common import peak_rss_mb
 
 from hub import __version__
 from hub.config import HubConfig
-from hub.core.bus import Event
+from hub.core.bus import Event, EventListener
 from hub.core.hub import Hub
 
 Case = Callable[[Hub, int], Awaitable[float]]
 
 
-async def _fire_events(hub: Hub, n: int, listener: Callable[[Event], object]) -> float:
+async def _fire_events(hub: Hub, n: int, listener: EventListener) -> float:
     """N event types with one listener each, each type fired once."""
     event_types = [f"bench_event_{i}" for i in range(n)]
     for event_type in event_types:
-        hub.bus.async_listen(event_type, listener)  # type: ignore[arg-type]
+        hub.bus.async_listen(event_type, listener)
     fire = hub.bus.async_fire
     gc.collect()
     start = time.perf_counter()

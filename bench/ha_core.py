@@ -57,7 +57,7 @@ async def fire_event_callback(hass: core.HomeAssistant, n: int) -> float:
     """N event types with one @callback listener each; fire each once."""
     count = 0
 
-    @core.callback
+    @core.callback  # type: ignore[untyped-decorator]  # HA is not installed for mypy
     def listener(_event: core.Event) -> None:
         nonlocal count
         count += 1
@@ -98,7 +98,7 @@ async def tracked_state_change(hass: core.HomeAssistant, n: int) -> float:
     """N pre-created entities, one state-change tracker each; change each once."""
     count = 0
 
-    @core.callback
+    @core.callback  # type: ignore[untyped-decorator]  # HA is not installed for mypy
     def listener(_event: core.Event) -> None:
         nonlocal count
         count += 1

@@ -108,7 +108,8 @@ class Watcher:
         self.client.on_connect = lambda client, *_: client.subscribe(
             [("parkhub/event/plate_detected", 1), ("parkhub/nodes/+/events", 1)]
         )
-        self.client.reconnect_delay_set(0.1, 0.5)
+        # Seconds as floats work (paho only doubles and adds them); its annotation says int.
+        self.client.reconnect_delay_set(0.1, 0.5)  # type: ignore[arg-type]
         self.client.connect(HOST, port)
         self.client.loop_start()
 

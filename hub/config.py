@@ -127,7 +127,7 @@ def _known_keys(schema: Any, path: Sequence[Any]) -> list[str]:
 
 def load_config(
     path: Path,
-    schema_for: Callable[[str], vol.Schema | None],
+    schema_for: Callable[[str], Callable[[Any], Any] | None],
     *,
     known: Iterable[str] = (),
 ) -> dict[str, Any]:

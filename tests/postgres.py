@@ -63,7 +63,6 @@ def postgres_cluster(bindir: Path, *, durable: bool = False) -> Iterator[str]:
         if as_root:
             shutil.chown(tmp, "postgres")
             shutil.chown(data, "postgres")
-        run = {"check": True, "capture_output": True, "timeout": 120}
         subprocess.run(
             [
                 *prefix,
@@ -79,7 +78,9 @@ def postgres_cluster(bindir: Path, *, durable: bool = False) -> Iterator[str]:
                 "UTF8",
                 "--locale=C",
             ],
-            **run,  # type: ignore[call-overload]
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
         port = _free_port()
         options = f"-p {port} -k {data} -c listen_addresses=127.0.0.1"
@@ -98,7 +99,9 @@ def postgres_cluster(bindir: Path, *, durable: bool = False) -> Iterator[str]:
                 "start",
                 "-w",
             ],
-            **run,  # type: ignore[call-overload]
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
         try:
             # A password (ignored: trust) and sslmode=disable keep asyncpg from looking for

@@ -74,11 +74,12 @@ async def test_sigterm_during_setup_stops_cleanly_once_setup_is_done(tmp_path: P
         assert process.returncode is None  # not killed mid-set-up
         await asyncio.to_thread((tmp_path / "go-on").write_text, "")
         _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        returncode = await process.wait()  # at once: communicate() waited for the exit
     finally:
         if process.returncode is None:
             process.kill()
             await process.wait()
-    assert process.returncode == 0, stderr.decode()
+    assert returncode == 0, stderr.decode()
     assert b"Stop requested while starting" in stderr
     assert b"Slow Lot stopped" in stderr
     assert b"Traceback" not in stderr

@@ -137,6 +137,7 @@ def _arm_is_up(jpeg: bytes) -> bool:
     """Whether the lane frame shows the barrier arm raised: its red stripe where the raised
     arm stands (above any car's roof), not the wall that is there when it is down."""
     image = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None, "the lane frame is not a JPEG"
     raised = math.radians(ANGLES["open"])
     along = ARM_LENGTH * 5 / 16  # the middle of the arm's third stripe, a red one
     x, y = int(POST_X - along * math.cos(raised)), int(ARM_Y - along * math.sin(raised))

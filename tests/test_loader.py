@@ -16,6 +16,7 @@ from hub.loader import (
     find_integrations,
     setup_order,
 )
+from tests.conftest import Clock, LogGuard
 
 SETUP_RECORDS_ORDER = """
 import voluptuous as vol
@@ -94,7 +95,9 @@ async def test_setup_runs_in_order_with_validated_config(hub: Hub) -> None:
     assert state.state == "first_one,second"
 
 
-async def test_failing_integration_is_logged_and_others_run(hub: Hub, log_guard, caplog) -> None:
+async def test_failing_integration_is_logged_and_others_run(
+    hub: Hub, log_guard: LogGuard, caplog: pytest.LogCaptureFixture
+) -> None:
     log_guard.allowed = True
     await asyncio.to_thread(
         make_integration,
@@ -123,7 +126,9 @@ async def test_failing_integration_is_logged_and_others_run(hub: Hub, log_guard,
     assert state.state == "healthy"
 
 
-async def test_not_ready_integration_is_retried(hub: Hub, clock, caplog) -> None:
+async def test_not_ready_integration_is_retried(
+    hub: Hub, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
     await asyncio.to_thread(
         make_integration,
         hub.config_dir,

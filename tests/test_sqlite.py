@@ -23,7 +23,9 @@ SCHEMA = "CREATE TABLE IF NOT EXISTS plates (plate TEXT PRIMARY KEY);"
     ("store", "name"),
     [(ListStore, "lpr.db"), (OutboxStore, "notify.db"), (ParkingStore, "parking.db")],
 )
-async def test_each_store_stamps_its_version(tmp_path: Path, store: type, name: str) -> None:
+async def test_each_store_stamps_its_version(
+    tmp_path: Path, store: type[ListStore | OutboxStore | ParkingStore], name: str
+) -> None:
     opened = await store.async_open(tmp_path / name)
     await opened.async_close()
     latest = 1 + len(importlib.import_module(store.__module__).MIGRATIONS)

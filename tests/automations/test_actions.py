@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from hub.automations import AutomationManager
 from hub.core.bus import Event
 from hub.core.hub import Hub
@@ -315,7 +317,7 @@ async def test_failing_step_stops_unless_continue_on_error(
     calls: list[ServiceCall],
     setup_automations: SetupAutomations,
     log_guard: LogGuard,
-    caplog: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     log_guard.allowed = True
     manager = await start(
@@ -343,7 +345,7 @@ async def test_template_error_names_automation_template_and_error(
     calls: list[ServiceCall],
     setup_automations: SetupAutomations,
     log_guard: LogGuard,
-    caplog: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     log_guard.allowed = True
     manager = await start(

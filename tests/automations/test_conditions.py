@@ -9,7 +9,7 @@ import pytest
 from hub.core.hub import Hub
 from hub.core.services import ServiceCall
 from tests.automations.conftest import SetupAutomations
-from tests.conftest import LogGuard
+from tests.conftest import Clock, LogGuard
 
 
 async def run_with(
@@ -54,7 +54,7 @@ async def test_state_condition(hub: Hub, setup_automations: SetupAutomations) ->
 
 @pytest.mark.usefixtures("calls")
 async def test_state_condition_for(
-    hub: Hub, clock: Any, setup_automations: SetupAutomations
+    hub: Hub, clock: Clock, setup_automations: SetupAutomations
 ) -> None:
     hub.states.async_set("gate.entry", "open")
     cond = {"condition": "state", "entity_id": "gate.entry", "state": "open", "for": "00:05"}
@@ -121,7 +121,7 @@ async def test_and_or_not(hub: Hub, setup_automations: SetupAutomations) -> None
 
 
 @pytest.mark.usefixtures("calls")
-async def test_time_condition(hub: Hub, clock: Any, setup_automations: SetupAutomations) -> None:
+async def test_time_condition(hub: Hub, clock: Clock, setup_automations: SetupAutomations) -> None:
     # The clock starts on Monday 2026-03-02 at 08:00 UTC (the hub's zone).
     assert await run_with(
         hub, setup_automations, [{"condition": "time", "after": "07:00", "before": "09:00"}]
@@ -183,7 +183,10 @@ async def test_disabled_condition_passes(
 
 
 async def test_template_error_in_condition_is_false_and_named(
-    hub: Hub, calls: list[ServiceCall], setup_automations: SetupAutomations, caplog: Any
+    hub: Hub,
+    calls: list[ServiceCall],
+    setup_automations: SetupAutomations,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     assert not await run_with(hub, setup_automations, ["{{ states('sensor.x') | float > 1 }}"])
     assert "Automation cond: condition condition/0: template" in caplog.text

@@ -25,8 +25,9 @@ from hub.core.bus import Event
 from hub.core.hub import Hub
 from hub.integrations import notify
 from hub.loader import import_integration
-from tests.conftest import Clock
+from tests.conftest import Clock, LogGuard
 from tests.integrations.notify.receivers import FakeTwilio
+from tests.web.conftest import AiohttpClient
 
 BUNDLED = Path(__file__).resolve().parents[2] / "config.yaml"
 # The integrations the examples call, set up from their bundled sections.
@@ -72,7 +73,12 @@ LIST_KINDS = {"residents": "allow", "banned": "block"}  # the bundled lpr: lists
 
 def plate(hub: Hub, text: str, **data: Any) -> None:
     """A plate_detected event shaped as the plate reader fires it (list and listed agree)."""
-    event = {"plate": text, "confidence": 0.95, "camera": "camera.entry", "direction": "entry"}
+    event: dict[str, Any] = {
+        "plate": text,
+        "confidence": 0.95,
+        "camera": "camera.entry",
+        "direction": "entry",
+    }
     event |= data
     event["listed"] = LIST_KINDS.get(event.get("list") or "", "none")
     hub.bus.async_fire("plate_detected", event)
@@ -202,7 +208,7 @@ async def test_nightly_report_counts_the_day_and_resets(hub: Hub, clock: Clock) 
 
 
 async def test_overstay_without_an_sms_account_reaches_the_panel(
-    hub: Hub, clock: Clock, aiohttp_client: Any, log_guard: Any
+    hub: Hub, clock: Clock, aiohttp_client: AiohttpClient, log_guard: LogGuard
 ) -> None:
     """The bundled config as it is (no SMS account): the panel's REST route shows it."""
     from hub.web import create_app, create_token

@@ -12,6 +12,7 @@ from hub.core.hub import Hub
 from hub.core.services import ServiceCall
 from tests.automations.conftest import SetupAutomations, record
 from tests.conftest import Clock
+from tests.states import get_state
 
 
 async def slow_automation(setup_automations: SetupAutomations, **options: Any) -> AutomationManager:
@@ -47,7 +48,7 @@ async def test_single_drops_and_logs_once(
     clock: Clock,
     calls: list[ServiceCall],
     setup_automations: SetupAutomations,
-    caplog: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     manager = await slow_automation(setup_automations)
     await fire(hub, 1, 2, 3)
@@ -82,11 +83,11 @@ async def test_queued_runs_in_order_up_to_max(
     clock: Clock,
     calls: list[ServiceCall],
     setup_automations: SetupAutomations,
-    caplog: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     manager = await slow_automation(setup_automations, mode="queued", max=3)
     await fire(hub, 1, 2, 3, 4)  # 1 runs, 2 and 3 wait, 4 is over max
-    assert hub.states.get("automation.slow").attributes["current"] == 1
+    assert get_state(hub, "automation.slow").attributes["current"] == 1
     await clock.advance(seconds=30)
     assert steps(calls) == ["start 1", "end 1", "start 2", "end 2", "start 3", "end 3"]
     assert "queue full (max 3)" in caplog.text
@@ -103,15 +104,15 @@ async def test_parallel_runs_together_up_to_max(
     clock: Clock,
     calls: list[ServiceCall],
     setup_automations: SetupAutomations,
-    caplog: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     await slow_automation(setup_automations, mode="parallel", max=2)
     await fire(hub, 1, 2, 3)
-    assert hub.states.get("automation.slow").attributes["current"] == 2
+    assert get_state(hub, "automation.slow").attributes["current"] == 2
     await clock.advance(seconds=10)
     assert steps(calls) == ["start 1", "start 2", "end 1", "end 2"]
     assert "2 runs already going (max 2)" in caplog.text
-    assert hub.states.get("automation.slow").attributes["current"] == 0
+    assert get_state(hub, "automation.slow").attributes["current"] == 0
 
 
 @pytest.mark.parametrize("mode", ["single", "restart", "queued", "parallel"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from hub.core.hub import Hub
 from hub.core.services import ServiceCall
 from hub.integrations import mqtt
@@ -83,7 +85,10 @@ async def test_mqtt_trigger_with_wildcards_payload_and_template(
 
 
 async def test_mqtt_trigger_is_idle_without_mqtt(
-    hub: Hub, setup_automations: SetupAutomations, caplog: Any, log_guard: LogGuard
+    hub: Hub,
+    setup_automations: SetupAutomations,
+    caplog: pytest.LogCaptureFixture,
+    log_guard: LogGuard,
 ) -> None:
     manager = await setup_automations(
         [

@@ -14,6 +14,7 @@ from hub.core.hub import Hub
 from hub.core.services import ServiceCall
 from tests.automations.conftest import SetupAutomations, record
 from tests.conftest import Clock, LogGuard
+from tests.states import get_state
 
 GATE_AUTOMATION = {
     "id": "gate",
@@ -56,19 +57,19 @@ async def test_turn_off_detaches_and_stops_runs(
     hub.bus.async_fire("car")
     await hub.async_block_till_done()
     await hub.services.async_call("automation", "turn_off", {"entity_id": "automation.slow"})
-    assert hub.states.get("automation.slow").state == "off"
+    assert get_state(hub, "automation.slow").state == "off"
     hub.bus.async_fire("car")
     await clock.advance(seconds=20)
     assert calls == []
 
     await hub.services.async_call("automation", "toggle", {"entity_id": "all"})
-    assert hub.states.get("automation.slow").state == "on"
+    assert get_state(hub, "automation.slow").state == "on"
     hub.bus.async_fire("car")
     await clock.advance(seconds=10)
     assert len(calls) == 1
     await hub.services.async_call("automation", "toggle", {"entity_id": "automation.slow"})
     await hub.services.async_call("automation", "turn_on", {"entity_id": "automation.slow"})
-    assert hub.states.get("automation.slow").state == "on"
+    assert get_state(hub, "automation.slow").state == "on"
 
 
 async def test_turn_off_can_let_runs_finish(
@@ -127,8 +128,8 @@ async def test_reload_replaces_automations_and_keeps_their_state(
     hub.bus.async_listen("automation_reloaded", reloaded.append)
     await hub.services.async_call("automation", "reload")
     assert hub.states.get("automation.old") is None
-    assert hub.states.get("automation.open_the_gate").state == "off"  # kept across the reload
-    assert hub.states.get("automation.new_one").state == "on"
+    assert get_state(hub, "automation.open_the_gate").state == "off"  # kept across the reload
+    assert get_state(hub, "automation.new_one").state == "on"
     hub.bus.async_fire("car")
     await hub.async_block_till_done()
     assert [call.data for call in calls] == [{"version": "new"}]

@@ -6,15 +6,15 @@ import asyncio
 
 import pytest
 
-from hub.core.bus import Event
+from hub.core.bus import CALLBACK_TYPE, Event
 from hub.core.const import MATCH_ALL
 from hub.core.context import Context
 from hub.core.exceptions import ServiceValidationError
 from hub.core.hub import Hub
-from tests.conftest import FROZEN_AT
+from tests.conftest import FROZEN_AT, Clock, LogGuard
 
 
-async def test_listener_gets_event_with_data_and_context(hub: Hub, clock) -> None:
+async def test_listener_gets_event_with_data_and_context(hub: Hub, clock: Clock) -> None:
     seen: list[Event] = []
     hub.bus.async_listen("plate_detected", seen.append)
     context = Context(user_id="attendant")
@@ -81,7 +81,7 @@ async def test_listen_once_fires_once_even_when_fired_from_inside(hub: Hub) -> N
 
 async def test_listener_may_unsubscribe_itself_during_dispatch(hub: Hub) -> None:
     seen: list[str] = []
-    unsubscribe_first = None
+    unsubscribe_first: CALLBACK_TYPE | None = None
 
     def first(event: Event) -> None:
         seen.append("first")
@@ -110,7 +110,9 @@ async def test_coroutine_listener_that_waits_is_awaited_by_block_till_done(hub: 
     assert steps == ["started", "finished"]
 
 
-async def test_failing_listener_is_logged_and_others_still_run(hub: Hub, log_guard, caplog) -> None:
+async def test_failing_listener_is_logged_and_others_still_run(
+    hub: Hub, log_guard: LogGuard, caplog: pytest.LogCaptureFixture
+) -> None:
     log_guard.allowed = True
     seen: list[str] = []
 

@@ -5,12 +5,19 @@ from __future__ import annotations
 import asyncio
 import threading
 from pathlib import Path
-from typing import Any
+
+import pytest
 
 from hub.config import HubConfig
 from hub.core.bus import Event
 from hub.core.const import EVENT_HUB_STARTED, EVENT_HUB_STOP
 from hub.core.hub import CoreState, Hub
+from tests.conftest import Clock, LogGuard
+
+
+def _state(hub: Hub) -> CoreState:
+    """The hub's state read afresh: mypy keeps an earlier `assert hub.state is` across awaits."""
+    return hub.state
 
 
 async def test_start_and_stop_fire_events_and_end_everything(tmp_path: Path) -> None:
@@ -39,7 +46,7 @@ async def test_start_and_stop_fire_events_and_end_everything(tmp_path: Path) -> 
     assert forever.cancelled()
     assert not worker_thread.is_alive()
     assert hub.scheduler.pending == 0
-    assert hub.state is CoreState.stopped
+    assert _state(hub) is CoreState.stopped
 
 
 async def test_close_jobs_run_last_in_reverse_order(tmp_path: Path) -> None:
@@ -84,7 +91,9 @@ async def test_block_till_done_waits_for_tasks_started_by_tasks(hub: Hub) -> Non
     assert done == ["outer", "inner"]
 
 
-async def test_failed_task_is_logged(hub: Hub, log_guard, caplog) -> None:
+async def test_failed_task_is_logged(
+    hub: Hub, log_guard: LogGuard, caplog: pytest.LogCaptureFixture
+) -> None:
     log_guard.allowed = True
 
     async def broken() -> None:
@@ -97,7 +106,7 @@ async def test_failed_task_is_logged(hub: Hub, log_guard, caplog) -> None:
 
 
 async def test_stop_from_a_task_cancels_what_is_stuck_but_finishes(
-    tmp_path: Path, monkeypatch, caplog
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A SIGTERM handler stops the hub from a tracked task; a listener that never returns
     is cancelled after the timeout, and the stop itself still completes."""
@@ -119,7 +128,7 @@ async def test_stop_from_a_task_cancels_what_is_stuck_but_finishes(
     assert "Timed out waiting for hub_stop listeners; cancelling 1 tasks" in caplog.text
 
 
-async def test_waiting_on_the_clock_does_not_count_as_work(hub: Hub, clock: Any) -> None:
+async def test_waiting_on_the_clock_does_not_count_as_work(hub: Hub, clock: Clock) -> None:
     """A tracked task in `async_await_untracked` lets `async_block_till_done` return, and
     counts again once what it waits for is done (so `clock.advance` sees it finish)."""
     steps: list[str] = []
@@ -170,7 +179,7 @@ async def test_wait_writes_waits_for_the_writes_in_flight(hub: Hub) -> None:
 
 
 async def test_a_hung_write_does_not_keep_the_gate_shut(
-    hub: Hub, monkeypatch: Any, caplog: Any
+    hub: Hub, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     import hub.core.hub as hub_module
 

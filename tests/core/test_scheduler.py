@@ -6,10 +6,10 @@ import asyncio
 from datetime import datetime, timedelta
 
 from hub.core.hub import Hub
-from tests.conftest import FROZEN_AT
+from tests.conftest import FROZEN_AT, Clock
 
 
-async def test_call_later_fires_when_due_not_before(hub: Hub, clock) -> None:
+async def test_call_later_fires_when_due_not_before(hub: Hub, clock: Clock) -> None:
     fired: list[datetime] = []
     hub.scheduler.async_call_later(90, fired.append)
     await clock.advance(seconds=89)
@@ -18,7 +18,7 @@ async def test_call_later_fires_when_due_not_before(hub: Hub, clock) -> None:
     assert fired == [FROZEN_AT + timedelta(seconds=90)]
 
 
-async def test_timers_fire_in_order_with_the_clock_at_their_time(hub: Hub, clock) -> None:
+async def test_timers_fire_in_order_with_the_clock_at_their_time(hub: Hub, clock: Clock) -> None:
     fired: list[tuple[str, datetime]] = []
     hub.scheduler.async_call_later(20, lambda now: fired.append(("b", now)))
     hub.scheduler.async_call_at(
@@ -32,7 +32,7 @@ async def test_timers_fire_in_order_with_the_clock_at_their_time(hub: Hub, clock
     assert clock.now() == FROZEN_AT + timedelta(minutes=1)
 
 
-async def test_cancel(hub: Hub, clock) -> None:
+async def test_cancel(hub: Hub, clock: Clock) -> None:
     fired: list[datetime] = []
     cancel = hub.scheduler.async_call_later(5, fired.append)
     cancel()
@@ -40,7 +40,7 @@ async def test_cancel(hub: Hub, clock) -> None:
     assert fired == []
 
 
-async def test_interval_keeps_its_cadence(hub: Hub, clock) -> None:
+async def test_interval_keeps_its_cadence(hub: Hub, clock: Clock) -> None:
     fired: list[datetime] = []
     cancel = hub.scheduler.async_track_interval(timedelta(minutes=1), fired.append)
     await clock.advance(minutes=3, seconds=30)
@@ -49,7 +49,7 @@ async def test_interval_keeps_its_cadence(hub: Hub, clock) -> None:
     assert [(now - FROZEN_AT).total_seconds() for now in fired] == [60, 120, 180]
 
 
-async def test_coroutine_timer_action_is_awaited(hub: Hub, clock) -> None:
+async def test_coroutine_timer_action_is_awaited(hub: Hub, clock: Clock) -> None:
     done: list[str] = []
 
     async def action(now: datetime) -> None:
@@ -61,7 +61,7 @@ async def test_coroutine_timer_action_is_awaited(hub: Hub, clock) -> None:
     assert done == ["sent"]
 
 
-async def test_state_held_for_duration_fires_once(hub: Hub, clock) -> None:
+async def test_state_held_for_duration_fires_once(hub: Hub, clock: Clock) -> None:
     """The overstay building block: occupied for two hours -> one alert."""
     fired: list[datetime] = []
     hub.states.async_set("binary_sensor.lot_slot_7", "off")
@@ -79,7 +79,7 @@ async def test_state_held_for_duration_fires_once(hub: Hub, clock) -> None:
     assert len(fired) == 1
 
 
-async def test_state_for_rearms_when_state_leaves_and_comes_back(hub: Hub, clock) -> None:
+async def test_state_for_rearms_when_state_leaves_and_comes_back(hub: Hub, clock: Clock) -> None:
     fired: list[datetime] = []
     hub.states.async_set("binary_sensor.lot_slot_7", "on")
     await clock.advance(minutes=30)
@@ -107,7 +107,12 @@ async def test_real_clock_timer_fires_on_its_own(hub: Hub) -> None:
 async def test_real_clock_earlier_timer_rearms(hub: Hub) -> None:
     order: list[str] = []
     done = asyncio.Event()
-    hub.scheduler.async_call_later(0.08, lambda now: (order.append("late"), done.set()))
+
+    def late(now: datetime) -> None:
+        order.append("late")
+        done.set()
+
+    hub.scheduler.async_call_later(0.08, late)
     hub.scheduler.async_call_later(0.01, lambda now: order.append("early"))
     await asyncio.wait_for(done.wait(), 2)
     assert order == ["early", "late"]

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from hub.core.bus import Event
 from hub.core.const import EVENT_STATE_CHANGED
 from hub.core.exceptions import InvalidEntityId, ServiceValidationError
 from hub.core.hub import Hub
+from tests.conftest import Clock
 
 
 async def test_set_creates_state_and_announces_it(hub: Hub) -> None:
     changes: list[Event] = []
     hub.bus.async_listen(EVENT_STATE_CHANGED, changes.append)
 
-    state = hub.states.async_set("sensor.lot_free_spaces", 12, {"total": 20})
+    from_json = json.loads('{"state": 12}')["state"]  # untyped, as a REST body's state is
+    state = hub.states.async_set("sensor.lot_free_spaces", from_json, {"total": 20})
 
     assert state is not None
     assert hub.states.get("sensor.lot_free_spaces") is state
@@ -35,7 +39,7 @@ async def test_unchanged_set_is_a_no_op(hub: Hub) -> None:
     assert len(changes) == 1
 
 
-async def test_attribute_change_keeps_last_changed(hub: Hub, clock) -> None:
+async def test_attribute_change_keeps_last_changed(hub: Hub, clock: Clock) -> None:
     first = hub.states.async_set("binary_sensor.lot_slot_1", "on", {"confidence": 0.8})
     await clock.advance(seconds=30)
     second = hub.states.async_set("binary_sensor.lot_slot_1", "on", {"confidence": 0.9})
@@ -204,7 +208,7 @@ async def test_query_by_domain(hub: Hub) -> None:
     assert len(hub.states.async_all()) == 2
 
 
-async def test_as_dict_is_the_api_shape(hub: Hub, clock) -> None:
+async def test_as_dict_is_the_api_shape(hub: Hub, clock: Clock) -> None:
     state = hub.states.async_set("sensor.free", "3", {"total": 20})
     assert state is not None
     data = state.as_dict()

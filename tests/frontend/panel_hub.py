@@ -85,7 +85,7 @@ class PanelHub:
             return json.loads(response.read())
 
     def onboarding_code(self) -> str:
-        codes = _CODE.findall(self.log_path.read_text())
+        codes: list[str] = _CODE.findall(self.log_path.read_text())  # one group: strings
         assert codes, "the hub logged no onboarding code"
         return codes[-1]
 

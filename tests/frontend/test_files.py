@@ -31,7 +31,9 @@ def test_vendored_code_is_pinned_licensed_and_small() -> None:
 def test_every_module_the_import_map_and_service_worker_name_exists() -> None:
     files = load_files()
     index = (FRONTEND_DIR / "index.html").read_text()
-    import_map = json.loads(re.search(r'<script type="importmap">(.*?)</script>', index, re.S)[1])
+    found = re.search(r'<script type="importmap">(.*?)</script>', index, re.S)
+    assert found, "index.html has no import map"
+    import_map = json.loads(found[1])
     for target in import_map["imports"].values():
         assert target.endswith("/") or target in files, target
     for preload in re.findall(r'rel="modulepreload" href="([^"]+)"', index):

@@ -26,6 +26,7 @@ from hub.core.services import ServiceCall
 from hub.recorder import CONFIG_SCHEMA, RecorderConfig, async_setup_recorder
 from hub.web import async_start_web, create_token
 from tests.mqtt_broker import free_port
+from tests.states import get_state
 
 RECEIVE_TIMEOUT = 5.0
 
@@ -94,7 +95,7 @@ async def test_hass_client(served: ServedHub) -> None:
         event = await _next(events)
         assert (event["event_type"], event["data"]) == ("parkhub_test", {"plate": "AB12CD"})
         assert event["context"]["id"] == fired["context"]["id"]
-    assert hub.states.get("gate.entry").state == "open"  # type: ignore[union-attr]
+    assert get_state(hub, "gate.entry").state == "open"
 
 
 async def test_homeassistant_api_rest(served: ServedHub) -> None:
@@ -121,9 +122,11 @@ async def test_homeassistant_api_rest(served: ServedHub) -> None:
         assert states == ()  # already open: nothing changed
 
         # set_state posts the whole State model back: the keys HA ignores are ignored.
-        new = await client.async_set_state(ha_api.State(entity_id="sensor.visitors", state="3"))
+        new = await client.async_set_state(
+            ha_api.State(entity_id="sensor.visitors", state="3", attributes={}, context=None)
+        )
         assert new.state == "3"
-        assert hub.states.get("sensor.visitors").state == "3"  # type: ignore[union-attr]
+        assert get_state(hub, "sensor.visitors").state == "3"
 
         seen: list[Any] = []
         hub.bus.async_listen("parkhub_test", seen.append)

@@ -131,7 +131,8 @@ def _services(hub: Hub) -> list[str]:
 
 def _commands(hub: Hub) -> list[str]:
     assert hub.http is not None
-    return sorted(hub.http[WS_COMMANDS_KEY])
+    commands = hub.http[WS_COMMANDS_KEY]  # apart: sorted()'s list[str] would bend the key's type
+    return sorted(commands)
 
 
 def _named(key: str) -> bool:
@@ -357,7 +358,7 @@ async def test_finding_5_a_resident_reads_nobody_elses_data(lot: Lot) -> None:
         hub.bus.async_fire("parking_session_started", {"plate": RESIDENT_PLATE}, context=Context())
         free = next(i for i in ids if i.endswith("_free_spaces"))
         hub.states.async_set(free, "7", {"total": 10})
-        seen = []
+        seen: list[dict[str, Any]] = []
         while len(seen) < 2:
             message = await socket.socket.receive_json(timeout=10)
             if message.get("id") == subscription and message["type"] == "event":

@@ -18,6 +18,7 @@ from hub.core.services import ServiceCall
 from hub.recorder import CONFIG_SCHEMA, RecorderConfig, async_setup_recorder
 from hub.web.schema_doc import documented
 from tests.conftest import FROZEN_AT, Clock
+from tests.states import get_state
 
 from .conftest import stored_tokens
 
@@ -43,7 +44,7 @@ async def test_get_states(hub: Hub, api_client: Client) -> None:
     assert response.status == 200
     body = await response.json()
     assert [state["entity_id"] for state in body] == ["sensor.lot_free_spaces", "gate.entry"]
-    assert body[0] == hub.states.get("sensor.lot_free_spaces").as_dict()  # type: ignore[union-attr]
+    assert body[0] == get_state(hub, "sensor.lot_free_spaces").as_dict()
     assert body[0]["attributes"] == {"total": 40}
     assert body[0]["last_changed"].endswith("+00:00")
 
@@ -113,7 +114,7 @@ async def test_post_state_accepts_numbers_and_booleans(
 
     assert response.status == 201
     assert (await response.json())["state"] == stored
-    assert hub.states.get("sensor.x").state == stored  # type: ignore[union-attr]
+    assert get_state(hub, "sensor.x").state == stored
 
 
 async def test_post_state_ignores_the_keys_home_assistant_ignores(
@@ -198,7 +199,7 @@ async def test_call_service_answers_the_changed_states(
 
     assert response.status == 200
     body = await response.json()
-    assert body == [hub.states.get("gate.entry").as_dict()]  # type: ignore[union-attr]
+    assert body == [get_state(hub, "gate.entry").as_dict()]
     assert body[0]["state"] == "open"
     [call] = gate_service
     assert dict(call.data) == {"entity_id": "gate.entry", "reason": "test"}

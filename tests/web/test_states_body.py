@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import gzip
 import json
+from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from hub.core.hub import Hub
 
-Client = TestClient  # type: ignore[type-arg]
+Client = TestClient[Any, Any]
 
 
 async def _get(client: Client, encoding: str | None = None) -> tuple[bytes, dict[str, str]]:

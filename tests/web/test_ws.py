@@ -16,6 +16,7 @@ from hub.core.hub import Hub
 from hub.core.services import ServiceCall
 from hub.web import ws, ws_connection
 from tests.conftest import FROZEN_AT, Clock, LogGuard
+from tests.states import get_state
 
 from .conftest import RECEIVE_TIMEOUT, WSClient, connect_ws, stored_tokens
 
@@ -223,7 +224,7 @@ async def test_subscribe_entities_full_then_diffs(
     hub: Hub, clock: Clock, ws_client: WSClient
 ) -> None:
     hub.states.async_set("gate.entry", "closed", {"last_command": "close", "speed": 1})
-    entry_context = hub.states.get("gate.entry").context.id  # type: ignore[union-attr]
+    entry_context = get_state(hub, "gate.entry").context.id
 
     sub_id = await ws_client.send_command(type="subscribe_entities")
     await ws_client.receive_result(sub_id)
@@ -341,7 +342,7 @@ async def test_call_service(hub: Hub, ws_client: WSClient, gate_calls: list[Serv
     assert result["result"] == {"context": call.context.as_dict()}
     tokens = await asyncio.to_thread(stored_tokens, hub.data_dir)
     assert call.context.user_id == tokens[0]["id"]
-    assert hub.states.get("gate.entry").context is call.context  # type: ignore[union-attr]
+    assert get_state(hub, "gate.entry").context is call.context
 
     msg_id = await ws_client.send_command(
         type="call_service",

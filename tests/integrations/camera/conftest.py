@@ -49,6 +49,16 @@ class FrameServer:
     def url(self, path: str) -> str:
         return str(self.server.make_url(path))
 
+    def refuse_while_down(self) -> None:
+        """A 503 for a new request while the test has the server down.
+
+        A method rather than `if state.down: raise` in each handler: mypy would keep that
+        check's narrowing (`down` is False) across the stream's awaits, and call the loop's
+        exit, which a test reaches by setting `down`, unreachable.
+        """
+        if self.down:
+            raise web.HTTPServiceUnavailable()
+
 
 @pytest.fixture(autouse=True)
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -66,8 +76,7 @@ async def frame_server(hub: Hub, aiohttp_server: AiohttpServer) -> AsyncIterator
     async def mjpeg(request: web.Request) -> web.StreamResponse:
         state = holder["state"]
         state.requests += 1
-        if state.down:
-            raise web.HTTPServiceUnavailable()
+        state.refuse_while_down()
         response = web.StreamResponse(
             headers={"Content-Type": "multipart/x-mixed-replace; boundary=myboundary"}
         )
@@ -85,8 +94,7 @@ async def frame_server(hub: Hub, aiohttp_server: AiohttpServer) -> AsyncIterator
 
     async def snapshot(request: web.Request) -> web.Response:
         state = holder["state"]
-        if state.down:
-            raise web.HTTPServiceUnavailable()
+        state.refuse_while_down()
         state.served += 1
         if request.query.get("garbage"):
             return web.Response(body=b"<html>login</html>", content_type="text/html")

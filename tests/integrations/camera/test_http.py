@@ -7,11 +7,14 @@ from typing import Any
 
 import cv2
 import numpy as np
+import pytest
 from aiohttp.test_utils import TestClient
 
 from hub.core.hub import Hub
 from hub.integrations.camera import async_get_camera, async_register_overlay
 from hub.web import create_app
+from tests.states import get_state
+from tests.web.conftest import AiohttpClient
 
 from .conftest import FrameServer, setup_cameras, wait_until
 
@@ -32,7 +35,7 @@ def is_red(pixel: np.ndarray) -> bool:
 
 
 async def make_client(
-    hub: Hub, frame_server: FrameServer, aiohttp_client: Any, token: str
+    hub: Hub, frame_server: FrameServer, aiohttp_client: AiohttpClient, token: str
 ) -> TestClient[Any, Any]:
     app = create_app(hub)
     await setup_cameras(hub, {"id": "gate", "source": "mjpeg", "url": frame_server.url("/stream")})
@@ -40,7 +43,7 @@ async def make_client(
 
 
 async def test_snapshot_with_and_without_overlays(
-    hub: Hub, frame_server: FrameServer, aiohttp_client: Any, token: str
+    hub: Hub, frame_server: FrameServer, aiohttp_client: AiohttpClient, token: str
 ) -> None:
     client = await make_client(hub, frame_server, aiohttp_client, token)
     async_register_overlay(hub, "camera.gate", red_box)
@@ -63,7 +66,7 @@ async def test_snapshot_with_and_without_overlays(
 
 
 async def test_unregistered_overlay_is_no_longer_drawn(
-    hub: Hub, frame_server: FrameServer, aiohttp_client: Any, token: str
+    hub: Hub, frame_server: FrameServer, aiohttp_client: AiohttpClient, token: str
 ) -> None:
     client = await make_client(hub, frame_server, aiohttp_client, token)
     remove = async_register_overlay(hub, "camera.gate", red_box)
@@ -74,7 +77,7 @@ async def test_unregistered_overlay_is_no_longer_drawn(
 
 
 async def test_snapshot_errors(
-    hub: Hub, frame_server: FrameServer, aiohttp_client: Any, token: str
+    hub: Hub, frame_server: FrameServer, aiohttp_client: AiohttpClient, token: str
 ) -> None:
     client = await make_client(hub, frame_server, aiohttp_client, token)
     missing = await client.get("/api/camera/camera.nope/snapshot.jpg")
@@ -90,14 +93,14 @@ async def test_snapshot_errors(
 
 
 async def test_mjpeg_restream_with_overlays(
-    hub: Hub, frame_server: FrameServer, aiohttp_client: Any, token: str
+    hub: Hub, frame_server: FrameServer, aiohttp_client: AiohttpClient, token: str
 ) -> None:
     client = await make_client(hub, frame_server, aiohttp_client, token)
     async_register_overlay(hub, "camera.gate", red_box)
     response = await client.get("/api/camera/camera.gate/stream.mjpeg?fps=10&overlays=1")
     assert response.status == 200
     assert response.headers["Content-Type"].startswith("multipart/x-mixed-replace")
-    await wait_until(lambda: hub.states.get("camera.gate").state == "streaming")
+    await wait_until(lambda: get_state(hub, "camera.gate").state == "streaming")
 
     parts: list[bytes] = []
     buffer = b""
@@ -115,11 +118,11 @@ async def test_mjpeg_restream_with_overlays(
     images = [await asyncio.to_thread(decode, part) for part in parts]
     assert all(image.shape == (240, 320, 3) and is_red(image[60, 60]) for image in images)
     # The viewer left: the camera goes back to idle once the restream notices.
-    await wait_until(lambda: hub.states.get("camera.gate").state == "idle")
+    await wait_until(lambda: get_state(hub, "camera.gate").state == "idle")
 
 
 async def test_mjpeg_bad_fps(
-    hub: Hub, frame_server: FrameServer, aiohttp_client: Any, token: str
+    hub: Hub, frame_server: FrameServer, aiohttp_client: AiohttpClient, token: str
 ) -> None:
     client = await make_client(hub, frame_server, aiohttp_client, token)
     response = await client.get("/api/camera/camera.gate/stream.mjpeg?fps=fast")
@@ -128,7 +131,11 @@ async def test_mjpeg_bad_fps(
 
 
 async def test_snapshot_of_a_camera_that_is_down(
-    hub: Hub, frame_server: FrameServer, aiohttp_client: Any, token: str, monkeypatch
+    hub: Hub,
+    frame_server: FrameServer,
+    aiohttp_client: AiohttpClient,
+    token: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("hub.integrations.camera.http.SNAPSHOT_TIMEOUT", 0.3)
     frame_server.down = True

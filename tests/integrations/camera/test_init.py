@@ -10,12 +10,13 @@ import pytest
 from hub.core.exceptions import HubError, ServiceValidationError
 from hub.core.hub import Hub
 from hub.integrations.camera import async_add_camera, async_get_camera
+from tests.conftest import LogGuard
 
 from .conftest import FrameServer, setup_cameras, state_of, wait_until
 
 
 async def test_adopted_cameras_are_merged_and_yaml_wins(
-    hub: Hub, frame_server: FrameServer, log_guard, caplog: pytest.LogCaptureFixture
+    hub: Hub, frame_server: FrameServer, log_guard: LogGuard, caplog: pytest.LogCaptureFixture
 ) -> None:
     adopted = {
         "cameras": [

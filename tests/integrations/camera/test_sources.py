@@ -136,6 +136,7 @@ async def test_unreachable_camera_is_unavailable_with_the_reason(hub: Hub) -> No
     )
     camera = await async_get_camera(hub, "camera.nowhere")
     await wait_until(lambda: camera.error is not None)
+    assert camera.error is not None
     assert state_of(hub, "camera.nowhere") == "unavailable"
     assert "127.0.0.1:9" in camera.error
 
@@ -172,12 +173,13 @@ async def test_snapshot_url_that_is_not_an_image(hub: Hub, frame_server: FrameSe
     camera = await async_get_camera(hub, "camera.login")
     camera.async_subscribe_frames(lambda frame: None, fps=50)
     await wait_until(lambda: camera.error is not None)
+    assert camera.error is not None
     assert "not a JPEG/PNG image" in camera.error
     assert state_of(hub, "camera.login") == "unavailable"
 
 
 def write_video(path: Path, frames: int, fps: float, codec: str = "MJPG") -> None:
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*codec), fps, (160, 120))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*codec), fps, (160, 120))
     for number in range(frames):
         writer.write(np.full((120, 160, 3), 10 + 10 * number, np.uint8))
     writer.release()
@@ -215,6 +217,7 @@ async def test_missing_file_is_named(hub: Hub) -> None:
     await setup_cameras(hub, {"id": "video", "source": "file", "path": "missing.mp4"})
     camera = await async_get_camera(hub, "camera.video")
     await wait_until(lambda: camera.error is not None)
+    assert camera.error is not None
     assert "video file not found" in camera.error
     assert "missing.mp4" in camera.error
 
@@ -252,6 +255,7 @@ async def test_rtsp_camera_that_refuses_is_unavailable(hub: Hub, unused_tcp_port
     await setup_cameras(hub, {"id": "rtsp", "source": "rtsp", "url": url})
     camera = await async_get_camera(hub, "camera.rtsp")
     await wait_until(lambda: camera.error is not None)
+    assert camera.error is not None
     assert camera.error == f"cannot open {url}"
     assert state_of(hub, "camera.rtsp") == "unavailable"
 
@@ -266,6 +270,7 @@ async def test_camera_with_a_password(hub: Hub, frame_server: FrameServer) -> No
     good = await async_get_camera(hub, "camera.good")
     bad = await async_get_camera(hub, "camera.bad")
     await wait_until(lambda: good.latest_frame is not None and bad.error is not None)
+    assert bad.error is not None
     assert "HTTP 401" in bad.error
     assert "check username and password" in bad.error
     assert state_of(hub, "camera.bad") == "unavailable"
@@ -290,5 +295,6 @@ async def test_an_idle_camera_decodes_almost_nothing(hub: Hub, frame_server: Fra
     served = frame_server.served
     await asyncio.sleep(1.0)
     assert frame_server.served - served >= 10  # the stream kept coming ...
+    assert camera.latest_frame is not None
     assert camera.latest_frame.seq == 1  # ... but nobody asked, so one frame was decoded
     assert state_of(hub, "camera.gate") == "idle"

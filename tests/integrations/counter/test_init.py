@@ -6,6 +6,7 @@ import pytest
 
 from hub.core.exceptions import ServiceValidationError
 from tests.integrations.conftest import SetupIntegration, StartHub
+from tests.states import get_state
 
 CONFIG = {
     "cars_today": {"name": "Cars today", "maximum": 3},
@@ -21,17 +22,17 @@ async def test_counting_and_restore(
     await setup_integration(hub, "counter", CONFIG)
     for _ in range(5):
         await hub.services.async_call("counter", "increment", CARS)
-    assert hub.states.get("counter.cars_today").state == "3"  # stays at the maximum
+    assert get_state(hub, "counter.cars_today").state == "3"  # stays at the maximum
     await hub.services.async_call("counter", "decrement", CARS)
     with pytest.raises(ServiceValidationError, match="9 is outside its range"):
         await hub.services.async_call("counter", "set_value", {**CARS, "value": 9})
     await hub.services.async_call("counter", "increment", {"entity_id": "counter.faults"})
-    assert hub.states.get("counter.faults").state == "15"
+    assert get_state(hub, "counter.faults").state == "15"
     await hub.async_stop()
 
     hub = await start_hub()
     await setup_integration(hub, "counter", CONFIG)
-    assert hub.states.get("counter.cars_today").state == "2"
-    assert hub.states.get("counter.faults").state == "10"  # restore: false
+    assert get_state(hub, "counter.cars_today").state == "2"
+    assert get_state(hub, "counter.faults").state == "10"  # restore: false
     await hub.services.async_call("counter", "reset", CARS)
-    assert hub.states.get("counter.cars_today").state == "0"
+    assert get_state(hub, "counter.cars_today").state == "0"

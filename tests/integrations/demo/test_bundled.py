@@ -15,12 +15,14 @@ import numpy as np
 from hub.bootstrap import async_build_hub, load
 from hub.web import create_token
 from tests.bundled_config import write_test_config
+from tests.conftest import LogGuard
 from tests.mqtt_broker import free_port
+from tests.states import get_state
 
 CAMERAS = {"camera.overhead": (1280, 720), "camera.entry": (960, 540), "camera.exit": (960, 540)}
 
 
-async def test_bundled_config_runs_the_demo_cameras(tmp_path: Path, log_guard) -> None:
+async def test_bundled_config_runs_the_demo_cameras(tmp_path: Path, log_guard: LogGuard) -> None:
     port = free_port()
     path = await asyncio.to_thread(write_test_config, tmp_path, port, free_port())
     loaded = await asyncio.to_thread(load, path)
@@ -41,8 +43,9 @@ async def test_bundled_config_runs_the_demo_cameras(tmp_path: Path, log_guard) -
                     assert response.status == 200
                     data = await response.read()
                 image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+                assert image is not None, f"{camera}: not an image"
                 assert image.shape == (height, width, 3)
-                assert hub.states.get(camera).attributes["resolution"] == f"{width}x{height}"
+                assert get_state(hub, camera).attributes["resolution"] == f"{width}x{height}"
         # The demo's ground truth is there for tests, and agrees with its slots file.
         lot = hub.data["demo"].lot
         assert set(lot.occupied_slots()) <= set(lot.slot_polygons)

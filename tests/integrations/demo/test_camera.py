@@ -12,6 +12,7 @@ from hub.core.exceptions import HubError
 from hub.core.hub import Hub
 from hub.integrations import camera
 from hub.integrations.camera import Frame, async_add_camera, async_get_camera
+from tests.conftest import Clock
 
 from .conftest import read_plate, setup_demo
 
@@ -28,7 +29,7 @@ async def _frame_at(cam: camera.CameraEntity, timestamp: float) -> Frame:
     return next(frame for frame in frames if frame.timestamp == timestamp)
 
 
-async def test_demo_cameras_show_the_lot(hub: Hub, clock) -> None:
+async def test_demo_cameras_show_the_lot(hub: Hub, clock: Clock) -> None:
     lot = await setup_demo(hub, seed=2, arrivals_per_hour=40)
     cameras = [
         {"id": "overhead", "source": "demo", "view": "overhead", "fps": 2},

@@ -17,11 +17,12 @@ from hub.integrations.demo.lane import ARM_Y
 from hub.integrations.demo.layout import SLOTS, SLOTS_FILE, slots_yaml
 from hub.integrations.demo.overhead import OverheadRenderer
 from hub.integrations.demo.schedule import Visit
+from tests.conftest import Clock
 
 from .conftest import read_plate, setup_demo
 
 
-async def test_same_seed_same_lot_other_seed_other_lot(hub: Hub, clock) -> None:
+async def test_same_seed_same_lot_other_seed_other_lot(hub: Hub, clock: Clock) -> None:
     lot = await setup_demo(hub, seed=3)
     now = clock.now().timestamp()
     twin = await setup_demo(hub, seed=3)
@@ -39,7 +40,7 @@ async def test_same_seed_same_lot_other_seed_other_lot(hub: Hub, clock) -> None:
     assert np.array_equal(frame, again)
 
 
-async def test_cars_come_and_go_with_the_clock(hub: Hub, clock) -> None:
+async def test_cars_come_and_go_with_the_clock(hub: Hub, clock: Clock) -> None:
     lot = await setup_demo(hub, seed=5, time_scale=10, arrivals_per_hour=30)
     start = lot.occupied_slots()
     begin = clock.now().timestamp()
@@ -61,7 +62,7 @@ async def test_cars_come_and_go_with_the_clock(hub: Hub, clock) -> None:
             assert visit.park > visit.arrive
 
 
-async def test_time_scale_speeds_the_lot_up(hub: Hub, clock) -> None:
+async def test_time_scale_speeds_the_lot_up(hub: Hub, clock: Clock) -> None:
     slow = await setup_demo(hub, seed=5, time_scale=1)
     fast = await setup_demo(hub, seed=5, time_scale=60)
     now = clock.now().timestamp()
@@ -72,7 +73,7 @@ async def test_time_scale_speeds_the_lot_up(hub: Hub, clock) -> None:
     assert len(arrived_fast) > 5 * max(1, len(arrived_slow))
 
 
-async def test_overhead_frame_shows_the_parked_cars(hub: Hub, clock) -> None:
+async def test_overhead_frame_shows_the_parked_cars(hub: Hub, clock: Clock) -> None:
     lot = await setup_demo(hub, seed=11)
     start = clock.now().timestamp()
     # A moment when no car is on its way into or out of a space.
@@ -96,7 +97,7 @@ async def test_overhead_frame_shows_the_parked_cars(hub: Hub, clock) -> None:
             assert changed < 0.1, f"{slot.id} should be empty"
 
 
-async def test_lane_camera_shows_the_plate_ground_truth_names(hub: Hub, clock) -> None:
+async def test_lane_camera_shows_the_plate_ground_truth_names(hub: Hub, clock: Clock) -> None:
     lot = await setup_demo(hub, seed=2, arrivals_per_hour=40)
     checked = {"entry": 0, "exit": 0}
     start = clock.now().timestamp()
@@ -115,7 +116,7 @@ async def test_lane_camera_shows_the_plate_ground_truth_names(hub: Hub, clock) -
     assert checked == {"entry": 3, "exit": 3}
 
 
-async def test_a_lane_car_shows_its_whole_plate_first(hub: Hub, clock) -> None:
+async def test_a_lane_car_shows_its_whole_plate_first(hub: Hub, clock: Clock) -> None:
     """The lane cameras face the oncoming cars: a car's front plate is the first of it in
     view, whole within a tenth of a second (tests/integrations/lpr reads it then)."""
     lot = await setup_demo(hub, seed=2, arrivals_per_hour=40)
@@ -139,7 +140,7 @@ async def test_a_lane_car_shows_its_whole_plate_first(hub: Hub, clock) -> None:
     assert checked == 2
 
 
-async def test_lane_is_empty_between_cars(hub: Hub, clock) -> None:
+async def test_lane_is_empty_between_cars(hub: Hub, clock: Clock) -> None:
     lot = await setup_demo(hub, seed=2)
     start = clock.now().timestamp()
     empty = [start + s for s in range(0, 600, 3) if lot.lane_car("entry", start + s) is None]
@@ -156,7 +157,7 @@ def _arm_colour(frame: np.ndarray) -> bool:
     return float((red | white).mean()) > 0.8
 
 
-async def test_barrier_follows_the_gate_entity(hub: Hub, clock) -> None:
+async def test_barrier_follows_the_gate_entity(hub: Hub, clock: Clock) -> None:
     lot = await setup_demo(hub, seed=2, gates={"entry": "gate.front"})
     start = clock.now().timestamp()
     at = next(start + s for s in range(0, 600, 3) if lot.lane_car("entry", start + s) is None)
@@ -174,7 +175,7 @@ async def test_barrier_follows_the_gate_entity(hub: Hub, clock) -> None:
     assert not np.array_equal(opened, moving)
 
 
-async def test_without_a_gate_entity_the_arm_lifts_for_each_car(hub: Hub, clock) -> None:
+async def test_without_a_gate_entity_the_arm_lifts_for_each_car(hub: Hub, clock: Clock) -> None:
     lot = await setup_demo(hub, seed=2)
     start = clock.now().timestamp()
     moments = [start + s / 2 for s in range(0, 1200)]

@@ -60,8 +60,8 @@ class Responder(asyncio.DatagramProtocol):
         assert message_id is not None
         self.probes.append(message_id)
         assert self.transport is not None
-        for answer in self.extra_answers:
-            self.transport.sendto(answer, addr)
+        for extra in self.extra_answers:
+            self.transport.sendto(extra, addr)
         answer = MATCHES.format(relates_to=message_id, uuid=CAMERA_UUID)
         self.transport.sendto(answer.encode(), addr)
 
@@ -107,7 +107,7 @@ async def test_onvif_camera_answers_the_probe(
             break
         await asyncio.sleep(0.01)
     (event,) = found
-    assert event.data | {"properties": None} == {
+    assert {**event.data, "properties": None} == {
         "id": "onvif_a1b2c3d40000400080000123456789ab",
         "source": "onvif",
         "name": "Exit Cam",

@@ -9,6 +9,7 @@ import voluptuous as vol
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from hub.core.bus import Event
 from hub.core.context import Context
 from hub.core.exceptions import HubError, ServiceValidationError
 from hub.core.hub import Hub
@@ -78,7 +79,7 @@ async def test_demo_gate_closes_by_itself_with_auto_close(hub: Hub, clock: Clock
     await hub.services.async_call("gate", "close", {"entity_id": "gate.entry"})
     await clock.advance(seconds=2)
     assert state_of(hub, "gate.entry") == "closed"
-    changes = []
+    changes: list[Event] = []
     hub.bus.async_listen("state_changed", changes.append)
     await clock.advance(seconds=60)
     assert [e.data["entity_id"] for e in changes if e.data["entity_id"] == "gate.entry"] == []
@@ -86,7 +87,7 @@ async def test_demo_gate_closes_by_itself_with_auto_close(hub: Hub, clock: Clock
 
 async def test_every_command_fires_gate_command_with_its_cause(hub: Hub, clock: Clock) -> None:
     await setup_gates(hub, {"id": "entry", "backend": "demo", "travel_time": 1})
-    commands = []
+    commands: list[Event] = []
     hub.bus.async_listen("gate_command", commands.append)
     plate_read = Context()
     cause = plate_read.child()

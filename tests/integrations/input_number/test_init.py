@@ -8,6 +8,7 @@ import voluptuous as vol
 from hub.core.exceptions import ServiceValidationError
 from hub.integrations.input_number import CONFIG_SCHEMA
 from tests.integrations.conftest import SetupIntegration, StartHub
+from tests.states import get_state
 
 LIMIT = {"overstay_minutes": {"min": 15, "max": 240, "step": 15, "unit_of_measurement": "min"}}
 
@@ -25,7 +26,7 @@ async def test_set_increment_decrement_and_restore(
     assert state.attributes["step"] == 15
     await hub.services.async_call("input_number", "set_value", {**entity, "value": 120})
     await hub.services.async_call("input_number", "increment", entity)
-    assert hub.states.get("input_number.overstay_minutes").state == "135"
+    assert get_state(hub, "input_number.overstay_minutes").state == "135"
     with pytest.raises(ServiceValidationError, match=r"300 is outside 15\.\.240"):
         await hub.services.async_call("input_number", "set_value", {**entity, "value": 300})
     await hub.services.async_call("input_number", "decrement", entity)
@@ -33,7 +34,7 @@ async def test_set_increment_decrement_and_restore(
 
     hub = await start_hub()
     await setup_integration(hub, "input_number", LIMIT)
-    assert hub.states.get("input_number.overstay_minutes").state == "120"
+    assert get_state(hub, "input_number.overstay_minutes").state == "120"
 
 
 def test_config_errors_say_what_is_wrong() -> None:

@@ -7,6 +7,8 @@ import asyncio
 from functools import cache
 from typing import Any
 
+import pytest
+
 from hub.core.bus import Event
 from hub.core.hub import Hub
 from hub.integrations import camera, demo, lpr
@@ -34,7 +36,7 @@ def shared_engine() -> OcrEngine:
     return create_engine("rapidocr")
 
 
-async def use_shared_engine(monkeypatch: Any) -> None:
+async def use_shared_engine(monkeypatch: pytest.MonkeyPatch) -> None:
     engine = await asyncio.to_thread(shared_engine)
     monkeypatch.setattr(lpr, "create_engine", lambda name, folder=None: engine)
 

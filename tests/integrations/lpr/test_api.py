@@ -16,6 +16,8 @@ from hub.integrations import lpr
 from hub.integrations.lpr.runtime import LprRuntime
 from hub.web import create_app, create_token
 from tests.conftest import Clock
+from tests.integrations.conftest import StartHub
+from tests.web.conftest import AiohttpClient
 
 from .lpr_setup import LISTS, use_shared_engine
 
@@ -28,11 +30,16 @@ async def engine(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def lpr_config(db_url: str | None) -> dict[str, Any]:
     """The `lpr:` block: the lists, on SQLite and on PostgreSQL."""
-    return lpr.CONFIG_SCHEMA({"lists": LISTS, **({"db_url": db_url} if db_url else {})})
+    config: dict[str, Any] = lpr.CONFIG_SCHEMA(
+        {"lists": LISTS, **({"db_url": db_url} if db_url else {})}
+    )
+    return config
 
 
 @pytest.fixture
-async def client(hub: Hub, aiohttp_client: Any, lpr_config: dict[str, Any]) -> TestClient[Any, Any]:
+async def client(
+    hub: Hub, aiohttp_client: AiohttpClient, lpr_config: dict[str, Any]
+) -> TestClient[Any, Any]:
     token = await asyncio.to_thread(create_token, hub.data_dir, "test")
     app = create_app(hub)
     assert await lpr.async_setup(hub, lpr_config)
@@ -142,7 +149,7 @@ async def test_services_manage_the_database_list(
 
 
 async def test_database_entries_survive_a_restart(
-    start_hub: Any, lpr_config: dict[str, Any]
+    start_hub: StartHub, lpr_config: dict[str, Any]
 ) -> None:
     hub = await start_hub()
     assert await lpr.async_setup(hub, lpr_config)

@@ -16,6 +16,7 @@ from hub.core.hub import Hub
 from hub.integrations import lpr
 from hub.integrations.lpr.media import prune, save_pass
 from hub.web import create_app, create_token
+from tests.web.conftest import AiohttpClient
 
 from .lpr_setup import use_shared_engine
 
@@ -59,7 +60,7 @@ def test_the_crop_is_the_plate_with_a_margin(tmp_path: Path) -> None:
 
 @pytest.fixture
 async def client(
-    hub: Hub, aiohttp_client: Any, monkeypatch: pytest.MonkeyPatch
+    hub: Hub, aiohttp_client: AiohttpClient, monkeypatch: pytest.MonkeyPatch
 ) -> TestClient[Any, Any]:
     await use_shared_engine(monkeypatch)
     token = await asyncio.to_thread(create_token, hub.data_dir, "test")

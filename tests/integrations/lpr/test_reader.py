@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -274,7 +275,7 @@ def test_a_frame_with_only_a_timestamp_reads_nothing(reader: PlateReader) -> Non
     assert reader.read(image) == []
 
 
-def test_easyocr_without_weights_says_what_to_install(tmp_path) -> None:
+def test_easyocr_without_weights_says_what_to_install(tmp_path: Path) -> None:
     with pytest.raises(EngineUnavailable, match=r"easyocr weights missing in .*craft_mlt_25k\.pth"):
         create_engine("easyocr", str(tmp_path))
     with pytest.raises(EngineUnavailable, match="unknown OCR engine 'tesseract'"):

@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from hub.core.context import Context
+from hub.core.hub import Hub
 from hub.integrations import camera, lpr
 from hub.integrations.lpr.config import CameraSettings
 from hub.integrations.lpr.reader import PlateRead
 from hub.integrations.lpr.runtime import LprRuntime
 from hub.integrations.lpr.voting import Candidate, Vote
+from tests.conftest import LogGuard
+from tests.integrations.conftest import StartHub
 
 from .lpr_setup import LISTS, record, use_shared_engine
 
 CAMERAS = {"cameras": [{"id": "gate_cam", "source": "file", "path": "missing.mjpeg"}]}
 
 
-async def _setup(hub: Any) -> LprRuntime:
+async def _setup(hub: Hub) -> LprRuntime:
     await camera.async_setup(hub, camera.CONFIG_SCHEMA(CAMERAS))
     config = {"cameras": [{"camera": "camera.gate_cam", "role": "both"}], "lists": LISTS}
     assert await lpr.async_setup(hub, lpr.CONFIG_SCHEMA(config))
@@ -32,7 +33,7 @@ def _vote(plate: str, at: float) -> Vote:
 
 
 async def test_the_sensor_follows_reports_and_survives_a_restart(
-    start_hub: Any, monkeypatch: pytest.MonkeyPatch, log_guard: Any
+    start_hub: StartHub, monkeypatch: pytest.MonkeyPatch, log_guard: LogGuard
 ) -> None:
     await use_shared_engine(monkeypatch)
     hub = await start_hub()

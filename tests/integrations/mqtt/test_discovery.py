@@ -12,6 +12,7 @@ from hub.core.json import json_loads
 from hub.integrations import gate
 from tests.integrations.mqtt.conftest import BrokerUnderTest, SetupMqtt
 from tests.mqtt_broker import MqttTestClient, wait_until
+from tests.states import get_state
 
 HA = "homeassistant"
 
@@ -119,7 +120,7 @@ async def test_devices_that_announce_themselves_become_entities(
         sensor = hub.states.get("binary_sensor.north_a2")
         assert sensor is not None
         await wait_until(
-            lambda: hub.states.get("binary_sensor.north_a2").attributes.get("distance_cm") == 41
+            lambda: get_state(hub, "binary_sensor.north_a2").attributes.get("distance_cm") == 41
         )
         assert sensor.attributes["device_class"] == "occupancy"
 

@@ -61,9 +61,9 @@ async def test_zigbee2mqtt_json_availability_all_topics(
         await wait_until(lambda: state_of(hub, "binary_sensor.bay_b4") == "unavailable")
         await z2m.publish("zigbee2mqtt/bridge/state", "", retain=True)
         await z2m.publish(topic, "", retain=True)
-    assert hub.states.get("sensor.mqtt_bad_messages") is None or all(
-        "availability" not in str(value)
-        for value in hub.states.get("sensor.mqtt_bad_messages").attributes.values()
+    bad_messages = hub.states.get("sensor.mqtt_bad_messages")
+    assert bad_messages is None or all(
+        "availability" not in str(value) for value in bad_messages.attributes.values()
     )
 
 

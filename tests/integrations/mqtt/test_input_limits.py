@@ -13,6 +13,7 @@ from hub.core.hub import Hub
 from hub.core.json import json_dumps
 from tests.integrations.mqtt.conftest import BrokerUnderTest, SetupMqtt
 from tests.mqtt_broker import MqttTestClient, wait_until
+from tests.states import get_state
 
 
 def nested(depth: int) -> dict[str, object]:
@@ -49,7 +50,7 @@ async def test_deep_json_attributes_are_refused(
         # Everyone can still read every state, and the publisher still publishes.
         json_dumps(hub.states.async_all())
         await device.publish("bay/a1/attributes", json.dumps({"battery": 97}))
-        await wait_until(lambda: hub.states.get("sensor.bay").attributes.get("battery") == 97)  # type: ignore[union-attr]
+        await wait_until(lambda: get_state(hub, "sensor.bay").attributes.get("battery") == 97)
         await wait_until(
             lambda: any(
                 json.loads(m.payload).get("battery") == 97

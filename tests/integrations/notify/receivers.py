@@ -68,9 +68,10 @@ class FakeTwilio:
         form = await request.post()
         if self.statuses:
             return web.json_response({"message": "busy"}, status=self.statuses.pop(0))
-        if not str(form.get("To", "")).startswith("+"):
+        to = str(form.get("To", ""))
+        if not to.startswith("+"):
             return web.json_response(
-                {"code": 21211, "message": f"The 'To' number {form.get('To')} is not valid"},
+                {"code": 21211, "message": f"The 'To' number {to} is not valid"},
                 status=400,
             )
         token = request.headers.get("I-Twilio-Idempotency-Token", "")

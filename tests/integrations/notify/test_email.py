@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from email.message import Message
 from pathlib import Path
 
 import cv2
@@ -26,6 +27,13 @@ SmtpFactory = Callable[[str], Awaitable[SmtpServer]]
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 
 JPEG = b"\xff\xd8\xff\xe0fake-jpeg-bytes\xff\xd9"
+
+
+def _body(part: Message) -> bytes:
+    """A single part's decoded body (get_payload's type also covers a multipart's parts)."""
+    body = part.get_payload(decode=True)
+    assert isinstance(body, bytes), f"{part.get_content_type()} has no body of its own"
+    return body
 
 
 async def setup_email(
@@ -84,10 +92,10 @@ async def test_email_with_html_and_snapshot(
     assert message["From"] == "Demo Lot <hub@lot.example>"
     assert result["ids"][0] in message["Message-ID"]
     parts = {part.get_content_type(): part for part in message.walk()}
-    assert parts["text/plain"].get_payload(decode=True).strip() == b"KA01AB1234 stayed 3 h"
-    assert b"<b>KA01AB1234</b>" in parts["text/html"].get_payload(decode=True)
+    assert _body(parts["text/plain"]).strip() == b"KA01AB1234 stayed 3 h"
+    assert b"<b>KA01AB1234</b>" in _body(parts["text/html"])
     assert parts["image/jpeg"].get_filename() == "plate.jpg"
-    assert parts["image/jpeg"].get_payload(decode=True) == JPEG
+    assert _body(parts["image/jpeg"]) == JPEG
 
 
 async def test_email_login_refused_is_final(
@@ -217,10 +225,9 @@ async def test_email_attaches_what_a_camera_sees(
     assert len(events["notification_sent"]) == 1, events
     ((_envelope, message),) = smtp.messages
     [attached] = [part for part in message.walk() if part.get_content_type() == "image/jpeg"]
-    assert attached.get_filename().endswith("-lane.jpg")
-    image = cv2.imdecode(
-        np.frombuffer(attached.get_payload(decode=True), np.uint8), cv2.IMREAD_COLOR
-    )
+    assert (attached.get_filename() or "").endswith("-lane.jpg")
+    image = cv2.imdecode(np.frombuffer(_body(attached), np.uint8), cv2.IMREAD_COLOR)
+    assert image is not None, "the attachment is not an image"
     assert image.shape == (90, 160, 3)
     assert np.abs(image.astype(int) - picture).mean() < 8  # the camera's picture, re-encoded
     kept = await asyncio.to_thread(lambda: list((hub.data_dir / "notify_snapshots").glob("*.jpg")))

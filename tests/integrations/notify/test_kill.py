@@ -72,7 +72,8 @@ def config(held_url: str, busy_url: str) -> dict[str, object]:
 async def test_pending_notifications_survive_kill_9(
     hub: Hub, setup_notify: SetupNotify, aiohttp_server: AiohttpServer, db_url: str | None
 ) -> None:
-    held = Receiver(hold=asyncio.Event())  # the first attempt never gets an answer
+    hold = asyncio.Event()
+    held = Receiver(hold=hold)  # the first attempt never gets an answer
     busy = Receiver(statuses=[503])  # the first attempt is told to come back later
     held_server = await aiohttp_server(held.app())
     busy_server = await aiohttp_server(busy.app())
@@ -95,7 +96,7 @@ async def test_pending_notifications_survive_kill_9(
         proc.send_signal(signal.SIGKILL)
         await proc.wait()
     assert proc.returncode == -signal.SIGKILL
-    held.hold.set()  # type: ignore[union-attr]
+    hold.set()
     assert held.accepted == []
     assert busy.accepted == []
 

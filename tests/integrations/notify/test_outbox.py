@@ -142,13 +142,14 @@ async def test_no_answer_in_time_is_retried(
     aiohttp_server: AiohttpServer,
     events: dict[str, list[Event]],
 ) -> None:
-    receiver = Receiver(hold=asyncio.Event())
+    hold = asyncio.Event()
+    receiver = Receiver(hold=hold)
     server = await aiohttp_server(receiver.app())
     await setup_notify(hook(str(server.make_url("/hook")), timeout=0.2))
     await hub.services.async_call("notify", "ops", {"message": "hello"})
     await hub.async_block_till_done()  # the attempt times out (0.2 s of real time)
     assert events["notification_sent"] == []
-    receiver.hold.set()  # type: ignore[union-attr]
+    hold.set()
     await clock.advance(10)
     assert len(receiver.requests) == 2
     assert len(events["notification_sent"]) == 1
@@ -203,7 +204,8 @@ async def test_at_most_eight_attempts_at_once(
     events: dict[str, list[Event]],
 ) -> None:
     """A backlog (say, after a restart) does not open a connection per notification."""
-    receiver = Receiver(hold=asyncio.Event())
+    hold = asyncio.Event()
+    receiver = Receiver(hold=hold)
     server = await aiohttp_server(receiver.app())
     await setup_notify(hook(str(server.make_url("/hook"))))
     for number in range(12):
@@ -214,7 +216,7 @@ async def test_at_most_eight_attempts_at_once(
         await asyncio.sleep(0.01)
     await asyncio.sleep(0.1)
     assert len(receiver.requests) == 8
-    receiver.hold.set()  # type: ignore[union-attr]
+    hold.set()
     await hub.async_block_till_done()
     assert len(receiver.requests) == 12
     assert len(events["notification_sent"]) == 12

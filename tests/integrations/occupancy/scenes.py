@@ -38,7 +38,7 @@ def draw_lot(
     light: float = 1.0,
 ) -> np.ndarray:
     rng = np.random.default_rng(seed)
-    image = np.full((*size, 3), 95, np.float32)
+    image: np.ndarray = np.full((*size, 3), 95, np.float32)  # then cv2's blurred copy
     image += rng.normal(0, 4, image.shape)  # asphalt grain
     image = cv2.GaussianBlur(image, (3, 3), 0)
     for polygon in polygons:  # painted side lines
@@ -64,7 +64,7 @@ def draw_lot(
             2,
         )
     image = image * light
-    return np.clip(image, 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(image, 0, 255), np.uint8)
 
 
 def write_pklot(

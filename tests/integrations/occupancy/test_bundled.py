@@ -11,6 +11,7 @@ from pathlib import Path
 from hub.bootstrap import async_build_hub, load
 from tests.bundled_config import write_test_config
 from tests.mqtt_broker import free_port
+from tests.states import get_state
 
 
 async def test_bundled_config_watches_the_demo_lot(tmp_path: Path, log_guard: object) -> None:
@@ -33,6 +34,6 @@ async def test_bundled_config_watches_the_demo_lot(tmp_path: Path, log_guard: ob
         ]
         assert all(slot is not None and slot.state in ("on", "off") for slot in slots)
         assert int(free.state) == sum(slot.state == "off" for slot in slots if slot is not None)
-        assert hub.states.get("camera.overhead").state == "streaming"  # type: ignore[union-attr]
+        assert get_state(hub, "camera.overhead").state == "streaming"
     finally:
         await hub.async_stop()

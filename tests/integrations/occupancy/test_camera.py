@@ -13,6 +13,7 @@ from aiohttp import web
 
 from hub.core.hub import Hub
 from hub.integrations import camera
+from tests.states import get_state
 
 from ..camera.conftest import AiohttpServer
 from .conftest import SetupOccupancy
@@ -85,10 +86,10 @@ async def test_slots_follow_what_the_camera_shows(
         ]
 
     await _wait_until(lambda: states() == ["on" if t else "off" for t in BEFORE])
-    assert hub.states.get("sensor.yard_free_spaces").state == "3"  # type: ignore[union-attr]
+    assert get_state(hub, "sensor.yard_free_spaces").state == "3"
     showing["index"] = 1
     await _wait_until(lambda: states() == ["on" if t else "off" for t in AFTER])
-    assert hub.states.get("sensor.yard_free_spaces").state == "3"  # type: ignore[union-attr]
+    assert get_state(hub, "sensor.yard_free_spaces").state == "3"
 
     # The slots are drawn on the camera's restream, coloured by state.
     (draw,) = hub.data["camera"].overlays["camera.lot"]

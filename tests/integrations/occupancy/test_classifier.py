@@ -151,7 +151,7 @@ def _marked_lot(taken: list[bool], seed: int, light: float = 1.0) -> np.ndarray:
             centre = (int(rng.integers(x0 + 8, x1 - 8)), int(rng.integers(y0 + 8, y1 - 8)))
             shade = (230, 230, 230) if rng.random() < 0.5 else (30, 30, 30)
             cv2.circle(image, centre, int(rng.integers(3, 8)), shade, -1)
-    return np.clip(image * light, 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(image * light, 0, 255), np.uint8)
 
 
 def test_calibration_learns_each_slots_empty_look(tmp_path: Path) -> None:

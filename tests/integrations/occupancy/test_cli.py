@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -15,6 +15,7 @@ from aiohttp import web
 
 from hub.__main__ import main
 from hub.integrations.occupancy.slots import read_slots_file
+from tests.integrations.camera.conftest import AiohttpServer
 
 from .scenes import bays, draw_lot, write_pklot
 
@@ -202,11 +203,11 @@ def test_calibrate_from_a_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert json.loads(out)["labelled_slots"] == 12
 
 
-def _iou(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> float:
+def _iou(a: Sequence[tuple[float, float]], b: Sequence[tuple[float, float]]) -> float:
     canvas_a = np.zeros((720, 1280), np.uint8)
     canvas_b = np.zeros_like(canvas_a)
-    cv2.fillPoly(canvas_a, [np.int32(a)], 1)
-    cv2.fillPoly(canvas_b, [np.int32(b)], 1)
+    cv2.fillPoly(canvas_a, [np.array(a, np.int32)], 1)
+    cv2.fillPoly(canvas_b, [np.array(b, np.int32)], 1)
     return float((canvas_a & canvas_b).sum() / max(1, (canvas_a | canvas_b).sum()))
 
 
@@ -249,7 +250,7 @@ def test_slots_suggest_from_a_running_hub_that_is_not_there(
 
 
 async def test_slots_suggest_reads_snapshots_from_a_running_hub(
-    tmp_path: Path, aiohttp_server: Any, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, aiohttp_server: AiohttpServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     polygons = bays(columns=8, rows=2)
     ok, jpeg = cv2.imencode(".jpg", draw_lot([i % 2 == 0 for i in range(16)], polygons, seed=2))

@@ -115,8 +115,8 @@ async def test_suggested_slots_cover_the_demo_spaces(hub: Hub, clock: Clock) -> 
     def overlap(a: list[tuple[float, float]], b: Sequence[tuple[float, float]]) -> float:
         canvas_a = np.zeros((720, 1280), np.uint8)
         canvas_b = np.zeros_like(canvas_a)
-        cv2.fillPoly(canvas_a, [np.int32(a)], 1)
-        cv2.fillPoly(canvas_b, [np.int32(b)], 1)
+        cv2.fillPoly(canvas_a, [np.array(a, np.int32)], 1)
+        cv2.fillPoly(canvas_b, [np.array(b, np.int32)], 1)
         return float((canvas_a & canvas_b).sum() / max(1, (canvas_a | canvas_b).sum()))
 
     found = [

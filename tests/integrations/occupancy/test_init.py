@@ -12,6 +12,7 @@ import pytest
 
 from hub.core.exceptions import HubError, ServiceValidationError
 from hub.core.hub import Hub
+from tests.states import get_state
 
 from ...conftest import Clock
 from .conftest import SetupOccupancy, draw_async
@@ -28,12 +29,12 @@ async def test_slots_and_free_spaces_follow_the_frames(
 ) -> None:
     lots = await setup_occupancy(lot_config)
     lot = lots["north"]
-    assert hub.states.get("binary_sensor.north_slot_a1").state == "unknown"  # type: ignore[union-attr]
-    assert hub.states.get("sensor.north_free_spaces").state == "unknown"  # type: ignore[union-attr]
+    assert get_state(hub, "binary_sensor.north_slot_a1").state == "unknown"
+    assert get_state(hub, "sensor.north_free_spaces").state == "unknown"
 
     assert await lot.async_process_frame(await draw_async(frame, TAKEN))
-    states = [hub.states.get(f"binary_sensor.north_slot_a{i + 1}") for i in range(12)]
-    assert [s.state for s in states] == ["on" if t else "off" for t in TAKEN]  # type: ignore[union-attr]
+    states = [get_state(hub, f"binary_sensor.north_slot_a{i + 1}") for i in range(12)]
+    assert [s.state for s in states] == ["on" if t else "off" for t in TAKEN]
     first = states[0]
     assert first is not None
     assert first.attributes["confidence"] > 0.9
@@ -60,17 +61,17 @@ async def test_a_slot_flips_only_after_the_change_held(
 
     await clock.advance(seconds=1)
     await lot.async_process_frame(await draw_async(frame, arrived, seed=1))
-    assert hub.states.get("binary_sensor.north_slot_a2").state == "off"  # type: ignore[union-attr]
+    assert get_state(hub, "binary_sensor.north_slot_a2").state == "off"
     await clock.advance(seconds=2)
     await lot.async_process_frame(await draw_async(frame, arrived, seed=2))
-    assert hub.states.get("binary_sensor.north_slot_a2").state == "off"  # type: ignore[union-attr]
+    assert get_state(hub, "binary_sensor.north_slot_a2").state == "off"
     await clock.advance(seconds=1.5)
     await lot.async_process_frame(await draw_async(frame, arrived, seed=3))
     state = hub.states.get("binary_sensor.north_slot_a2")
     assert state is not None
     assert state.state == "on"
     assert state.attributes["since"] == clock.now().isoformat()
-    assert hub.states.get("sensor.north_free_spaces").state == str(arrived.count(False))  # type: ignore[union-attr]
+    assert get_state(hub, "sensor.north_free_spaces").state == str(arrived.count(False))
 
     # A car that only crosses a space for a moment never flips it.
     crossing = list(arrived)
@@ -81,7 +82,7 @@ async def test_a_slot_flips_only_after_the_change_held(
     await lot.async_process_frame(await draw_async(frame, arrived, seed=5))
     await clock.advance(seconds=5)
     await lot.async_process_frame(await draw_async(frame, arrived, seed=6))
-    assert hub.states.get("binary_sensor.north_slot_a5").state == "off"  # type: ignore[union-attr]
+    assert get_state(hub, "binary_sensor.north_slot_a5").state == "off"
 
 
 async def test_unchanged_slots_are_not_classified_again(
@@ -130,10 +131,10 @@ async def test_slots_go_unavailable_with_their_camera(
     lot = (await setup_occupancy(lot_config))["north"]
     await lot.async_process_frame(await draw_async(frame, TAKEN))
     hub.states.async_set("camera.north", "unavailable")
-    assert hub.states.get("binary_sensor.north_slot_a1").state == "unavailable"  # type: ignore[union-attr]
-    assert hub.states.get("sensor.north_free_spaces").state == "unavailable"  # type: ignore[union-attr]
+    assert get_state(hub, "binary_sensor.north_slot_a1").state == "unavailable"
+    assert get_state(hub, "sensor.north_free_spaces").state == "unavailable"
     hub.states.async_set("camera.north", "streaming")
-    assert hub.states.get("binary_sensor.north_slot_a1").state == "on"  # type: ignore[union-attr]
+    assert get_state(hub, "binary_sensor.north_slot_a1").state == "on"
 
 
 async def test_groups_and_reserved_slots(
@@ -211,7 +212,7 @@ async def test_save_slots_writes_the_file_and_reloads_the_lot(
     text = await asyncio.to_thread(slots_file.read_text)
     assert text.count("polygon:") == 5
     await lots["north"].async_process_frame(await draw_async(frame, TAKEN))
-    assert hub.states.get("sensor.north_free_spaces").attributes["total"] == 5  # type: ignore[union-attr]
+    assert get_state(hub, "sensor.north_free_spaces").attributes["total"] == 5
 
 
 async def test_inline_slots_cannot_be_saved_by_the_service(
@@ -243,4 +244,4 @@ async def test_a_lot_whose_camera_is_already_down_starts_unavailable(
 ) -> None:
     hub.states.async_set("camera.north", "unavailable")
     await setup_occupancy(lot_config)
-    assert hub.states.get("binary_sensor.north_slot_a1").state == "unavailable"  # type: ignore[union-attr]
+    assert get_state(hub, "binary_sensor.north_slot_a1").state == "unavailable"

@@ -34,7 +34,7 @@ def _soft_lot(taken: list[bool], seed: int, light: float = 1.0) -> np.ndarray:
             axes = ((x1 - x0) // 2 - 10, (y1 - y0) // 2 - 12)
             cv2.ellipse(blob, ((x0 + x1) // 2, (y0 + y1) // 2), axes, 0, 0, 360, 1.0, -1)
             image -= 45 * cv2.GaussianBlur(blob, (0, 0), 9)[:, :, None]
-    return np.clip(image * light, 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(image * light, 0, 255), np.uint8)
 
 
 def _calibrated(shared: SlotClassifier, rng: np.random.Generator) -> SlotModel:

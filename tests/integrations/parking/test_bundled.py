@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,9 +23,15 @@ async def test_bundled_demo_lot_tariff() -> None:
     assert lot.free_spaces_entity == "sensor.demo_free_spaces"
     afternoon = datetime(2026, 11, 22, 13, 0, tzinfo=zone)
 
-    def fee(hours: float, entry: datetime = afternoon, **kwargs: object) -> int:
+    def fee(
+        hours: float,
+        entry: datetime = afternoon,
+        *,
+        lists: Iterable[str] = (),
+        multiplier: float = 1.0,
+    ) -> int:
         exit = entry + timedelta(hours=hours)
-        return compute_fee(lot.tariff, entry, exit, zone, **kwargs)  # type: ignore[arg-type]
+        return compute_fee(lot.tariff, entry, exit, zone, lists=lists, multiplier=multiplier)
 
     assert fee(0.25) == 0
     assert fee(2.5) == 750

@@ -5,9 +5,11 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from aiohttp import web
+from aiohttp.test_utils import TestClient
 
 from hub.core.hub import Hub
 from hub.integrations.parking.export import anomaly_list, sessions_csv_bytes
@@ -18,6 +20,8 @@ from tests.web.conftest import AiohttpClient
 from .conftest import SetupParking
 from .payloads import read_plate
 
+Client = TestClient[Any, Any]
+
 
 @pytest.fixture
 async def client(
@@ -27,7 +31,7 @@ async def client(
     setup_parking: SetupParking,
     aiohttp_client: AiohttpClient,
     auth_header: dict[str, str],
-) -> AiohttpClient:
+) -> Client:
     """Parking with one car that left (40 min, unpaid) and one still inside (for 2 h)."""
     await setup_parking()
     read_plate(hub, "KA01AB1234")
@@ -39,13 +43,13 @@ async def client(
     return await aiohttp_client(app, headers=auth_header)
 
 
-async def _plates(client: AiohttpClient, **query: str) -> list[str]:
+async def _plates(client: Client, **query: str) -> list[str]:
     response = await client.get("/api/parking/sessions", params=query)
     assert response.status == 200, await response.text()
     return [item["plate"] for item in (await response.json())["sessions"]]
 
 
-async def test_search_by_status_and_date(client: AiohttpClient, clock: Clock) -> None:
+async def test_search_by_status_and_date(client: Client, clock: Clock) -> None:
     assert await _plates(client, status="open") == ["AB12CDE"]
     assert await _plates(client, status="closed") == ["KA01AB1234"]
     # Unpaid: what is owed, so the car still inside too.
@@ -66,14 +70,14 @@ async def test_search_by_status_and_date(client: AiohttpClient, clock: Clock) ->
     assert (await response.json())["error"].startswith("invalid query: from: expected a date")
 
 
-async def test_an_open_session_carries_its_fee_so_far(client: AiohttpClient) -> None:
+async def test_an_open_session_carries_its_fee_so_far(client: Client) -> None:
     response = await client.get("/api/parking/sessions", params={"status": "open"})
     [inside] = (await response.json())["sessions"]
     assert inside["fee"] is None
     assert inside["fee_so_far"] == 500  # two started hours at 2.50
 
 
-async def test_csv_is_what_the_filters_show(client: AiohttpClient) -> None:
+async def test_csv_is_what_the_filters_show(client: Client) -> None:
     response = await client.get("/api/parking/sessions.csv", params={"status": "closed"})
     assert response.status == 200
     assert response.headers["Content-Type"].startswith("text/csv")
@@ -91,7 +95,7 @@ def test_csv_cells_are_never_formulas() -> None:
     assert row["lot"] == "'-1+2"
 
 
-async def test_anomalies_and_their_acknowledgement(hub: Hub, client: AiohttpClient) -> None:
+async def test_anomalies_and_their_acknowledgement(hub: Hub, client: Client) -> None:
     await async_setup_recorder(hub, RecorderConfig.from_dict(CONFIG_SCHEMA({}), hub.data_dir))
     read_plate(hub, "ZZ99ZZZ", camera="camera.exit", direction="exit")  # never came in
     await hub.async_block_till_done()
@@ -132,7 +136,7 @@ def test_anomaly_list_newest_first_with_acknowledgements() -> None:
     assert found[1]["acknowledged"]["user"] == "olga"
 
 
-async def test_a_misread_is_fixed_on_the_open_session(hub: Hub, client: AiohttpClient) -> None:
+async def test_a_misread_is_fixed_on_the_open_session(hub: Hub, client: Client) -> None:
     [inside] = (await (await client.get("/api/parking/sessions?status=open")).json())["sessions"]
     answer = await client.post(
         "/api/services/parking/correct_plate", json={"session_id": inside["id"], "plate": "AB12CDF"}

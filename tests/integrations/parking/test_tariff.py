@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,8 +23,16 @@ ENTRY = datetime(2026, 11, 22, 13, 0, tzinfo=AMS)
 HOURLY = Tariff(rate=250, grace=timedelta(minutes=15))
 
 
-def fee(tariff: Tariff, minutes: float, entry: datetime = ENTRY, **kwargs: object) -> int:
-    return compute_fee(tariff, entry, entry + timedelta(minutes=minutes), AMS, **kwargs)  # type: ignore[arg-type]
+def fee(
+    tariff: Tariff,
+    minutes: float,
+    entry: datetime = ENTRY,
+    *,
+    lists: Iterable[str] = (),
+    multiplier: float = 1.0,
+) -> int:
+    exit = entry + timedelta(minutes=minutes)
+    return compute_fee(tariff, entry, exit, AMS, lists=lists, multiplier=multiplier)
 
 
 @pytest.mark.parametrize(

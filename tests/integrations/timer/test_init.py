@@ -7,6 +7,7 @@ from datetime import timedelta
 from hub.core.bus import Event
 from hub.core.hub import Hub
 from tests.integrations.conftest import FROZEN_AT, SetupIntegration, StartHub
+from tests.states import get_state
 
 GRACE = {"grace": {"duration": "00:10:00"}}
 ENTITY = {"entity_id": "timer.grace"}
@@ -28,7 +29,7 @@ async def test_countdown(start_hub: StartHub, setup_integration: SetupIntegratio
     assert state(hub) == ("idle", "0:10:00")
     await hub.services.async_call("timer", "start", ENTITY)
     assert (
-        hub.states.get("timer.grace").attributes["finishes_at"]
+        get_state(hub, "timer.grace").attributes["finishes_at"]
         == (FROZEN_AT + timedelta(minutes=10)).isoformat()
     )
     await hub.scheduler.async_advance(240)
