@@ -537,6 +537,13 @@ def main() -> None:
     parser.add_argument("--patches", type=Path, required=True, help="patches.py --out")
     parser.add_argument("--leave-out", choices=VIEWS, action="append", default=[])
     parser.add_argument(
+        "--exclude",
+        choices=VIEWS,
+        action="append",
+        default=[],
+        help="also keep this view out of every fold (nested leave-one-view-out)",
+    )
+    parser.add_argument(
         "--within",
         choices=VIEWS,
         help="sanity: earlier half of a view to train on, the rest to test",
@@ -580,7 +587,8 @@ def main() -> None:
         args.view_batches,
     )
     views = load(args.patches, args.extra, args.context)
-    trained = [*VIEWS, *(EXTRA if args.extra else ())]
+    trained = [v for v in (*VIEWS, *(EXTRA if args.extra else ())) if v not in args.exclude]
+    tag = "".join(f"+{view}" for view in args.exclude)
     report: dict[str, object] = {**asdict(options), "size": SIZE, "context": args.context}
     if args.within:
         whole = views[args.within]
@@ -599,19 +607,19 @@ def main() -> None:
         truth = views[held]["occupied"]
         if args.nets is not None:
             args.nets.mkdir(parents=True, exist_ok=True)
-            export(net, args.nets / f"without_{held}.onnx")
-        report[f"without_{held}"] = {
+            export(net, args.nets / f"without_{held}{tag}.onnx")
+        report[f"without_{held}{tag}"] = {
             **score(logits(net, views[held]["patches"]) >= 0, truth),
             "train_s": round(time.perf_counter() - started, 1),
             "in_sample": {
                 v: score(logits(net, views[v]["patches"]) >= 0, views[v]["occupied"])["accuracy"]
-                for v in VIEWS
-                if v != held
+                for v in trained
+                if v != held and v in VIEWS
             },
         }
         if args.adapt:
             adapted = adapt(net, views[held]["patches"])
-            report[f"without_{held}"]["adapted_unlabelled"] = score(  # type: ignore[index]
+            report[f"without_{held}{tag}"]["adapted_unlabelled"] = score(  # type: ignore[index]
                 logits(adapted, views[held]["patches"]) >= 0, truth
             )
         print(json.dumps(report), file=sys.stderr, flush=True)
