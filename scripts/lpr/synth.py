@@ -20,12 +20,15 @@ import glob
 import random
 import string
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 HEIGHT, WIDTH = 48, 160
+# A plate style: its kind, rows of text, colours and decorations (`Renderer.style`).
+Style = dict[str, Any]
 LETTERS = string.ascii_uppercase
 DIGITS = string.digits
 # The Debian packages whose fonts are drawn from (all free: see the model card).
@@ -45,7 +48,54 @@ FONT_PACKAGES = (
     "fonts-lato (OFL-1.1)",
     "fonts-adf-gillius (GPL-2+ with font exception)",
     "fonts-wqy-microhei (Apache-2.0 / GPL-3; the Chinese province character only)",
+    "fonts-opendin (OFL-1.1; Open DIN, close to DIN 1451 / FE plate lettering)",
+    "fonts-bebas-neue (OFL-1.1)",
+    "fonts-league-mono (OFL-1.1)",
 )
+# Faces that look like plate lettering, per kind of plate, and the package each comes
+# from (a missing one stops the script naming its package). "din": DIN 1451 / FE-Schrift
+# (Germany, most of the EU, Mercosur) and the condensed DIN-like "Mandatory" of Brazil's
+# grey plates; "narrow": the narrow gothic of US, Chinese and many other plates.
+_TT, _OT = "/usr/share/fonts/truetype/", "/usr/share/fonts/opentype/"
+PLATE_FACES: dict[str, tuple[tuple[str, str], ...]] = {
+    "din": (
+        (_TT + "opendin/OSP-DIN.ttf", "fonts-opendin"),
+        (
+            _TT + "roboto/unhinted/RobotoCondensed-[BM]*[dm].ttf",
+            "fonts-roboto-unhinted",
+        ),
+        (_TT + "dejavu/DejaVuSansCondensed-Bold.ttf", "fonts-dejavu-core"),
+        (
+            _OT + "league-mono/LeagueMono-Condensed[BMS]*.otf",
+            "fonts-league-mono",
+        ),
+        (_OT + "b612/B612-Bold.otf", "fonts-b612"),
+    ),
+    "narrow": (
+        (_OT + "bebas-neue/BebasNeue-[BR]*.otf", "fonts-bebas-neue"),
+        (_OT + "league-mono/LeagueMono-Narrow[BMRS]*.otf", "fonts-league-mono"),
+        (_OT + "urw-base35/NimbusSansNarrow-[BR]*[dr].otf", "fonts-urw-base35"),
+        (
+            _TT + "roboto/unhinted/RobotoCondensed-Bold.ttf",
+            "fonts-roboto-unhinted",
+        ),
+        (_TT + "opendin/OSP-DIN.ttf", "fonts-opendin"),
+    ),
+}
+# How often each kind of plate is lettered in a plate face (else any of the fonts), and
+# which group.
+_FACE_FOR_KIND: dict[str, tuple[str, float]] = {
+    "eu": ("din", 0.8),
+    "uk": ("din", 0.5),
+    "ru": ("din", 0.7),
+    "br": ("din", 0.8),
+    "ar": ("din", 0.6),
+    "us": ("narrow", 0.7),
+    "cn": ("narrow", 0.5),
+    "in": ("din", 0.3),
+    "two_row": ("narrow", 0.4),
+    "generic": ("narrow", 0.3),
+}
 _FONT_GLOBS = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans*Bold.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed*.ttf",
@@ -128,6 +178,23 @@ def _fonts(patterns: tuple[str, ...]) -> list[str]:
     return sorted({path for pattern in patterns for path in glob.glob(pattern)})
 
 
+def plate_faces() -> dict[str, list[str]]:
+    """The plate faces per group; stops naming the Debian package of any that is missing
+    (they are what makes the synthetic plates look like real ones: no silent fallback)."""
+    faces: dict[str, list[str]] = {}
+    missing = set()
+    for group, entries in PLATE_FACES.items():
+        faces[group] = []
+        for pattern, package in entries:
+            found = sorted(glob.glob(pattern))
+            if not found:
+                missing.add(package)
+            faces[group].extend(found)
+    if missing:
+        raise SystemExit(f"plate fonts missing: apt-get install {' '.join(sorted(missing))}")
+    return faces
+
+
 class Renderer:
     """Draws one random plate crop at a time; deterministic for a seed."""
 
@@ -138,6 +205,7 @@ class Renderer:
         self.scripts = _fonts(_SCRIPT_GLOBS) or self.fonts
         if not self.fonts:
             raise SystemExit("no fonts found: apt-get install the packages in FONT_PACKAGES")
+        self.faces = plate_faces()
         self.backgrounds = backgrounds
         self._cache: dict[tuple[str, int], ImageFont.FreeTypeFont] = {}
 
@@ -163,17 +231,21 @@ class Renderer:
                 out.append(char)
         return "".join(out)
 
-    def style(self) -> dict:
-        """A plate style: rows of (printed text), colours and decorations."""
+    def style(self, kind: str | None = None) -> Style:
+        """A plate style (of `kind`, or one drawn at random): rows of (printed text),
+        colours and decorations."""
         r = self.rng
-        kind = r.choices(
-            ["eu", "uk", "us", "br", "ar", "cn", "in", "two_row", "generic", "ru"],
-            weights=[14, 6, 22, 8, 8, 10, 10, 8, 10, 4],
-        )[0]
+        kind = (
+            kind
+            or r.choices(
+                ["eu", "uk", "us", "br", "ar", "cn", "in", "two_row", "generic", "ru"],
+                weights=[14, 6, 22, 8, 8, 10, 10, 8, 10, 4],
+            )[0]
+        )
         white = (r.randint(215, 255),) * 3
         yellow = (r.randint(220, 255), r.randint(190, 225), r.randint(0, 60))
         black = (r.randint(0, 40),) * 3
-        st: dict = {
+        st: Style = {
             "kind": kind,
             "rows": [],
             "strip": None,
@@ -328,7 +400,7 @@ class Renderer:
 
     # --- drawing --------------------------------------------------------------------
 
-    def plate(self, st: dict) -> tuple[Image.Image, list[tuple[int, int, int, int]], list[str]]:
+    def plate(self, st: Style) -> tuple[Image.Image, list[tuple[int, int, int, int]], list[str]]:
         """The plate face, the boxes of its rows of characters, and each row's label."""
         r = self.rng
         h = 120
@@ -341,6 +413,11 @@ class Renderer:
             img = Image.fromarray(arr)
             draw = ImageDraw.Draw(img)
         left, right, top, bottom = int(0.05 * w), int(0.95 * w), int(0.12 * h), int(0.9 * h)
+        if r.random() < 0.5:  # the pressed rim just inside the edge (EU, Brazil, Argentina)
+            inset, width = r.randint(1, 5), r.randint(2, 5)
+            draw.rectangle(
+                [inset, inset, w - 1 - inset, h - 1 - inset], outline=st["fg"], width=width
+            )
         if st.get("band"):
             colour, word = st["band"]
             draw.rectangle([0, 0, w, int(0.2 * h)], fill=colour)
@@ -354,7 +431,9 @@ class Renderer:
             )
             top = int(0.25 * h)
         if st["strip"] is not None:
-            sw = int(0.11 * h * 1.0) if st["ratio"] > 3 else int(0.18 * w)
+            # 40-45 mm of a 110 mm high plate (round 3 drew it a third as wide, and the
+            # network read the real strip as a letter: see docs/lpr.md)
+            sw = int(r.uniform(0.3, 0.42) * h) if st["ratio"] > 3 else int(0.18 * w)
             draw.rectangle(
                 [0, 0, sw, h], fill=(r.randint(0, 30), r.randint(40, 70), r.randint(140, 200))
             )
@@ -420,7 +499,9 @@ class Renderer:
                     r.choice(self.fonts),
                 )
         rows = st["rows"]
-        font = r.choice(self.fonts)
+        group, share = _FACE_FOR_KIND[st["kind"]]
+        st["plate_face"] = r.random() < share
+        font = r.choice(self.faces[group] if st["plate_face"] else self.fonts)
         hershey = r.random() < 0.1 and not st["cjk"]
         boxes: list[tuple[int, int, int, int]] = []
         labels: list[str] = []
@@ -458,7 +539,7 @@ class Renderer:
         text: str,
         area: tuple[int, int, int, int],
         font_path: str,
-        st: dict,
+        st: Style,
         hershey: bool,
     ) -> tuple[int, int, int, int]:
         """Draw one row of characters filling `area` (squeezed or stretched to fit, like
@@ -475,22 +556,14 @@ class Renderer:
             canvas = np.zeros((th * 2 + 10, tw + 20), np.uint8)
             cv2.putText(canvas, text, (10, th + 5), face, 1.0, 255, thick, cv2.LINE_AA)
         else:
-            parts = []
-            for chunk in self._chunks(text, st):
-                path = _CJK_FONT if not chunk.isascii() else font_path
-                font = self.font(path, 96)
-                bbox = font.getbbox(chunk)
-                layer = Image.new("L", (bbox[2] - bbox[0] + 8, 130), 0)
-                ImageDraw.Draw(layer).text((4 - bbox[0], 0), chunk, fill=255, font=font)
-                parts.append(np.asarray(layer))
-            space = r.randint(0, 20)
-            canvas = np.concatenate([np.pad(p, ((0, 0), (0, space))) for p in parts], axis=1)
+            canvas = self._lettering(text, font_path, st)
         ys, xs = np.nonzero(canvas > 40)
         if ys.size == 0:
             return (x0, y0, aw, ah)
         canvas = canvas[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
         ch, cw = canvas.shape
-        want_w = int(cw * glyph_h / ch * r.uniform(0.8, 1.25))
+        squeeze = r.uniform(0.7, 1.2) if st.get("plate_face") else r.uniform(0.8, 1.25)
+        want_w = int(cw * glyph_h / ch * squeeze)
         want_w = min(want_w, int(aw * r.uniform(0.85, 0.98)))
         glyphs = cv2.resize(canvas, (max(4, want_w), max(4, glyph_h)), interpolation=cv2.INTER_AREA)
         gx = x0 + (aw - want_w) // 2 + r.randint(-3, 3)
@@ -510,7 +583,60 @@ class Renderer:
         img.paste(Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)))
         return (gx, gy, want_w, glyph_h)
 
-    def _chunks(self, text: str, st: dict) -> list[str]:
+    def _lettering(self, text: str, font_path: str, st: Style) -> np.ndarray:
+        """The row's characters as a grey mask at 96 px. In a plate face each character is
+        set on its own with the plate's wider tracking, the stroke made heavier or lighter
+        (plate lettering is pressed, painted or printed in many weights), and an EU plate
+        may carry its seals or coat of arms between the groups (read as a character by
+        a network that never saw one)."""
+        r = self.rng
+        face = bool(st.get("plate_face"))
+        tracking = r.randint(-2, 14) if face else 0
+        chunk_gap = r.randint(8, 40) if face else r.randint(0, 20)
+        parts: list[np.ndarray] = []
+        chunks = self._chunks(text, st)
+        emblem_after = 0 if st["kind"] == "eu" and len(chunks) > 1 and r.random() < 0.5 else -1
+        for index, chunk in enumerate(chunks):
+            path = _CJK_FONT if not chunk.isascii() else font_path
+            font = self.font(path, 96)
+            pieces = list(chunk) if face and chunk.isascii() else [chunk]
+            for k, piece in enumerate(pieces):
+                bbox = font.getbbox(piece)
+                layer = Image.new("L", (max(1, bbox[2] - bbox[0]) + 8, 130), 0)
+                ImageDraw.Draw(layer).text((4 - bbox[0], 0), piece, fill=255, font=font)
+                gap = tracking if k < len(pieces) - 1 else chunk_gap
+                parts.append(np.pad(np.asarray(layer), ((0, 0), (0, max(0, gap)))))
+            if index == emblem_after:
+                parts.append(self._emblem())
+        canvas = np.concatenate(parts, axis=1)
+        if face and r.random() < 0.7:  # stroke weight
+            k = r.randint(2, 7)
+            kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+            if r.random() < 0.7:
+                canvas = cv2.dilate(canvas, kernel)
+            else:
+                canvas = cv2.erode(canvas, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2, 2)))
+        return canvas
+
+    def _emblem(self) -> np.ndarray:
+        """Two small round seals one above the other (Germany) or a small shield
+        (Slovakia, Czechia) as a faint mask between two groups of characters."""
+        r = self.rng
+        width = r.randint(18, 36)
+        layer = np.zeros((130, width + 16), np.uint8)
+        shade = r.randint(70, 170)
+        cx, cy = 8 + width // 2, r.randint(45, 58)
+        if r.random() < 0.4:
+            rad = width // 2 - 1
+            cv2.circle(layer, (cx, cy - rad - 2), rad, shade, -1, cv2.LINE_AA)
+            cv2.circle(layer, (cx, cy + rad + 2), rad, r.randint(60, 170), -1, cv2.LINE_AA)
+        else:
+            top, half = cy - int(0.6 * width), int(0.6 * width)
+            pts = [[8, top], [8 + width, top], [8 + width, cy], [cx, cy + half], [8, cy]]
+            cv2.fillPoly(layer, [np.array(pts, np.int32)], shade, cv2.LINE_AA)
+        return layer
+
+    def _chunks(self, text: str, st: Style) -> list[str]:
         """The row split where it prints apart (spaces, a dash kept as a glyph sometimes)."""
         chunks = [c for c in text.replace("·", " · ").split(" ") if c]
         return chunks
