@@ -9,11 +9,13 @@ queue is never executed; a central hub that was down gets every plate read exact
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +74,24 @@ async def _central(make_hub: MakeHub, broker: MosquittoBroker, **extra: Any) -> 
     async with asyncio.timeout(5):
         await mqtt.async_wait_connected(central)
     return central
+
+
+def _plates_fired(hub: Hub) -> list[str]:
+    """The plates of every `plate_detected` the hub fires from now on, in order."""
+    plates: list[str] = []
+    hub.bus.async_listen("plate_detected", lambda event: plates.append(event.data["plate"]))
+    return plates
+
+
+@contextlib.asynccontextmanager
+async def _persistent_mosquitto(tmp_path: Path) -> AsyncIterator[MosquittoBroker]:
+    """A Mosquitto that keeps sessions across its own restarts (persistence on disk)."""
+    broker = await asyncio.to_thread(MosquittoBroker, tmp_path, None, True)
+    await asyncio.to_thread(broker.start)
+    try:
+        yield broker
+    finally:
+        await asyncio.to_thread(broker.stop)
 
 
 def _read(worker: Hub, plate: str, context: Context | None = None) -> None:
@@ -185,8 +205,7 @@ async def test_a_central_that_was_down_gets_every_read_exactly_once(
 
     # The central comes back (a new process would build a new hub the same way).
     restarted = await make_hub("central2", {"broker": mosquitto.url, "nodes": [NODE]})
-    reads: list[str] = []
-    restarted.bus.async_listen("plate_detected", lambda event: reads.append(event.data["plate"]))
+    reads = _plates_fired(restarted)
     await restarted.async_start()
     await wait_until(lambda: len(reads) == len(plates))
     _read(worker, "KA01AB9999")
@@ -205,10 +224,9 @@ async def test_an_event_delivered_again_after_a_restart_is_not_fired_twice(
         "event_type": "plate_detected",
         "data": {"plate": "KA01AB0001", "camera": "camera.entry"},
     }
-    reads: list[str] = []
     async with MqttTestClient(mosquitto.port) as worker:
         central = await _central(make_hub, mosquitto)
-        central.bus.async_listen("plate_detected", lambda e: reads.append(e.data["plate"]))
+        reads = _plates_fired(central)
         await worker.publish(f"{ROOT}/events", json.dumps(envelope), qos=1)
         await wait_until(lambda: reads == ["KA01AB0001"])
         await central.async_stop()
@@ -228,12 +246,9 @@ async def test_reads_made_without_a_broker_survive_a_worker_restart(
 ) -> None:
     """The broker is down while the worker reads plates and is restarted: the central
     gets each read once, in order, when the broker is back."""
-    broker = await asyncio.to_thread(MosquittoBroker, tmp_path, None, True)
-    await asyncio.to_thread(broker.start)
-    try:
+    async with _persistent_mosquitto(tmp_path) as broker:
         central = await _central(make_hub, broker)
-        reads: list[str] = []
-        central.bus.async_listen("plate_detected", lambda e: reads.append(e.data["plate"]))
+        reads = _plates_fired(central)
         worker = await _worker(make_hub, broker)
         _read(worker, "KA01AB0000")
         await wait_until(lambda: reads == ["KA01AB0000"])
@@ -252,8 +267,6 @@ async def test_reads_made_without_a_broker_survive_a_worker_restart(
         await wait_until(lambda: len(reads) == 4, within=15)
         await asyncio.sleep(0.3)
         assert reads == ["KA01AB0000", *plates]
-    finally:
-        await asyncio.to_thread(broker.stop)
 
 
 async def test_a_full_outbox_drops_the_newest_reads_and_says_so(
@@ -265,12 +278,9 @@ async def test_a_full_outbox_drops_the_newest_reads_and_says_so(
     """Bound 3: of five reads made while the broker is away, the first three arrive, in
     order; the drops are counted in an entity the central mirrors, and logged."""
     monkeypatch.setattr(node_worker, "OUTBOX_SIZE", 3)
-    broker = await asyncio.to_thread(MosquittoBroker, tmp_path, None, True)
-    await asyncio.to_thread(broker.start)
-    try:
+    async with _persistent_mosquitto(tmp_path) as broker:
         central = await _central(make_hub, broker)
-        reads: list[str] = []
-        central.bus.async_listen("plate_detected", lambda e: reads.append(e.data["plate"]))
+        reads = _plates_fired(central)
         worker = await _worker(make_hub, broker)
         await wait_until(lambda: state_of(central, "sensor.west_gate_outbox_dropped") == "0")
         await asyncio.to_thread(broker.stop, True)
@@ -286,8 +296,6 @@ async def test_a_full_outbox_drops_the_newest_reads_and_says_so(
         await wait_until(lambda: state_of(central, "sensor.west_gate_outbox_dropped") == "2")
         await asyncio.sleep(0.2)
         assert reads == plates[:3]
-    finally:
-        await asyncio.to_thread(broker.stop)
 
 
 async def _worker_without_broker(make_hub: MakeHub, broker: MosquittoBroker) -> Hub:
