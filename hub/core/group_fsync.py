@@ -17,13 +17,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
-__all__ = ["GroupFsync", "RunBlocking", "fsync_dir"]
+from .hub import ExecutorJob
 
-RunBlocking = Callable[[Callable[[], Any]], Awaitable[Any]]
+__all__ = ["GroupFsync", "fsync_dir"]
 
 
 def fsync_dir(folder: Path) -> None:
@@ -44,7 +42,7 @@ class GroupFsync:
     """
 
     def __init__(
-        self, folder: Path, run_blocking: RunBlocking | None, gather: float, batch: int | None
+        self, folder: Path, run_blocking: ExecutorJob | None, gather: float, batch: int | None
     ) -> None:
         self._folder = folder
         self._run_blocking = run_blocking

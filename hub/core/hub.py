@@ -28,7 +28,11 @@ if TYPE_CHECKING:
     from ..entity import EntityRegistry
     from ..recorder import Recorder
 
-__all__ = ["CoreState", "Hub"]
+__all__ = ["CoreState", "ExecutorJob", "Hub"]
+
+# `Hub.async_add_executor_job` as a store takes it: stores built without a hub (the CLI,
+# tests) are handed another runner of the same shape.
+ExecutorJob = Callable[..., Awaitable[Any]]
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")

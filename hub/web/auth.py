@@ -15,7 +15,7 @@ import hmac
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ from typing import Any, Final, TypeVar
 from hub.core.context import new_id
 from hub.core.exceptions import HubError
 from hub.core.files import FileSignature, file_signature, read_json_list, write_atomically
+from hub.core.hub import ExecutorJob
 from hub.core.json import json_bytes
 
 from .users import ROLES, UserStore, list_users
@@ -47,8 +48,6 @@ AUTH_FILE: Final = "auth.json"
 _VERSION: Final = 1
 # How long a known token is trusted before the file is looked at again (revocation lag).
 RECHECK_INTERVAL: Final = 5.0
-
-ExecutorJob = Callable[..., Awaitable[Any]]
 
 
 class AuthFileError(HubError):

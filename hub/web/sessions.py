@@ -29,12 +29,13 @@ import logging
 import secrets
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from hub.core.files import read_json_list, write_atomically
+from hub.core.hub import ExecutorJob
 from hub.core.json import json_bytes
 
 __all__ = [
@@ -64,7 +65,6 @@ MAX_BLOCK: Final = 15 * 60.0
 FORGET_AFTER: Final = 3600.0
 
 Clock = Callable[[], float]
-RunBlocking = Callable[..., Awaitable[Any]]
 
 
 def _digest(text: str) -> str:
@@ -91,7 +91,7 @@ class SessionStore:
     def __init__(
         self,
         path: Path | None = None,
-        run_blocking: RunBlocking | None = None,
+        run_blocking: ExecutorJob | None = None,
         clock: Clock = time.time,
     ) -> None:
         self._sessions: dict[str, LoginSession] = {}

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import gzip
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Final
+from collections.abc import Callable, Iterable
+from typing import Final
 
 from aiohttp import web
 
+from hub.core.hub import ExecutorJob
 from hub.core.states import State
 
 __all__ = ["GZIP_LEVEL", "StatesBody", "join_states", "respond", "wants_gzip"]
@@ -28,8 +29,6 @@ GZIP_LEVEL: Final = 6
 # Smaller bodies are compressed inline (well under a millisecond); larger ones in a thread.
 _INLINE_GZIP: Final = 32 * 1024
 _MIN_GZIP: Final = 1024
-
-ExecutorJob = Callable[..., Awaitable[Any]]
 
 
 def join_states(states: Iterable[State]) -> bytes:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from hub.core.context import new_id
 from hub.core.exceptions import HubError
 from hub.core.files import FileSignature, file_signature, read_json_list, write_atomically
+from hub.core.hub import ExecutorJob
 from hub.core.json import json_bytes
 from hub.validation import plate as valid_plate
 
@@ -57,8 +58,6 @@ MAX_VEHICLES: Final = 20
 # the 2-core test machine (bench/auth.py), under the 100 ms a login may cost. Hashes
 # carry their parameters, so raising these later rehashes each user at their next login.
 _HASHER: Final = PasswordHasher(time_cost=2, memory_cost=10240, parallelism=1, type=Type.ID)
-
-ExecutorJob = Callable[..., Awaitable[Any]]
 
 
 class UserError(HubError):

@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Final
 
 from hub.core.files import write_atomically
-from hub.core.group_fsync import GroupFsync, RunBlocking, fsync_dir
+from hub.core.group_fsync import GroupFsync, fsync_dir
+from hub.core.hub import ExecutorJob
 
 __all__ = ["FSYNC_DELAY", "Outbox"]
 
@@ -57,7 +58,7 @@ class Outbox:
         self,
         path: Path,
         limit: int,
-        run_blocking: RunBlocking | None = None,
+        run_blocking: ExecutorJob | None = None,
         name: str = "",
     ) -> None:
         self._path = path

@@ -23,7 +23,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Final
 
-from hub.core.group_fsync import GroupFsync, RunBlocking, fsync_dir
+from hub.core.group_fsync import GroupFsync, fsync_dir
+from hub.core.hub import ExecutorJob
 
 __all__ = ["SeenIds"]
 
@@ -42,7 +43,7 @@ class SeenIds:
     """Event ids from one node, remembered in memory and in `<folder>/<node>.<n>`."""
 
     def __init__(
-        self, folder: Path, node: str, limit: int, run_blocking: RunBlocking | None = None
+        self, folder: Path, node: str, limit: int, run_blocking: ExecutorJob | None = None
     ) -> None:
         self._folder = folder
         self._node = node
